@@ -1,0 +1,162 @@
+"""Call records: one row per inbound call, idempotent against webhook retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.models import Call, CallLeg, CallOutcome, LegState, Line, Operator, utcnow
+from hotline.phones import caller_hash
+
+#: Final Twilio call statuses; once one has been recorded the record is closed.
+FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+_STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
+
+
+def line_by_number(session: Session, number: str) -> Line | None:
+    return session.scalar(select(Line).where(Line.number == number, Line.active.is_(True)))
+
+
+def start_call(
+    session: Session, line: Line, call_sid: str, caller: str, salt: str, now: dt.datetime
+) -> Call:
+    """The call record for ``call_sid``, created on the first webhook and reused on retries."""
+    existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if existing is not None:
+        return existing
+    call = Call(
+        call_sid=call_sid,
+        line_id=line.id,
+        caller_hash=caller_hash(caller or "anonymous", salt),
+        caller_number=caller or None,
+        started_at=now,
+        twilio_status="in-progress",
+    )
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except IntegrityError:
+        # A retry raced us to the insert; the other request's row wins.
+        existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if existing is None:
+            raise
+        return existing
+    return call
+
+
+def call_by_sid(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def add_step(call: Call, node_id: str, value: str) -> None:
+    """Append ``node=value`` to the menu path (what the caller chose, in order)."""
+    step = f"{node_id}={value}"
+    call.menu_path = f"{call.menu_path}/{step}" if call.menu_path else step
+
+
+def accept(session: Session, leg: CallLeg, now: dt.datetime) -> bool:
+    """Mark ``leg``'s operator as the one who answered, if nobody has yet.
+
+    A conditional UPDATE makes this atomic: when two operators press 1 in the same second,
+    exactly one wins and the other hears that the call is taken.
+    """
+    result = session.execute(
+        update(Call)
+        .where(Call.id == leg.call_id, Call.answered_by_id.is_(None))
+        .values(answered_by_id=leg.operator_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    call = session.get(Call, leg.call_id)
+    session.refresh(call)
+    call.wait_seconds = max(0, int((now - call.started_at).total_seconds()))
+    leg.state = LegState.ACCEPTED
+    operator = session.get(Operator, leg.operator_id)
+    if operator is not None:
+        operator.last_call_at = now
+    return True
+
+
+def accept_from_queue(session: Session, call: Call, operator_id: int, now: dt.datetime) -> bool:
+    """An operator who took a call out of the hold queue answered ``call``."""
+    result = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.answered_by_id.is_(None))
+        .values(answered_by_id=operator_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(call)
+    call.wait_seconds = max(0, int((now - call.started_at).total_seconds()))
+    call.queue_left_at = call.queue_left_at or now
+    operator = session.get(Operator, operator_id)
+    if operator is not None:
+        operator.last_call_at = now
+    return True
+
+
+def record_status(
+    session: Session, call_sid: str, status: str, duration: str | None, now: dt.datetime
+) -> Call | None:
+    """Apply a status callback. Duplicates and late, out-of-order callbacks change nothing."""
+    call = call_by_sid(session, call_sid)
+    if call is None or call.ended_at is not None:
+        return call
+    if status in FINAL_STATUSES:
+        call.twilio_status = status
+        call.ended_at = now
+        if duration and duration.isdigit():
+            call.duration_seconds = int(duration)
+        if call.outcome is None:
+            call.outcome = CallOutcome.ANSWERED if call.answered_by_id else CallOutcome.ABANDONED
+        if call.queued_at and call.queue_left_at is None:
+            call.queue_left_at = now
+    elif _STATUS_ORDER.get(status, -1) > _STATUS_ORDER.get(call.twilio_status or "", -1):
+        call.twilio_status = status
+    return call
+
+
+def purge_personal_data(
+    session: Session, now: dt.datetime, number_days: int, recording_days: int
+) -> tuple[int, int]:
+    """Forget callers' numbers and voicemail links past their retention period.
+
+    The salted hash stays, so repeat callers can still be counted.
+    """
+    numbers = session.execute(
+        update(Call)
+        .where(
+            Call.caller_number.is_not(None), Call.started_at < now - dt.timedelta(days=number_days)
+        )
+        .values(caller_number=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    recordings = session.execute(
+        update(Call)
+        .where(
+            Call.recording_url.is_not(None),
+            Call.started_at < now - dt.timedelta(days=recording_days),
+        )
+        .values(recording_url=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return numbers, recordings
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "accept",
+    "accept_from_queue",
+    "add_step",
+    "call_by_sid",
+    "line_by_number",
+    "purge_personal_data",
+    "record_status",
+    "start_call",
+    "utcnow",
+]

@@ -1,0 +1,90 @@
+"""Database engine and per-request sessions (SQLAlchemy 2.x, no Flask-SQLAlchemy).
+
+One :class:`Database` object is created unbound in :mod:`hotline.extensions` and wired to an
+app in ``create_app``. Request handlers get a session from :attr:`Database.session`; the
+request wrapper commits once. Tests and the call simulator bind the session factory to a
+connection inside an outer transaction so everything is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def engine_options(url: str, connect_timeout: int = 2, echo: bool = False) -> dict[str, Any]:
+    """Engine options that keep a dead database from stalling a webhook."""
+    opts: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("postgresql"):
+        opts.update(
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=2,
+            connect_args={
+                "connect_timeout": connect_timeout,
+                # Bounded statement time: a webhook must answer well inside Twilio's 15 s.
+                "options": "-c statement_timeout=5000",
+            },
+        )
+    elif url.startswith("sqlite"):
+        opts.update(connect_args={"timeout": 5, "check_same_thread": False})
+    return opts
+
+
+def make_engine(url: str, connect_timeout: int = 2, echo: bool = False) -> Engine:
+    engine = create_engine(url, **engine_options(url, connect_timeout, echo))
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+    return engine
+
+
+class Database:
+    """Holds the engine and session factory of one app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["DATABASE_URL"]
+        self.engine = make_engine(url, app.config["DB_CONNECT_TIMEOUT"], app.config["SQL_ECHO"])
+        self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions["rufbereit.db"] = self
+        app.teardown_appcontext(self._teardown)
+
+    def bind_to(self, connection: Connection) -> None:
+        """Run every session inside ``connection``'s transaction (tests, simulator)."""
+        self.factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def new_session(self) -> Session:
+        if self.factory is None:
+            raise RuntimeError("Database is not initialised; call init_app first")
+        return self.factory()
+
+    @property
+    def session(self) -> Session:
+        """The current request's session, created on first use."""
+        if "db_session" not in g:
+            g.db_session = self.new_session()
+        return g.db_session
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()

