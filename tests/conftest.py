@@ -229,3 +229,32 @@ def make_shift(
 
 def say_texts(doc: ET.Element) -> list[str]:
     return [(s.text or "").strip() for s in doc.iter("Say")]
+
+
+@pytest.fixture
+def twilio_server():
+    """A local Twilio-compatible REST server; point TWILIO_API_BASE_URL at ``.base_url``."""
+    from tests.twilio_server import TwilioServer
+
+    server = TwilioServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rest_app(
+    connection: Connection, database_url: str, redis_url: str, redis: Redis, twilio_server
+):
+    """The app with the real Twilio client, talking to the local Twilio-compatible server."""
+    app = create_app(
+        test_config(
+            database_url,
+            redis_url,
+            TELEPHONY_BACKEND="twilio",
+            TWILIO_API_BASE_URL=twilio_server.base_url,
+        )
+    )
+    db.bind_to(connection)
+    set_app(app)
+    yield app
+    set_app(None)
