@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
 
 from hotline import create_app
 
 
-@click.group(
-    cls=FlaskGroup,
-    create_app=create_app,
-    add_version_option=False,
-    load_dotenv=False,
-    set_debug_flag=False,
-)
+def with_appcontext(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Build the app from the environment only for commands that need it (``flows check``
+    works without a database or any configuration)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with create_app().app_context():
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+@click.group()
 def main() -> None:
     """Rufbereit hotline and dispatch."""
 

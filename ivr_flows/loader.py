@@ -157,7 +157,7 @@ class _Builder:
         if not isinstance(raw, dict):
             self.error(line, f"node '{node_id}': expected a mapping")
             return None
-        line = _line_of(raw, default=line)
+        # errors about the node as a whole point at its name (``line``)
         type_name = raw.get("type")
         try:
             node_type = NodeType(type_name)
