@@ -110,6 +110,9 @@ def test_config(database_url: str, redis_url: str, **overrides: object) -> dict[
     return config
 
 
+test_config.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
 def app(
     connection: Connection,
