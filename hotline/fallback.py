@@ -25,6 +25,12 @@ def remember(line_number: str, fallback_number: str | None) -> None:
             _known[line_number] = fallback_number
 
 
+def forget() -> None:
+    """Drop the remembered numbers (tests; a changed configuration)."""
+    with _lock:
+        _known.clear()
+
+
 def fallback_number(line_number: str) -> str | None:
     config = current_app.config
     return (
