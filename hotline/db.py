@@ -38,14 +38,20 @@ def engine_options(url: str, connect_timeout: int = 2, echo: bool = False) -> di
 def make_engine(url: str, connect_timeout: int = 2, echo: bool = False) -> Engine:
     engine = create_engine(url, **engine_options(url, connect_timeout, echo))
     if url.startswith("sqlite"):
-
+        # pysqlite starts and ends transactions on its own, which breaks SAVEPOINTs (and so
+        # nested transactions and rolled-back tests); take control as SQLAlchemy documents.
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

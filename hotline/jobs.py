@@ -21,7 +21,6 @@ from hotline.worker import app_context
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = dt.timedelta(seconds=60)
-SWEEP_GRACE = dt.timedelta(seconds=30)
 MAX_CALLOUT_ROUNDS = 20
 
 
@@ -129,14 +128,14 @@ def queue_callout(call_id: int, round_no: int) -> str:
             session.close()
 
 
-def sweep_outbox(reschedule: bool = True) -> int:
+def sweep_outbox(reschedule: bool = True, grace_seconds: int = 30) -> int:
     """Enqueue outbox rows that never made it to Redis; runs every minute on the worker."""
     from hotline.outbox import enqueue_ids, pending_ids
 
     with app_context():
         session = db.new_session()
         try:
-            ids = pending_ids(session, SWEEP_GRACE)
+            ids = pending_ids(session, dt.timedelta(seconds=grace_seconds))
         finally:
             session.close()
         count = enqueue_ids(jobs, ids)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from urllib.parse import urljoin
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from twilio.request_validator import RequestValidator
 
 from hotline.extensions import db, jobs
@@ -32,6 +32,7 @@ class Simulator:
         caller: str = "+4915700000000",
         ask: Callable[[str], str] = input,
         show: Callable[[str], None] = print,
+        connection: Connection | None = None,
     ) -> None:
         self.app = app
         self.number = to_e164(number, app.config["DEFAULT_REGION"])
@@ -40,6 +41,7 @@ class Simulator:
         self.show = show
         self.call_sid = "CASIM" + "0" * 29
         self.token = app.config.get("TWILIO_AUTH_TOKEN") or "simulator"
+        self.connection = connection  # run inside this connection's transaction (tests)
 
     # -- HTTP as Twilio does it ---------------------------------------------------------
 
@@ -70,8 +72,8 @@ class Simulator:
         )
         self.app.config.update(TWILIO_AUTH_TOKEN=self.token, PUBLIC_BASE_URL="")
         jobs.url, jobs._redis = "", None  # nothing leaves the simulator
-        connection = db.engine.connect()
-        outer = connection.begin()
+        connection = self.connection or db.engine.connect()
+        outer = connection.begin_nested() if self.connection else connection.begin()
         db.bind_to(connection)
         try:
             self.client = self.app.test_client()
@@ -86,7 +88,8 @@ class Simulator:
             self.show("\n[you hung up]")
         finally:
             outer.rollback()
-            connection.close()
+            if self.connection is None:
+                connection.close()
             (token, base, jobs.url, jobs._redis, db.factory) = saved
             self.app.config.update(TWILIO_AUTH_TOKEN=token, PUBLIC_BASE_URL=base)
 

@@ -1,0 +1,118 @@
+"""Call records and status callbacks: complete, idempotent, never moving backwards, and
+forgetting personal data on schedule."""
+
+import datetime as dt
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hotline.calls import purge_personal_data, record_status
+from hotline.models import Call, CallOutcome
+from tests.conftest import make_line
+
+
+def start(session, twilio):
+    make_line(session)
+    twilio.twiml("/twilio/voice")
+    session.expire_all()
+    return session.scalar(select(Call))
+
+
+def test_status_callback_closes_an_unanswered_call_as_abandoned(session, twilio):
+    start(session, twilio)
+    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="12")
+    session.expire_all()
+    call = session.scalar(select(Call))
+    assert call.outcome == CallOutcome.ABANDONED
+    assert call.duration_seconds == 12
+    assert call.twilio_status == "completed"
+
+
+def test_duplicate_status_callback_changes_nothing(session, twilio):
+    start(session, twilio)
+    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="12")
+    session.expire_all()
+    first = session.scalar(select(Call)).ended_at
+    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="99")
+    session.expire_all()
+    call = session.scalar(select(Call))
+    assert call.ended_at == first
+    assert call.duration_seconds == 12
+
+
+def test_late_ringing_callback_does_not_reopen_a_finished_call(session, twilio):
+    start(session, twilio)
+    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="12")
+    twilio.post("/twilio/voice/status", CallStatus="ringing")
+    session.expire_all()
+    assert session.scalar(select(Call)).twilio_status == "completed"
+
+
+def test_status_never_moves_backwards_before_the_end(session):
+    line = make_line(session)
+    call = Call(call_sid="CAx", line_id=line.id, caller_hash="h", twilio_status="in-progress")
+    session.add(call)
+    session.flush()
+    record_status(session, "CAx", "ringing", None, dt.datetime.now(dt.UTC))
+    assert call.twilio_status == "in-progress"
+
+
+def test_status_for_an_unknown_call_is_accepted_and_ignored(session, twilio):
+    response = twilio.post("/twilio/voice/status", CallSid="CA" + "7" * 32, CallStatus="completed")
+    assert response.status_code == 204
+    assert session.scalar(select(Call)) is None
+
+
+def test_after_hours_outcome_survives_the_final_status(session, twilio):
+    make_line(session, hours={"mon": ["03:00-03:01"]})
+    twilio.twiml("/twilio/voice")
+    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="20")
+    session.expire_all()
+    assert session.scalar(select(Call)).outcome == CallOutcome.AFTER_HOURS
+
+
+def test_retention_forgets_old_numbers_but_keeps_the_hash(session):
+    line = make_line(session)
+    now = dt.datetime.now(dt.UTC)
+    old = Call(
+        call_sid="CAold",
+        line_id=line.id,
+        caller_hash="h1",
+        caller_number="+4917611111111",
+        recording_url="https://rec/1",
+        started_at=now - dt.timedelta(days=40),
+    )
+    new = Call(
+        call_sid="CAnew",
+        line_id=line.id,
+        caller_hash="h2",
+        caller_number="+4917622222222",
+        started_at=now - dt.timedelta(days=1),
+    )
+    session.add_all([old, new])
+    session.flush()
+    assert purge_personal_data(session, now, number_days=30, recording_days=30) == (1, 1)
+    session.expire_all()
+    assert session.get(Call, old.id).caller_number is None
+    assert session.get(Call, old.id).recording_url is None
+    assert session.get(Call, old.id).caller_hash == "h1"
+    assert session.get(Call, new.id).caller_number == "+4917622222222"
+
+
+def test_repeat_callers_share_a_hash(session, app):
+    from tests.conftest import TwilioDriver
+
+    make_line(session)
+    for sid in ("CA" + "5" * 32, "CA" + "6" * 32):
+        TwilioDriver(app, call_sid=sid).twiml("/twilio/voice")
+    hashes = session.scalars(select(Call.caller_hash)).all()
+    assert len(hashes) == 2 and hashes[0] == hashes[1]
+
+
+def test_purge_command_reports_what_it_forgot(session, app, monkeypatch):
+    from hotline import cli
+
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+    result = CliRunner().invoke(cli.main, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "forgot 0 caller number(s) and 0 recording link(s)" in result.output
