@@ -182,3 +182,24 @@ def test_screened_legs_are_marked_until_accepted(session, twilio):
     twilio.twiml(url)
     session.expire_all()
     assert session.scalar(select(CallLeg)).state == LegState.DECLINED
+
+
+def test_when_nobody_picks_up_at_all_the_caller_moves_to_the_queue(session, twilio):
+    line = make_line(session)
+    make_shift(session, make_operator(session), line)
+    make_shift(session, make_operator(session), line)
+    to_route(twilio)
+    doc = twilio.twiml("/twilio/voice/dial-result", DialCallStatus="no-answer", DialBridged="false")
+    assert doc.find("Dial") is None
+    assert doc.find("Enqueue").text == f"line-{line.id}"
+
+
+def test_operator_who_screened_the_call_out_is_not_rung_again(session, twilio):
+    line = make_line(session)
+    only = make_operator(session)
+    make_shift(session, only, line)
+    url = to_route(twilio).find("Dial").find("Number").get("url")
+    twilio.twiml(url)  # picks up, never presses 1
+    doc = twilio.twiml("/twilio/voice/dial-result", DialCallStatus="completed", DialBridged="false")
+    assert doc.find("Dial") is None
+    assert doc.find("Enqueue") is not None
