@@ -228,7 +228,11 @@ class Call(Base):
     """One inbound call to a line, from first webhook to final status."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_line_started", "line_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_line_started", "line_id", "started_at"),
+        # "which operators are in a call now": open calls answered recently
+        Index("ix_calls_open_answered", "ended_at", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

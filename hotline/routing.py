@@ -46,10 +46,18 @@ def rank(operators: list[Operator], language: str | None) -> list[Operator]:
     )
 
 
-def busy_operator_ids(session: Session) -> set[int]:
-    """Operators in a call right now (answered and not yet ended)."""
+#: A call answered longer ago than this no longer marks its operator busy, so a lost final
+#: status callback cannot take an operator out of the rotation for good.
+BUSY_WINDOW = dt.timedelta(hours=4)
+
+
+def busy_operator_ids(session: Session, now: dt.datetime | None = None) -> set[int]:
+    """Operators in a call right now (answered recently and not yet ended)."""
+    now = now or dt.datetime.now(dt.UTC)
     stmt = select(Call.answered_by_id).where(
-        Call.answered_by_id.is_not(None), Call.ended_at.is_(None)
+        Call.answered_by_id.is_not(None),
+        Call.ended_at.is_(None),
+        Call.answered_at > now - BUSY_WINDOW,
     )
     return set(session.scalars(stmt))
 
@@ -70,7 +78,7 @@ def plan_ring(session: Session, call: Call, line: Line, now: dt.datetime) -> Rin
         if call.ring_round >= MAX_ROUNDS or not any(leg.state == LegState.DECLINED for leg in last):
             return None
     excluded = declined if line.ring_strategy == RingStrategy.SIMULTANEOUS else tried
-    excluded |= busy_operator_ids(session)
+    excluded |= busy_operator_ids(session, now)
     candidates = [op for op in on_shift(session, line.id, now) if op.id not in excluded]
     if not candidates:
         return None

@@ -203,3 +203,19 @@ def test_operator_who_screened_the_call_out_is_not_rung_again(session, twilio):
     doc = twilio.twiml("/twilio/voice/dial-result", DialCallStatus="completed", DialBridged="false")
     assert doc.find("Dial") is None
     assert doc.find("Enqueue") is not None
+
+
+def test_operator_whose_last_call_never_reported_an_end_is_rung_again_later(session, twilio):
+    line = make_line(session)
+    op = make_operator(session)
+    make_shift(session, op, line)
+    stale = Call(
+        call_sid="CAstale",
+        line_id=line.id,
+        caller_hash="h",
+        answered_by_id=op.id,
+        answered_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=5),
+    )
+    session.add(stale)
+    session.flush()
+    assert dialled(to_route(twilio)) == [op.phone_number]

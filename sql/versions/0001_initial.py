@@ -119,6 +119,7 @@ def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calls_caller_hash"), ["caller_hash"], unique=False)
         batch_op.create_index("ix_calls_line_started", ["line_id", "started_at"], unique=False)
+        batch_op.create_index("ix_calls_open_answered", ["ended_at", "answered_at"], unique=False)
 
     op.create_table(
         "closures",
@@ -223,6 +224,7 @@ def downgrade() -> None:
     op.drop_table("coordinators")
     op.drop_table("closures")
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_open_answered")
         batch_op.drop_index("ix_calls_line_started")
         batch_op.drop_index(batch_op.f("ix_calls_caller_hash"))
 
