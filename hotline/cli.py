@@ -344,12 +344,13 @@ def worker_cmd(burst: bool) -> None:
     from rq import Worker
 
     from hotline.extensions import jobs
-    from hotline.jobs import sweep_outbox
+    from hotline.jobs import purge_job, sweep_outbox
     from hotline.worker import set_app
 
     set_app(current_app._get_current_object())  # type: ignore[attr-defined]
     if not burst:
         jobs.enqueue(sweep_outbox, job_id="sweep-outbox")
+        jobs.enqueue(purge_job, job_id="purge-personal-data")
     worker = Worker([jobs.queue_name], connection=jobs.redis)
     worker.work(with_scheduler=True, burst=burst)
 

@@ -162,3 +162,29 @@ HANDLERS = {
     "voicemail_notice": _voicemail_notice,
     "queue_callout": _queue_callout,
 }
+
+
+PURGE_INTERVAL = dt.timedelta(hours=6)
+
+
+def purge_job(reschedule: bool = True) -> str:
+    """Forget callers' numbers and recordings past retention; repeats while the worker runs."""
+    from flask import current_app
+
+    from hotline.calls import purge_personal_data
+
+    with app_context():
+        session = db.new_session()
+        try:
+            numbers, recordings = purge_personal_data(
+                session,
+                utcnow(),
+                current_app.config["CALLER_NUMBER_RETENTION_DAYS"],
+                current_app.config["RECORDING_RETENTION_DAYS"],
+            )
+            session.commit()
+        finally:
+            session.close()
+        if reschedule:
+            jobs.enqueue(purge_job, job_id="purge-personal-data", delay=PURGE_INTERVAL)
+        return f"forgot {numbers} number(s), {recordings} recording link(s)"

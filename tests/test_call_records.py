@@ -116,3 +116,22 @@ def test_purge_command_reports_what_it_forgot(session, app, monkeypatch):
     result = CliRunner().invoke(cli.main, ["purge"])
     assert result.exit_code == 0, result.output
     assert "forgot 0 caller number(s) and 0 recording link(s)" in result.output
+
+
+def test_worker_purge_job_applies_the_configured_retention(app, session):
+    from hotline.jobs import purge_job
+
+    app.config["CALLER_NUMBER_RETENTION_DAYS"] = 7
+    line = make_line(session)
+    old = Call(
+        call_sid="CAold",
+        line_id=line.id,
+        caller_hash="h1",
+        caller_number="+4917611111111",
+        started_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8),
+    )
+    session.add(old)
+    session.flush()
+    assert purge_job(reschedule=False) == "forgot 1 number(s), 0 recording link(s)"
+    session.expire_all()
+    assert session.get(Call, old.id).caller_number is None
