@@ -331,8 +331,11 @@ def simulate_cmd(number: str, caller: str) -> None:
 
     NUMBER is the line's phone number. Nothing is written to the database.
     """
+    import logging
+
     from hotline.simulator import Simulator
 
+    logging.getLogger().setLevel(logging.WARNING)  # the caller's view, not the server log
     Simulator(current_app._get_current_object(), number, caller).run()  # type: ignore[attr-defined]
 
 
