@@ -1,0 +1,389 @@
+"""Helper profiles: validation, coordinator edits, CSV import and the public sign-up with an
+SMS code (double opt-in, so nobody is texted about requests without having confirmed their
+own number)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.models import Activity, Helper, HelperStatus, Signup
+from dispatch.postcodes import UnknownPostalCode, lookup
+from hotline.models import utcnow
+from hotline.phones import InvalidPhoneNumber, to_mobile_e164
+
+WEEKDAYS = ["mo", "di", "mi", "do", "fr", "sa", "so"]
+_WEEKDAYS_EN = ["mo", "tu", "we", "th", "fr", "sa", "su"]
+SIGNUP_CODE_TTL = dt.timedelta(minutes=30)
+SIGNUP_MAX_ATTEMPTS = 5
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+CSV_COLUMNS = [
+    "name",
+    "phone",
+    "email",
+    "postal_code",
+    "radius_km",
+    "activities",
+    "languages",
+    "availability",
+    "max_per_week",
+    "preferred_language",
+    "consent_at",
+]
+
+
+class InvalidProfile(ValueError):
+    """A profile that cannot be saved; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass
+class Profile:
+    """A validated helper profile, ready to be stored."""
+
+    name: str
+    phone: str
+    postal_code: str
+    lat: float
+    lon: float
+    radius_km: int
+    activities: list[str]
+    languages: list[str]
+    availability: dict[str, list[list[str]]]
+    max_per_week: int
+    preferred_language: str
+    email: str | None = None
+    consent_at: dt.datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_availability(text: str) -> dict[str, list[list[str]]]:
+    """``"mo-fr 09:00-17:00, sa 10:00-12:00"`` → ``{"0": [["09:00", "17:00"]], …}``.
+
+    Weekday names are German or English two-letter abbreviations. An empty text means
+    "any time"; an unreadable one raises ``ValueError`` naming the part that is wrong.
+    """
+    result: dict[str, list[list[str]]] = {}
+    for part in re.split(r"[,;]", text or ""):
+        part = part.strip().lower()
+        if not part:
+            continue
+        m = re.fullmatch(
+            r"([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})", part
+        )
+        if not m:
+            raise ValueError(f"cannot read availability {part!r} (e.g. 'mo-fr 09:00-17:00')")
+        first, last = _weekday(m.group(1)), _weekday(m.group(2) or m.group(1))
+        start, end = _hhmm(m.group(3)), _hhmm(m.group(4))
+        if end <= start:
+            raise ValueError(f"availability {part!r}: the end must be after the start")
+        day = first
+        while True:
+            result.setdefault(str(day), []).append([start, end])
+            if day == last:
+                break
+            day = (day + 1) % 7
+    return result
+
+
+def _weekday(name: str) -> int:
+    if name in WEEKDAYS:
+        return WEEKDAYS.index(name)
+    if name in _WEEKDAYS_EN:
+        return _WEEKDAYS_EN.index(name)
+    raise ValueError(f"unknown weekday {name!r} (mo, di, mi, do, fr, sa, so)")
+
+
+def _hhmm(text: str) -> str:
+    hours, minutes = (int(p) for p in text.split(":"))
+    if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
+        raise ValueError(f"{text!r} is not a time of day")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def format_availability(availability: dict[str, list[list[str]]]) -> str:
+    parts = []
+    for day in sorted(availability, key=int):
+        for start, end in availability[day]:
+            parts.append(f"{WEEKDAYS[int(day)]} {start}-{end}")
+    return ", ".join(parts)
+
+
+def _split(text: str | list[str] | None) -> list[str]:
+    if isinstance(text, list):
+        return [t.strip().lower() for t in text if t and t.strip()]
+    return [t.strip().lower() for t in re.split(r"[,;\s]+", text or "") if t.strip()]
+
+
+def validate_profile(data: dict[str, Any], region: str = "DE") -> Profile:
+    """Check every field and report all problems at once."""
+    errors: dict[str, str] = {}
+    name = str(data.get("name") or "").strip()
+    if not name:
+        errors["name"] = "Bitte einen Namen angeben."
+    phone = ""
+    try:
+        phone = to_mobile_e164(str(data.get("phone") or ""), region)
+    except InvalidPhoneNumber as exc:
+        errors["phone"] = str(exc)
+    email = str(data.get("email") or "").strip() or None
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors["email"] = f"{email!r} ist keine E-Mail-Adresse."
+    place = None
+    try:
+        place = lookup(str(data.get("postal_code") or ""))
+    except UnknownPostalCode as exc:
+        errors["postal_code"] = str(exc)
+    radius = _int_field(data, "radius_km", 5, 1, 50, errors)
+    cap = _int_field(data, "max_per_week", 3, 1, 50, errors)
+    activities = _split(data.get("activities"))
+    known = {a.value for a in Activity}
+    bad = [a for a in activities if a not in known]
+    if bad or not activities:
+        errors["activities"] = f"Tätigkeiten aus: {', '.join(sorted(known))}" + (
+            f" (unbekannt: {', '.join(bad)})" if bad else ""
+        )
+    languages = _split(data.get("languages")) or ["de"]
+    if any(not LANGUAGE_RE.match(code) for code in languages):
+        errors["languages"] = "Sprachen als Kürzel, z. B. de, en, tr."
+    preferred = str(data.get("preferred_language") or languages[0]).strip().lower()
+    if not LANGUAGE_RE.match(preferred):
+        errors["preferred_language"] = "Sprache als Kürzel, z. B. de."
+    availability: dict[str, list[list[str]]] = {}
+    raw_avail = data.get("availability")
+    if isinstance(raw_avail, dict):
+        availability = raw_avail
+    else:
+        try:
+            availability = parse_availability(str(raw_avail or ""))
+        except ValueError as exc:
+            errors["availability"] = str(exc)
+    consent = data.get("consent_at")
+    if isinstance(consent, str) and consent.strip():
+        try:
+            consent = dt.datetime.fromisoformat(consent.strip())
+            if consent.tzinfo is None:
+                consent = consent.replace(tzinfo=dt.UTC)
+        except ValueError:
+            errors["consent_at"] = f"{consent!r} ist kein Datum (JJJJ-MM-TT)."
+    elif not isinstance(consent, dt.datetime):
+        consent = None
+    if errors:
+        raise InvalidProfile(errors)
+    assert place is not None
+    return Profile(
+        name=name,
+        phone=phone,
+        postal_code=place.postal_code,
+        lat=place.lat,
+        lon=place.lon,
+        radius_km=radius,
+        activities=activities,
+        languages=languages,
+        availability=availability,
+        max_per_week=cap,
+        preferred_language=preferred,
+        email=email,
+        consent_at=consent,
+    )
+
+
+def _int_field(
+    data: dict[str, Any], key: str, default: int, low: int, high: int, errors: dict[str, str]
+) -> int:
+    raw = data.get(key)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        errors[key] = f"{raw!r} ist keine ganze Zahl."
+        return default
+    if not low <= value <= high:
+        errors[key] = f"Bitte eine Zahl von {low} bis {high}."
+    return value
+
+
+def apply_profile(helper: Helper, profile: Profile) -> Helper:
+    helper.name = profile.name
+    helper.phone = profile.phone
+    helper.email = profile.email
+    helper.postal_code = profile.postal_code
+    helper.lat, helper.lon = profile.lat, profile.lon
+    helper.radius_km = profile.radius_km
+    helper.activities = profile.activities
+    helper.languages = profile.languages
+    helper.availability = profile.availability
+    helper.max_per_week = profile.max_per_week
+    helper.preferred_language = profile.preferred_language
+    if profile.consent_at is not None:
+        helper.consent_at = profile.consent_at
+    return helper
+
+
+def helper_by_phone(session: Session, phone: str) -> Helper | None:
+    return session.scalars(select(Helper).where(Helper.phone == phone)).first()
+
+
+def create_helper(session: Session, data: dict[str, Any], region: str = "DE") -> Helper:
+    """Add a helper (coordinator form, import); the number must not be taken yet."""
+    profile = validate_profile(data, region)
+    if helper_by_phone(session, profile.phone) is not None:
+        raise InvalidProfile({"phone": "Diese Nummer ist schon eingetragen."})
+    helper = apply_profile(Helper(status=HelperStatus.ACTIVE), profile)
+    helper.consent_at = profile.consent_at or utcnow()
+    session.add(helper)
+    session.flush()
+    return helper
+
+
+def update_helper(
+    session: Session, helper: Helper, data: dict[str, Any], region: str = "DE"
+) -> Helper:
+    """A coordinator's edit; status may be set to active or paused (opting out is the
+    helper's own decision, by SMS)."""
+    profile = validate_profile(data, region)
+    other = helper_by_phone(session, profile.phone)
+    if other is not None and other.id != helper.id:
+        raise InvalidProfile({"phone": "Diese Nummer gehört schon jemand anderem."})
+    apply_profile(helper, profile)
+    status = data.get("status")
+    allowed = (HelperStatus.ACTIVE.value, HelperStatus.PAUSED.value)
+    if status in allowed and helper.status != HelperStatus.OPTED_OUT:
+        helper.status = HelperStatus(status)
+    session.flush()
+    return helper
+
+
+# -- CSV import -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_csv(session: Session, text: str, region: str = "DE") -> ImportResult:
+    """Import helpers from CSV (columns: :data:`CSV_COLUMNS`; ``consent_at`` required).
+
+    All or nothing: every row is validated first and, if any row is wrong, nothing is
+    stored and each bad row is reported with its line number.
+    """
+    result = ImportResult()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"name", "phone", "postal_code", "activities", "consent_at"} - set(
+        reader.fieldnames or []
+    )
+    if missing:
+        result.errors.append((1, f"missing column(s): {', '.join(sorted(missing))}"))
+        return result
+    profiles: list[Profile] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        try:
+            profile = validate_profile(row, region)
+        except InvalidProfile as exc:
+            result.errors.append((line, str(exc)))
+            continue
+        if profile.consent_at is None:
+            result.errors.append((line, "consent_at: consent date required"))
+            continue
+        if profile.phone in seen:
+            result.errors.append((line, f"phone: same number as line {seen[profile.phone]}"))
+            continue
+        seen[profile.phone] = line
+        profiles.append(profile)
+    if seen:
+        taken = set(session.scalars(select(Helper.phone).where(Helper.phone.in_(list(seen)))))
+        for phone in sorted(taken, key=seen.__getitem__):
+            result.errors.append((seen[phone], "phone: number is already registered"))
+    if result.errors:
+        result.errors.sort()
+        return result
+    for profile in profiles:
+        session.add(apply_profile(Helper(status=HelperStatus.ACTIVE), profile))
+    session.flush()
+    result.created = len(profiles)
+    return result
+
+
+# -- public sign-up -------------------------------------------------------------------------
+
+
+def _code_hash(code: str, salt: str) -> str:
+    return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def start_signup(
+    session: Session, data: dict[str, Any], salt: str, region: str = "DE"
+) -> tuple[Signup, str]:
+    """Validate the form and store it with a fresh 6-digit code; returns (signup, code).
+
+    The code is texted to the number; only its hash is stored.
+    """
+    profile = validate_profile(data, region)
+    if not data.get("consent"):
+        raise InvalidProfile({"consent": "Bitte stimmen Sie der Speicherung Ihrer Daten zu."})
+    existing = helper_by_phone(session, profile.phone)
+    if existing is not None and existing.status != HelperStatus.OPTED_OUT:
+        raise InvalidProfile({"phone": "Diese Nummer ist schon angemeldet."})
+    code = f"{secrets.randbelow(10**6):06d}"
+    stored = {
+        k: v for k, v in data.items() if k in CSV_COLUMNS and k not in ("consent_at", "status")
+    }
+    signup = Signup(
+        phone=profile.phone,
+        code_hash=_code_hash(code, salt),
+        profile=stored,
+        expires_at=utcnow() + SIGNUP_CODE_TTL,
+    )
+    session.add(signup)
+    session.flush()
+    return signup, code
+
+
+class SignupFailed(ValueError):
+    pass
+
+
+def confirm_signup(
+    session: Session, signup_id: int, code: str, salt: str, region: str = "DE"
+) -> Helper:
+    """Check the code and create (or re-activate) the helper, with the consent timestamp."""
+    signup = session.get(Signup, signup_id, with_for_update=True)
+    now = utcnow()
+    if signup is None or signup.confirmed_at is not None:
+        raise SignupFailed("Diese Anmeldung ist nicht mehr offen.")
+    if signup.expires_at < now or signup.attempts >= SIGNUP_MAX_ATTEMPTS:
+        raise SignupFailed("Der Code ist abgelaufen. Bitte melden Sie sich neu an.")
+    signup.attempts += 1
+    if not hmac.compare_digest(signup.code_hash, _code_hash(code.strip(), salt)):
+        raise SignupFailed("Der Code stimmt nicht.")
+    profile = validate_profile(signup.profile, region)
+    profile.consent_at = now
+    helper = helper_by_phone(session, profile.phone) or Helper()
+    apply_profile(helper, profile)
+    helper.status = HelperStatus.ACTIVE
+    session.add(helper)
+    signup.confirmed_at = now
+    session.flush()
+    return helper

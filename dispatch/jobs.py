@@ -1,0 +1,184 @@
+"""RQ jobs of dispatch. Each takes ids, reloads and does nothing when its work is done, so a
+job that runs twice (retry, sweep, restarted worker) texts nobody twice.
+
+* ``run_wave(ticket_id, wave)`` — create a wave's offers, then start sending and schedule
+  the next wave;
+* ``drain(ticket_id)`` — send the ticket's pending texts, rate-limited per sender;
+* ``sweep()`` — every minute: waves that are due and texts left pending because Redis was
+  down or a worker died.
+
+Work created inside a web request reaches these jobs through the outbox (kinds
+``dispatch_start``, ``dispatch_wave``, ``dispatch_drain``), so it starts after the commit,
+or from the outbox sweep once Redis is back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import current_app
+from rq import Retry
+from sqlalchemy import distinct, select
+from sqlalchemy.orm import Session
+
+from dispatch.models import DispatchMessage, MessageState, Ticket, TicketStatus
+from dispatch.outbound import RateLimiter
+from dispatch.outbound import drain as drain_messages
+from dispatch.waves import WaveOutcome, send_wave
+from hotline.extensions import db, jobs, telephony
+from hotline.models import OutboxMessage, utcnow
+from hotline.worker import app_context
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = dt.timedelta(seconds=60)
+SWEEP_GRACE = dt.timedelta(seconds=30)
+
+
+class EnqueueFailed(RuntimeError):
+    """Redis refused the job; the outbox row stays pending and is swept again."""
+
+
+def wave_job_id(ticket_id: int, wave: int) -> str:
+    return f"dispatch-wave-{ticket_id}-{wave}"
+
+
+def drain_job_id(ticket_id: int | None) -> str:
+    return f"dispatch-drain-{ticket_id if ticket_id is not None else 'all'}"
+
+
+def enqueue_drain(ticket_id: int | None, delay: dt.timedelta | None = None) -> bool:
+    return jobs.enqueue(
+        drain,
+        ticket_id,
+        job_id=drain_job_id(ticket_id)
+        + (f"-at-{int((utcnow() + delay).timestamp())}" if delay else ""),
+        delay=delay,
+        retry=Retry(max=3, interval=[5, 30, 120]),
+    )
+
+
+def enqueue_wave(ticket_id: int, wave: int, delay: dt.timedelta | None = None) -> bool:
+    return jobs.enqueue(
+        run_wave,
+        ticket_id,
+        wave,
+        job_id=wave_job_id(ticket_id, wave)
+        + (f"-at-{int((utcnow() + delay).timestamp())}" if delay else ""),
+        delay=delay,
+        retry=Retry(max=3, interval=[5, 30, 120]),
+    )
+
+
+def run_wave(ticket_id: int, wave: int) -> str:
+    with app_context():
+        session = db.new_session()
+        try:
+            result = send_wave(session, ticket_id, wave, utcnow())
+            session.commit()
+        finally:
+            session.close()
+        if result.outcome == WaveOutcome.SENT:
+            enqueue_drain(ticket_id)
+        if result.next_wave_at is not None:
+            delay = max(result.next_wave_at - utcnow(), dt.timedelta(seconds=1))
+            next_no = wave if result.outcome == WaveOutcome.QUIET else wave + 1
+            enqueue_wave(ticket_id, next_no, delay=delay)
+        log.info(
+            "ticket %s wave %s: %s (%d asked)", ticket_id, wave, result.outcome.value, result.asked
+        )
+        return f"{result.outcome.value}: {result.asked} asked"
+
+
+def limiter() -> RateLimiter | None:
+    rate = current_app.config["DISPATCH_SMS_PER_SECOND"]
+    return RateLimiter(jobs.redis, rate) if rate > 0 else None
+
+
+def drain(ticket_id: int | None = None) -> str:
+    with app_context():
+        session = db.new_session()
+        try:
+            result = drain_messages(session, telephony(), limiter(), ticket_id)
+        finally:
+            session.close()
+        if result.retry_at is not None:
+            enqueue_drain(ticket_id, delay=max(result.retry_at - utcnow(), dt.timedelta(seconds=1)))
+        return f"sent {result.sent}, failed {result.failed}, skipped {result.skipped}"
+
+
+def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]], list[int]]:
+    """(ticket, wave) pairs whose wave is due and tickets with texts due to be sent."""
+    waves = [
+        (t.id, t.waves_sent + 1 if t.waves_sent < t.max_waves else t.waves_sent)
+        for t in session.scalars(
+            select(Ticket).where(
+                Ticket.status == TicketStatus.OPEN,
+                Ticket.next_wave_at.is_not(None),
+                Ticket.next_wave_at <= now,
+            )
+        )
+    ]
+    # A wave waiting for quiet hours to end keeps its number (``waves_sent`` was not moved).
+    pending = list(
+        session.scalars(
+            select(distinct(DispatchMessage.ticket_id)).where(
+                DispatchMessage.state == MessageState.PENDING,
+                DispatchMessage.created_at <= now - SWEEP_GRACE,
+                (DispatchMessage.not_before.is_(None)) | (DispatchMessage.not_before <= now),
+            )
+        )
+    )
+    return waves, pending
+
+
+def sweep(reschedule: bool = True) -> str:
+    """Enqueue due waves and pending texts; runs every minute on the worker."""
+    with app_context():
+        session = db.new_session()
+        try:
+            waves, pending = due_work(session, utcnow())
+        finally:
+            session.close()
+        for ticket_id, wave in waves:
+            if wave >= 1:
+                enqueue_wave(ticket_id, wave)
+        for ticket_id in pending:
+            enqueue_drain(ticket_id)
+        if reschedule:
+            jobs.enqueue(sweep, job_id="dispatch-sweep", delay=SWEEP_INTERVAL)
+        return f"{len(waves)} wave(s), {len(pending)} ticket(s) with pending texts"
+
+
+# -- outbox handlers (registered in hotline.jobs.HANDLERS) -------------------------------------
+
+
+def _must(ok: bool, what: str) -> None:
+    if not ok:
+        raise EnqueueFailed(f"could not enqueue {what}")
+
+
+def outbox_start(session: Session, message: OutboxMessage) -> str:
+    ticket_id = message.payload["ticket_id"]
+    _must(enqueue_wave(ticket_id, 1), f"wave 1 of ticket {ticket_id}")
+    return "wave 1 scheduled"
+
+
+def outbox_wave(session: Session, message: OutboxMessage) -> str:
+    ticket_id, wave = message.payload["ticket_id"], message.payload["wave"]
+    _must(enqueue_wave(ticket_id, wave), f"wave {wave} of ticket {ticket_id}")
+    return f"wave {wave} scheduled"
+
+
+def outbox_drain(session: Session, message: OutboxMessage) -> str:
+    ticket_id = message.payload.get("ticket_id")
+    _must(enqueue_drain(ticket_id), f"sending for ticket {ticket_id}")
+    return "sending scheduled"
+
+
+OUTBOX_HANDLERS = {
+    "dispatch_start": outbox_start,
+    "dispatch_wave": outbox_wave,
+    "dispatch_drain": outbox_drain,
+}

@@ -1,0 +1,154 @@
+"""Who may be asked about a ticket, and in which order.
+
+A helper matches when they do the activity, speak one of the requester's languages, live
+within their own radius of the ticket's postal code, are available in the ticket's time
+window, are under their weekly cap and are active. The database narrows the candidates with
+a bounding box on (lat, lon) and the cheap filters; distance, availability and the ranking
+are computed here.
+
+Ranking is fairness first: whoever was asked least recently comes first (never asked before
+anyone), then nearer helpers (in 5 km bands), and remaining ties are broken at random, so
+over many tickets every eligible helper is asked about equally often.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from dispatch.models import Helper, HelperStatus, Offer, Ticket
+from dispatch.postcodes import bounding_box, distance_km
+
+DISTANCE_BAND_KM = 5.0
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Match:
+    helper_id: int
+    distance_km: float
+    last_asked_at: dt.datetime | None
+
+
+def in_quiet_hours(now: dt.datetime, zone: str, start_hour: int = 21, end_hour: int = 8) -> bool:
+    """True between ``start_hour`` and ``end_hour`` local time (no SMS then)."""
+    hour = now.astimezone(ZoneInfo(zone)).hour
+    if start_hour > end_hour:
+        return hour >= start_hour or hour < end_hour
+    return start_hour <= hour < end_hour
+
+
+def quiet_hours_end(now: dt.datetime, zone: str, end_hour: int = 8) -> dt.datetime:
+    """The next ``end_hour`` o'clock local time after ``now`` (when quiet hours are over)."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    candidate = dt.datetime.combine(local.date(), dt.time(end_hour), tz)
+    if candidate <= local:
+        candidate = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(end_hour), tz)
+    return candidate.astimezone(dt.UTC)
+
+
+def available(
+    availability: dict[str, list[list[str]]],
+    start: dt.datetime,
+    end: dt.datetime,
+    zone: str,
+) -> bool:
+    """Does any weekly window overlap [start, end)? No windows at all means "any time"."""
+    if not availability:
+        return True
+    tz = ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = local_start.date()
+    while day <= local_end.date():
+        for window_start, window_end in availability.get(str(day.weekday()), ()):
+            w_start = dt.datetime.combine(day, dt.time.fromisoformat(window_start), tz)
+            w_end = (
+                dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
+                if window_end == "24:00"
+                else dt.datetime.combine(day, dt.time.fromisoformat(window_end), tz)
+            )
+            if w_start < local_end and local_start < w_end:
+                return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+def candidates(
+    session: Session, ticket: Ticket, now: dt.datetime, max_radius_km: float = 50
+) -> list[Match]:
+    """Every helper who matches ``ticket`` and has not been asked about it yet, unranked."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(ticket.lat, ticket.lon, max_radius_km)
+    week_ago = now - dt.timedelta(days=7)
+    asked_this_week = (
+        select(func.count(Offer.id))
+        .where(Offer.helper_id == Helper.id, Offer.created_at >= week_ago)
+        .correlate(Helper)
+        .scalar_subquery()
+    )
+    already_asked = select(Offer.helper_id).where(Offer.ticket_id == ticket.id)
+    languages = ticket.languages or ["de"]
+    stmt = select(
+        Helper.id,
+        Helper.lat,
+        Helper.lon,
+        Helper.radius_km,
+        Helper.availability,
+        Helper.last_asked_at,
+    ).where(
+        Helper.status == HelperStatus.ACTIVE,
+        and_(Helper.lat >= min_lat, Helper.lat <= max_lat),
+        and_(Helper.lon >= min_lon, Helper.lon <= max_lon),
+        Helper.activity_codes.like(f"%,{ticket.activity.value},%"),
+        or_(*(Helper.language_codes.like(f"%,{code},%") for code in languages)),
+        Helper.id.not_in(already_asked),
+        asked_this_week < Helper.max_per_week,
+    )
+    zone = dispatch_zone()
+    result = []
+    for helper_id, lat, lon, radius, availability, last_asked in session.execute(stmt):
+        distance = distance_km(ticket.lat, ticket.lon, lat, lon)
+        if distance > radius:
+            continue
+        if not available(availability or {}, ticket.window_start, ticket.window_end, zone):
+            continue
+        result.append(Match(helper_id, distance, last_asked))
+    return result
+
+
+def rank(matches: list[Match], rng: random.Random | None = None) -> list[Match]:
+    """Least recently asked first, then nearer (5 km bands), then at random."""
+    rng = rng or random.Random()
+    keyed = [
+        (m.last_asked_at or _NEVER, int(m.distance_km // DISTANCE_BAND_KM), rng.random(), m)
+        for m in matches
+    ]
+    keyed.sort(key=lambda k: k[:3])
+    return [k[3] for k in keyed]
+
+
+def match_list(
+    session: Session,
+    ticket: Ticket,
+    now: dt.datetime,
+    max_radius_km: float = 50,
+    rng: random.Random | None = None,
+) -> list[Match]:
+    """The ranked list of helpers to ask about ``ticket``."""
+    return rank(candidates(session, ticket, now, max_radius_km), rng)
+
+
+def dispatch_zone() -> str:
+    """The local time zone for availability and quiet hours."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("DISPATCH_TIMEZONE") or current_app.config.get(
+            "DEFAULT_TIMEZONE", "Europe/Berlin"
+        )
+    return "Europe/Berlin"

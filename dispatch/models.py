@@ -1,0 +1,300 @@
+"""Persistent model of dispatch: helpers, organisations, tickets, offers and their SMS.
+
+Every outbound text is a :class:`DispatchMessage` row with a unique ``key`` (``offer:17``,
+``standdown:17`` …) before anything is sent. The key is what makes "never texted twice for
+the same ticket" hold: a second wave, a retried job or a restarted worker finds the row and
+its state instead of sending again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models import Base, UTCDateTime, _enum, utcnow
+
+
+class HelperStatus(str, Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    OPTED_OUT = "opted_out"
+
+
+class Activity(str, Enum):
+    SHOPPING = "shopping"
+    ERRANDS = "errands"
+    PHONE_COMPANY = "phone_company"
+    ACCOMPANIMENT = "accompaniment"
+    TRANSLATION = "translation"
+    OTHER = "other"
+
+
+class TicketStatus(str, Enum):
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class TicketSource(str, Enum):
+    PHONE = "phone"
+    OPERATOR = "operator"
+    ORGANISATION = "organisation"
+
+
+class OfferState(str, Enum):
+    PENDING = "pending"  # asked, no answer yet
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TOO_LATE = "too_late"  # said yes after the ticket was filled
+    WITHDRAWN = "withdrawn"  # accepted, then ABSAGE
+    STOOD_DOWN = "stood_down"  # ticket filled or closed while pending
+    UNREACHABLE = "unreachable"  # the offer SMS could not be delivered
+
+
+OPEN_OFFER_STATES = (OfferState.PENDING,)
+
+
+class MessageState(str, Enum):
+    PENDING = "pending"  # stored, not yet handed to the provider
+    SENDING = "sending"  # claimed by a worker; never re-sent automatically
+    SENT = "sent"  # accepted by the provider
+    FAILED = "failed"  # permanent error or retries exhausted
+    SKIPPED = "skipped"  # no longer needed (ticket filled, helper opted out, quiet hours)
+
+
+class Helper(Base):
+    """A volunteer who may be texted about help requests."""
+
+    __tablename__ = "dispatch_helpers"
+    __table_args__ = (Index("ix_dispatch_helpers_geo", "lat", "lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[int] = mapped_column(Integer, default=5)
+    activity_codes: Mapped[str] = mapped_column(String(200), default="")  # ",shopping,errands,"
+    language_codes: Mapped[str] = mapped_column(String(100), default=",de,")
+    availability: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    max_per_week: Mapped[int] = mapped_column(Integer, default=3)
+    preferred_language: Mapped[str] = mapped_column(String(8), default="de")
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[HelperStatus] = mapped_column(
+        _enum(HelperStatus, "helper_status"), default=HelperStatus.ACTIVE
+    )
+    last_asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def activities(self) -> list[str]:
+        return [c for c in self.activity_codes.split(",") if c]
+
+    @activities.setter
+    def activities(self, codes: list[str]) -> None:
+        self.activity_codes = _csv(codes)
+
+    @property
+    def languages(self) -> list[str]:
+        return [c for c in self.language_codes.split(",") if c]
+
+    @languages.setter
+    def languages(self, codes: list[str]) -> None:
+        self.language_codes = _csv(codes)
+
+
+def _csv(codes: list[str]) -> str:
+    """Comma-wrapped list (``,de,en,``) so ``LIKE '%,de,%'`` finds exact members."""
+    clean = list(dict.fromkeys(c.strip().lower() for c in codes if c and c.strip()))
+    return "," + ",".join(clean) + "," if clean else ""
+
+
+class Signup(Base):
+    """A public sign-up waiting for its SMS code (double opt-in)."""
+
+    __tablename__ = "dispatch_signups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Organisation(Base):
+    """A group that may post call-outs once a coordinator has approved it."""
+
+    __tablename__ = "dispatch_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class Ticket(Base):
+    """One help request: what, where, when, how many helpers."""
+
+    __tablename__ = "dispatch_tickets"
+    __table_args__ = (Index("ix_dispatch_tickets_status_wave", "status", "next_wave_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    source: Mapped[TicketSource] = mapped_column(_enum(TicketSource, "ticket_source"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_organisations.id", ondelete="SET NULL")
+    )
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    activity: Mapped[Activity] = mapped_column(_enum(Activity, "activity"))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    place: Mapped[str] = mapped_column(String(120), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text, default="")
+    language_codes: Mapped[str] = mapped_column(String(100), default=",de,")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    requester_first_name: Mapped[str] = mapped_column(String(120), default="")
+    requester_phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(Text, default="")
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[TicketStatus] = mapped_column(
+        _enum(TicketStatus, "ticket_status"), default=TicketStatus.OPEN
+    )
+    waves_sent: Mapped[int] = mapped_column(Integer, default=0)
+    max_waves: Mapped[int] = mapped_column(Integer, default=3)
+    next_wave_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def languages(self) -> list[str]:
+        return [c for c in self.language_codes.split(",") if c]
+
+    @languages.setter
+    def languages(self, codes: list[str]) -> None:
+        self.language_codes = _csv(codes)
+
+
+class Offer(Base):
+    """One helper asked about one ticket; unique per pair, so nobody is asked twice."""
+
+    __tablename__ = "dispatch_offers"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "helper_id"),
+        Index("ix_dispatch_offers_helper_created", "helper_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_tickets.id", ondelete="CASCADE"), index=True
+    )
+    helper_id: Mapped[int] = mapped_column(ForeignKey("dispatch_helpers.id", ondelete="CASCADE"))
+    wave: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[OfferState] = mapped_column(
+        _enum(OfferState, "offer_state"), default=OfferState.PENDING
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship()
+    helper: Mapped[Helper] = relationship()
+
+
+class DispatchMessage(Base):
+    """An outbound SMS, stored before it is sent; ``key`` makes it happen at most once."""
+
+    __tablename__ = "dispatch_messages"
+    __table_args__ = (Index("ix_dispatch_messages_ticket_state", "ticket_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_tickets.id", ondelete="CASCADE")
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_offers.id", ondelete="CASCADE")
+    )
+    helper_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_helpers.id", ondelete="CASCADE")
+    )
+    to: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[MessageState] = mapped_column(
+        _enum(MessageState, "dispatch_message_state"), default=MessageState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundReply(Base):
+    """An inbound SMS already handled, so a re-delivered webhook acts only once."""
+
+    __tablename__ = "dispatch_inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    helper_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_helpers.id", ondelete="CASCADE")
+    )
+    reply: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntakeDraft(Base):
+    """What a caller has entered so far in the phone intake, keyed by CallSid."""
+
+    __tablename__ = "dispatch_intakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    line_number: Mapped[str] = mapped_column(String(20))
+    caller_number: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    on_failure: Mapped[str | None] = mapped_column(String(80))
+    activity: Mapped[str | None] = mapped_column(String(20))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    when: Mapped[str | None] = mapped_column(String(10))
+    callback: Mapped[str | None] = mapped_column(String(20))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispatch_tickets.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

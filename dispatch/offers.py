@@ -1,0 +1,303 @@
+"""What helpers do with an offer: accept, decline, withdraw; and opting out.
+
+Accepting locks the ticket row (``SELECT … FOR UPDATE``) and counts the accepted offers
+inside that lock, so however many helpers say yes at the same moment, exactly ``needed`` are
+accepted; the rest are told the ticket is filled. The transition to *filled* happens once,
+and with it the requester and coordinators are notified and everyone still pending is stood
+down — each of those texts has a unique key, so nobody hears it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch import texts
+from dispatch.models import (
+    Helper,
+    HelperStatus,
+    MessageState,
+    Offer,
+    OfferState,
+    Ticket,
+    TicketStatus,
+)
+from dispatch.outbound import CALL_PREFIX, queue_sms
+from hotline.models import utcnow
+from hotline.outbox import add_message
+from hotline.phones import InvalidPhoneNumber, to_mobile_e164
+
+OUTBOX_DRAIN = "dispatch_drain"
+
+
+class Outcome(str, Enum):
+    ACCEPTED = "accepted"  # accepted; the ticket may still need more
+    FILLED = "filled"  # accepted, and this was the last slot
+    TOO_LATE = "too_late"  # the ticket was already filled
+    ALREADY = "already"  # this helper had already answered that way
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"  # the ticket is closed, the link has expired
+    NOT_ACCEPTED = "not_accepted"  # ABSAGE without an accepted offer
+
+
+@dataclass
+class Result:
+    outcome: Outcome
+    offer: Offer
+    ticket: Ticket
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome in (Outcome.ACCEPTED, Outcome.FILLED)
+
+
+def offer_by_token(session: Session, token: str) -> Offer | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalars(select(Offer).where(Offer.token == token)).first()
+
+
+def _lock_ticket(session: Session, ticket_id: int) -> Ticket:
+    return session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
+
+
+def accepted_count(session: Session, ticket_id: int) -> int:
+    return session.scalar(
+        select(func.count(Offer.id)).where(
+            Offer.ticket_id == ticket_id, Offer.state == OfferState.ACCEPTED
+        )
+    )
+
+
+def accept(session: Session, offer: Offer, send_details: bool = True) -> Result:
+    """Accept ``offer`` if a slot is free; exactly ``needed`` acceptances per ticket.
+
+    ``send_details=False`` when the answer to an SMS already carries the requester's details.
+    """
+    ticket = _lock_ticket(session, offer.ticket_id)
+    session.refresh(offer)
+    if offer.state == OfferState.ACCEPTED:
+        return Result(Outcome.ALREADY, offer, ticket)
+    if ticket.status == TicketStatus.CLOSED:
+        return Result(Outcome.CLOSED, offer, ticket)
+    now = utcnow()
+    if ticket.status == TicketStatus.FILLED:
+        if offer.state in (OfferState.PENDING, OfferState.STOOD_DOWN):
+            offer.state = OfferState.TOO_LATE
+            offer.responded_at = now
+        return Result(Outcome.TOO_LATE, offer, ticket)
+    count = accepted_count(session, ticket.id)
+    offer.state = OfferState.ACCEPTED
+    offer.responded_at = now
+    if send_details:
+        _send_details(session, offer, ticket, session.get(Helper, offer.helper_id))
+    if count + 1 < ticket.needed:
+        return Result(Outcome.ACCEPTED, offer, ticket)
+    _filled(session, ticket, count + 1)
+    return Result(Outcome.FILLED, offer, ticket)
+
+
+def decline(session: Session, offer: Offer) -> Result:
+    ticket = session.get(Ticket, offer.ticket_id)
+    if offer.state == OfferState.DECLINED:
+        return Result(Outcome.ALREADY, offer, ticket)
+    if offer.state == OfferState.ACCEPTED:
+        return withdraw(session, offer)
+    if offer.state == OfferState.PENDING:
+        offer.state = OfferState.DECLINED
+        offer.responded_at = utcnow()
+    return Result(Outcome.DECLINED, offer, ticket)
+
+
+def withdraw(session: Session, offer: Offer) -> Result:
+    """ABSAGE: give an accepted slot back; a filled ticket reopens and the waves go on."""
+    ticket = _lock_ticket(session, offer.ticket_id)
+    session.refresh(offer)
+    if offer.state != OfferState.ACCEPTED:
+        return Result(Outcome.NOT_ACCEPTED, offer, ticket)
+    offer.state = OfferState.WITHDRAWN
+    offer.responded_at = utcnow()
+    if ticket.status == TicketStatus.CLOSED:
+        return Result(Outcome.WITHDRAWN, offer, ticket)
+    if ticket.status == TicketStatus.FILLED:
+        ticket.status = TicketStatus.OPEN
+        ticket.filled_at = None
+    if ticket.waves_sent >= ticket.max_waves:
+        ticket.max_waves = ticket.waves_sent + 1
+    ticket.next_wave_at = utcnow()  # the sweep (or the job below) sends the next wave now
+    for n, number in enumerate(current_app.config["DISPATCH_COORDINATOR_NUMBERS"]):
+        queue_sms(
+            session,
+            f"coordinator-withdrawn:{offer.id}:{n}",
+            number,
+            texts.sms("coordinator_withdrawn", "de", code=ticket.reference),
+            ticket_id=ticket.id,
+        )
+    add_message(session, "dispatch_wave", {"ticket_id": ticket.id, "wave": ticket.waves_sent + 1})
+    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
+    return Result(Outcome.WITHDRAWN, offer, ticket)
+
+
+def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
+    from hotline.phones import pretty
+
+    address = f"{ticket.address}. " if ticket.address else f"{ticket.postal_code} {ticket.place}. "
+    return texts.sms(
+        "accepted",
+        language,
+        code=ticket.reference,
+        name=ticket.requester_first_name or "–",
+        phone=pretty(ticket.requester_phone) if ticket.requester_phone else "–",
+        address=address,
+    )
+
+
+def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper) -> None:
+    queue_sms(
+        session,
+        f"details:{offer.id}:{offer.responded_at.timestamp():.0f}",
+        helper.phone,
+        details_text(offer, ticket, helper.preferred_language),
+        ticket_id=ticket.id,
+        offer_id=offer.id,
+        helper_id=helper.id,
+    )
+    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
+
+
+def _filled(session: Session, ticket: Ticket, count: int) -> None:
+    ticket.status = TicketStatus.FILLED
+    ticket.filled_at = utcnow()
+    ticket.next_wave_at = None
+    stand_down_pending(session, ticket)
+    if ticket.requester_phone and not _requester_told(session, ticket):
+        _tell_requester(session, ticket)
+    activity = texts.activity_name(ticket.activity.value, "de")
+    numbers = list(current_app.config["DISPATCH_COORDINATOR_NUMBERS"])
+    if ticket.organisation is not None and ticket.organisation.contact_phone:
+        numbers.append(ticket.organisation.contact_phone)
+    for n, number in enumerate(numbers):
+        queue_sms(
+            session,
+            f"coordinator-filled:{ticket.id}:{n}:{count}",
+            number,
+            texts.sms(
+                "coordinator_filled",
+                "de",
+                code=ticket.reference,
+                activity=activity,
+                place=ticket.place,
+                count=count,
+                needed=ticket.needed,
+            ),
+            ticket_id=ticket.id,
+        )
+    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
+
+
+def _requester_keys(ticket: Ticket) -> tuple[str, str]:
+    return f"requester:{ticket.id}", f"{CALL_PREFIX}requester:{ticket.id}"
+
+
+def _requester_told(session: Session, ticket: Ticket) -> bool:
+    from dispatch.models import DispatchMessage
+
+    keys = _requester_keys(ticket)
+    return (
+        session.scalars(select(DispatchMessage.id).where(DispatchMessage.key.in_(keys))).first()
+        is not None
+    )
+
+
+def _tell_requester(session: Session, ticket: Ticket) -> None:
+    """Once per ticket: an SMS to a mobile number, a short call to a landline."""
+    sms_key, call_key = _requester_keys(ticket)
+    try:
+        number = to_mobile_e164(ticket.requester_phone or "")
+    except InvalidPhoneNumber:
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+        queue_sms(
+            session,
+            call_key,
+            ticket.requester_phone or "",
+            f"{base}/twilio/voice/intake/notify?ticket={ticket.id}",
+            ticket_id=ticket.id,
+        )
+        return
+    queue_sms(
+        session,
+        sms_key,
+        number,
+        texts.sms("requester_filled", "de", code=ticket.reference),
+        ticket_id=ticket.id,
+    )
+
+
+def stand_down_pending(session: Session, ticket: Ticket) -> int:
+    """Tell everyone still pending that they are no longer needed; unsent offers are
+    skipped instead (no "thank you" for a question never asked)."""
+    from dispatch.models import DispatchMessage
+
+    offers = session.scalars(
+        select(Offer).where(Offer.ticket_id == ticket.id, Offer.state == OfferState.PENDING)
+    ).all()
+    count = 0
+    for offer in offers:
+        offer.state = OfferState.STOOD_DOWN
+        sent = session.scalars(
+            select(DispatchMessage).where(DispatchMessage.key == f"offer:{offer.id}")
+        ).first()
+        if sent is None or sent.state in (MessageState.PENDING, MessageState.SKIPPED):
+            if sent is not None:
+                sent.state = MessageState.SKIPPED
+            continue
+        if sent.state == MessageState.FAILED:
+            continue
+        helper = session.get(Helper, offer.helper_id)
+        queue_sms(
+            session,
+            f"standdown:{offer.id}",
+            helper.phone,
+            texts.sms("stand_down", helper.preferred_language, code=ticket.reference),
+            ticket_id=ticket.id,
+            offer_id=offer.id,
+            helper_id=helper.id,
+        )
+        count += 1
+    return count
+
+
+def open_offers(session: Session, helper: Helper) -> list[Offer]:
+    """Offers the helper may still answer (pending, on open tickets), newest first."""
+    return list(
+        session.scalars(
+            select(Offer)
+            .join(Ticket, Ticket.id == Offer.ticket_id)
+            .where(
+                Offer.helper_id == helper.id,
+                Offer.state == OfferState.PENDING,
+                Ticket.status == TicketStatus.OPEN,
+            )
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+        )
+    )
+
+
+def opt_out(session: Session, helper: Helper) -> None:
+    """STOP: no more texts from now on; open offers are withdrawn from this helper."""
+    helper.status = HelperStatus.OPTED_OUT
+    for offer in session.scalars(
+        select(Offer).where(Offer.helper_id == helper.id, Offer.state == OfferState.PENDING)
+    ):
+        offer.state = OfferState.DECLINED
+        offer.responded_at = utcnow()
+
+
+def opt_in(session: Session, helper: Helper) -> None:
+    helper.status = HelperStatus.ACTIVE
+    helper.consent_at = utcnow()

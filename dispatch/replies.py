@@ -1,0 +1,154 @@
+"""Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes, ABSAGE,
+STOP/STOPP/ABMELDEN/UNSUBSCRIBE and START.
+
+Registered as an inbound SMS handler; texts from numbers that are not helpers are passed on
+(``None``). A re-delivered webhook (same MessageSid) gets the stored answer and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch import texts
+from dispatch.helpers import helper_by_phone
+from dispatch.models import Helper, HelperStatus, InboundReply, Offer, OfferState, Ticket
+from dispatch.offers import (
+    Outcome,
+    accept,
+    decline,
+    details_text,
+    open_offers,
+    opt_in,
+    opt_out,
+    withdraw,
+)
+from hotline.sms import InboundSms
+
+YES = {"JA", "YES", "1", "J", "Y"}
+NO = {"NEIN", "NO", "N", "2"}
+WITHDRAW = {"ABSAGE", "ABSAGEN"}
+STOP = {
+    "STOP",
+    "STOPP",
+    "ABMELDEN",
+    "UNSUBSCRIBE",
+    "STOPALL",
+    "END",
+    "ENDE",
+    "QUIT",
+    "CANCEL",
+    "OPTOUT",
+    "REVOKE",
+}
+START = {"START", "UNSTOP", "ANMELDEN"}
+CODE_RE = re.compile(r"^\d{6}$")
+
+
+def handle_sms(session: Session, sms: InboundSms) -> str | None:
+    """The inbound SMS handler for helpers."""
+    helper = helper_by_phone(session, sms.sender)
+    if helper is None:
+        return None
+    if sms.message_sid:
+        done = session.scalars(
+            select(InboundReply).where(InboundReply.message_sid == sms.message_sid)
+        ).first()
+        if done is not None:
+            return done.reply
+    reply = _answer(session, helper, sms)
+    if sms.message_sid:
+        try:
+            with session.begin_nested():
+                session.add(
+                    InboundReply(message_sid=sms.message_sid, helper_id=helper.id, reply=reply)
+                )
+        except IntegrityError:
+            pass
+    return reply
+
+
+def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:
+    lang = helper.preferred_language
+    words = [w.upper().strip(".!?,;:") for w in sms.words]
+    keyword = words[0] if words else ""
+    code = next((w for w in words if CODE_RE.match(w)), None)
+    if keyword in STOP:
+        opt_out(session, helper)
+        return texts.sms("opted_out", lang)
+    if keyword in START:
+        opt_in(session, helper)
+        return texts.sms("opted_in", lang)
+    if helper.status == HelperStatus.OPTED_OUT:
+        return texts.sms("opted_out", lang)
+    if keyword in WITHDRAW:
+        return _withdraw(session, helper, code)
+    if keyword in YES or keyword in NO or (code and keyword == code):
+        offer, error = _pick_offer(session, helper, code)
+        if offer is None:
+            return error
+        if keyword in NO:
+            result = decline(session, offer)
+            key = "withdrawn" if result.outcome == Outcome.WITHDRAWN else "declined"
+            return texts.sms(key, lang, code=result.ticket.reference)
+        result = accept(session, offer, send_details=False)
+        return _accept_reply(result, lang)
+    return texts.sms("help", lang)
+
+
+def _accept_reply(result, lang: str) -> str:  # noqa: ANN001
+    ref = result.ticket.reference
+    if result.accepted or result.outcome == Outcome.ALREADY:
+        return details_text(result.offer, result.ticket, lang)
+    if result.outcome == Outcome.TOO_LATE:
+        return texts.sms("filled", lang, code=ref)
+    return texts.sms("closed", lang, code=ref)
+
+
+def _pick_offer(session: Session, helper: Helper, code: str | None) -> tuple[Offer | None, str]:
+    lang = helper.preferred_language
+    offers = open_offers(session, helper)
+    if code:
+        offer = session.scalars(
+            select(Offer)
+            .join(Ticket, Ticket.id == Offer.ticket_id)
+            .where(Offer.helper_id == helper.id, Ticket.reference == code)
+        ).first()
+        if offer is None:
+            codes = ", ".join(o.ticket.reference for o in offers) or "–"
+            return None, texts.sms("unknown_code", lang, code=code, codes=codes)
+        return offer, ""
+    if not offers:
+        return None, texts.sms("none_open", lang)
+    if len(offers) > 1:
+        codes = [o.ticket.reference for o in offers]
+        return None, texts.sms("which", lang, codes=", ".join(codes), first=codes[0])
+    return offers[0], ""
+
+
+def _withdraw(session: Session, helper: Helper, code: str | None) -> str:
+    lang = helper.preferred_language
+    stmt = (
+        select(Offer)
+        .join(Ticket, Ticket.id == Offer.ticket_id)
+        .where(Offer.helper_id == helper.id, Offer.state == OfferState.ACCEPTED)
+        .order_by(Offer.responded_at.desc())
+    )
+    if code:
+        stmt = stmt.where(Ticket.reference == code)
+    accepted = list(session.scalars(stmt))
+    if not accepted:
+        return texts.sms("none_open", lang)
+    if len(accepted) > 1 and not code:
+        codes = [o.ticket.reference for o in accepted]
+        return (
+            texts.sms("which", lang, codes=", ".join(codes), first=codes[0])
+            .replace("JA ", "ABSAGE ")
+            .replace("YES ", "ABSAGE ")
+        )
+    result = withdraw(session, accepted[0])
+    return texts.sms("withdrawn", lang, code=result.ticket.reference)

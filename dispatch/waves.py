@@ -1,0 +1,171 @@
+"""Call-out waves: ask the best-ranked k × (open slots) helpers, then wait T minutes.
+
+A wave is idempotent by number: ``send_wave(ticket, 2)`` does nothing once wave 2 has been
+sent (``waves_sent``), nothing for a ticket that is filled or closed, and never asks a
+helper twice about the same ticket (unique offer per ticket and helper). During quiet hours
+a wave for a non-urgent ticket is postponed to the end of quiet hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from dispatch import texts
+from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
+from dispatch.models import (
+    DispatchMessage,
+    Helper,
+    MessageState,
+    Offer,
+    OfferState,
+    Ticket,
+    TicketStatus,
+)
+from dispatch.offers import accepted_count
+
+
+class WaveOutcome(str, Enum):
+    SENT = "sent"
+    NOT_OPEN = "not_open"  # filled, closed or gone
+    ALREADY_SENT = "already_sent"
+    EXHAUSTED = "exhausted"  # max waves reached
+    QUIET = "quiet"  # postponed to the end of quiet hours
+    NO_MATCHES = "no_matches"
+
+
+@dataclass
+class WaveResult:
+    outcome: WaveOutcome
+    asked: int = 0
+    next_wave_at: dt.datetime | None = None
+
+
+def offer_link(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    return f"{base}/d/{token}"
+
+
+def offer_text(ticket: Ticket, token: str, language: str) -> str:
+    when = _when_text(ticket, language)
+    return texts.sms(
+        "offer",
+        language,
+        activity=texts.activity_name(ticket.activity.value, language),
+        place=f"{ticket.postal_code} {ticket.place}",
+        when=when,
+        link=offer_link(token),
+        code=ticket.reference,
+    )
+
+
+def _when_text(ticket: Ticket, language: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(dispatch_zone())
+    start, end = ticket.window_start.astimezone(tz), ticket.window_end.astimezone(tz)
+    if (end - start) <= dt.timedelta(days=1) and start.date() == (
+        end - dt.timedelta(seconds=1)
+    ).date():
+        if start.hour == 0 and start.minute == 0 and end - start == dt.timedelta(days=1):
+            return start.strftime("%d.%m.")
+        return f"{start:%d.%m. %H:%M}–{end:%H:%M}"
+    return f"{start:%d.%m.}–{(end - dt.timedelta(seconds=1)):%d.%m.}"
+
+
+def send_wave(
+    session: Session,
+    ticket_id: int,
+    wave: int,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> WaveResult:
+    """Create the offers and their texts for wave ``wave`` (the caller commits and then
+    starts the sending)."""
+    config = current_app.config
+    ticket = session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
+    if ticket is None or ticket.status != TicketStatus.OPEN:
+        return WaveResult(WaveOutcome.NOT_OPEN)
+    if ticket.waves_sent >= wave:
+        return WaveResult(WaveOutcome.ALREADY_SENT)
+    if wave > ticket.max_waves:
+        ticket.next_wave_at = None
+        return WaveResult(WaveOutcome.EXHAUSTED)
+    zone = dispatch_zone()
+    quiet = in_quiet_hours(now, zone, config["DISPATCH_QUIET_START"], config["DISPATCH_QUIET_END"])
+    if quiet and not ticket.urgent:
+        ticket.next_wave_at = quiet_hours_end(now, zone, config["DISPATCH_QUIET_END"])
+        return WaveResult(WaveOutcome.QUIET, next_wave_at=ticket.next_wave_at)
+    open_slots = ticket.needed - accepted_count(session, ticket.id)
+    interval = dt.timedelta(minutes=config["DISPATCH_WAVE_MINUTES"])
+    ticket.waves_sent = wave
+    ticket.next_wave_at = now + interval if wave < ticket.max_waves else None
+    if open_slots <= 0:
+        ticket.next_wave_at = None
+        return WaveResult(WaveOutcome.NOT_OPEN)
+    size = config["DISPATCH_WAVE_FACTOR"] * open_slots
+    matches = match_list(session, ticket, now, config["DISPATCH_MAX_RADIUS_KM"], rng)[:size]
+    if not matches:
+        return WaveResult(WaveOutcome.NO_MATCHES, next_wave_at=ticket.next_wave_at)
+    create_offers(session, ticket, [m.helper_id for m in matches], wave, now)
+    return WaveResult(WaveOutcome.SENT, asked=len(matches), next_wave_at=ticket.next_wave_at)
+
+
+def create_offers(
+    session: Session, ticket: Ticket, helper_ids: list[int], wave: int, now: dt.datetime
+) -> None:
+    """Offers and their pending texts in bulk (a wave may be a thousand helpers), and each
+    helper's ``last_asked_at`` moved to now for the fairness ranking."""
+    helpers = {
+        h.id: h
+        for h in session.execute(
+            select(Helper.id, Helper.phone, Helper.preferred_language).where(
+                Helper.id.in_(helper_ids)
+            )
+        )
+    }
+    tokens = {hid: secrets.token_urlsafe(24) for hid in helper_ids}
+    rows = session.execute(
+        insert(Offer).returning(Offer.id, Offer.helper_id),
+        [
+            {
+                "ticket_id": ticket.id,
+                "helper_id": hid,
+                "wave": wave,
+                "token": tokens[hid],
+                "state": OfferState.PENDING,
+                "created_at": now,
+            }
+            for hid in helper_ids
+        ],
+    ).all()
+    session.execute(
+        insert(DispatchMessage),
+        [
+            {
+                "key": f"offer:{offer_id}",
+                "ticket_id": ticket.id,
+                "offer_id": offer_id,
+                "helper_id": hid,
+                "to": helpers[hid].phone,
+                "body": offer_text(ticket, tokens[hid], helpers[hid].preferred_language),
+                "state": MessageState.PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for offer_id, hid in rows
+        ],
+    )
+    session.execute(
+        update(Helper)
+        .where(Helper.id.in_(helper_ids))
+        .values(last_asked_at=now)
+        .execution_options(synchronize_session=False)
+    )

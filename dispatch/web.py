@@ -1,0 +1,413 @@
+"""Server-rendered pages: helper sign-up, accept links, organisation call-outs, coordinator
+approval and helper editing, the operator's ticket form. German first.
+
+Handlers parse the form, call the domain, commit once and then enqueue the outbox rows the
+domain created (texts to send, waves to start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+
+from dispatch import access, helpers, organisations, texts
+from dispatch.matching import dispatch_zone
+from dispatch.models import Activity, Helper, Offer, OfferState, Organisation, Ticket, TicketStatus
+from dispatch.offers import OUTBOX_DRAIN, Outcome, accept, decline
+from dispatch.outbound import queue_sms
+from dispatch.tickets import InvalidTicket, TicketRequest, close_ticket, create_ticket
+from hotline.extensions import db, jobs
+from hotline.outbox import add_message, enqueue_ids
+from hotline.phones import InvalidPhoneNumber, to_e164
+
+bp = Blueprint("dispatch_web", __name__, template_folder="templates")
+
+
+@bp.before_request
+def _csrf() -> None:
+    access.check_csrf()
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {
+        "csrf_token": access.csrf_token,
+        "activity_name": lambda code: texts.activity_name(code, "de"),
+        "activities": [a.value for a in Activity],
+        "role": session.get(access.ROLE_KEY),
+    }
+
+
+def _commit() -> None:
+    db.session.commit()
+    ids = g.pop("outbox_ids", [])
+    if ids:
+        enqueue_ids(jobs, ids)
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(ZoneInfo(dispatch_zone())).strftime("%d.%m.%Y %H:%M")
+
+
+# -- accept links ----------------------------------------------------------------------------
+
+
+@bp.route("/d/<token>", methods=["GET", "POST"])
+def offer(token: str):  # noqa: ANN201
+    """GET only shows the request (link previews never accept); POST answers it."""
+    found = access_offer(token)
+    ticket = db.session.get(Ticket, found.ticket_id)
+    helper = db.session.get(Helper, found.helper_id)
+    result = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "accept":
+            result = accept(db.session, found)
+        elif action == "decline":
+            result = decline(db.session, found)
+        else:
+            abort(400)
+        _commit()
+    status = 200 if ticket.status != TicketStatus.CLOSED or result else 410
+    return (
+        render_template(
+            "dispatch/offer.html",
+            offer=found,
+            ticket=ticket,
+            helper=helper,
+            result=result,
+            Outcome=Outcome,
+            OfferState=OfferState,
+            TicketStatus=TicketStatus,
+            window=f"{_local(ticket.window_start)} – {_local(ticket.window_end)}",
+        ),
+        status,
+    )
+
+
+def access_offer(token: str) -> Offer:
+    from dispatch.offers import offer_by_token
+
+    found = offer_by_token(db.session, token)
+    if found is None:
+        abort(404)
+    return found
+
+
+# -- helper sign-up --------------------------------------------------------------------------
+
+
+@bp.route("/hilfe/anmelden", methods=["GET", "POST"])
+def signup():  # noqa: ANN201
+    errors: dict[str, str] = {}
+    form = request.form.to_dict() if request.method == "POST" else {}
+    if request.method == "POST":
+        data = {**form, "activities": request.form.getlist("activities")}
+        try:
+            signup_row, code = helpers.start_signup(
+                db.session,
+                data,
+                current_app.config["SECRET_KEY"],
+                current_app.config["DEFAULT_REGION"],
+            )
+        except helpers.InvalidProfile as exc:
+            errors = exc.errors
+        else:
+            language = signup_row.profile.get("preferred_language") or "de"
+            queue_sms(
+                db.session,
+                f"signup:{signup_row.id}",
+                signup_row.phone,
+                texts.sms("signup_code", language, code=code),
+            )
+            add_message(db.session, OUTBOX_DRAIN, {"ticket_id": None})
+            _commit()
+            return redirect(url_for(".signup_confirm", signup_id=signup_row.id))
+    return render_template(
+        "dispatch/signup.html", errors=errors, form=form, chosen=request.form.getlist("activities")
+    ), (422 if errors else 200)
+
+
+@bp.route("/hilfe/anmelden/<int:signup_id>", methods=["GET", "POST"])
+def signup_confirm(signup_id: int):  # noqa: ANN201
+    error = None
+    if request.method == "POST":
+        try:
+            helper = helpers.confirm_signup(
+                db.session,
+                signup_id,
+                request.form.get("code", ""),
+                current_app.config["SECRET_KEY"],
+                current_app.config["DEFAULT_REGION"],
+            )
+        except (helpers.SignupFailed, helpers.InvalidProfile) as exc:
+            error = str(exc)
+            db.session.commit()  # keep the attempt count
+        else:
+            _commit()
+            return render_template("dispatch/signup_done.html", helper=helper)
+    return render_template("dispatch/signup_code.html", error=error), (422 if error else 200)
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+@bp.route("/dispatch/anmelden", methods=["GET", "POST"])
+def login():  # noqa: ANN201
+    error = None
+    if request.method == "POST":
+        role = access.sign_in(request.form.get("token", ""))
+        if role:
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for(".dashboard" if role == "coordinator" else ".callout")
+            return redirect(target)
+        error = "Dieser Zugangsschlüssel ist nicht gültig."
+    return render_template("dispatch/login.html", error=error), (403 if error else 200)
+
+
+@bp.post("/dispatch/abmelden")
+def logout():  # noqa: ANN201
+    session.clear()
+    return redirect(url_for(".login"))
+
+
+# -- organisations ---------------------------------------------------------------------------
+
+
+@bp.route("/organisationen/registrieren", methods=["GET", "POST"])
+def register_organisation():  # noqa: ANN201
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            org, token = organisations.register_organisation(
+                db.session,
+                request.form.get("name", ""),
+                request.form.get("contact_phone", ""),
+                request.form.get("contact_email", ""),
+            )
+        except InvalidTicket as exc:
+            errors = exc.errors
+        else:
+            _commit()
+            return render_template("dispatch/org_registered.html", org=org, token=token)
+    return render_template("dispatch/org_register.html", errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.post("/dispatch/organisationen/<int:org_id>/freigeben")
+@access.require("coordinator")
+def approve_organisation(org_id: int):  # noqa: ANN201
+    org = db.session.get(Organisation, org_id) or abort(404)
+    organisations.approve(db.session, org)
+    _commit()
+    return redirect(url_for(".dashboard"))
+
+
+def _ticket_request(form, *, organisation: bool) -> TicketRequest:  # noqa: ANN001
+    """Read the ticket/call-out form; raises InvalidTicket listing every problem."""
+    errors: dict[str, str] = {}
+    tz = ZoneInfo(dispatch_zone())
+    try:
+        start = dt.datetime.fromisoformat(form.get("starts_at", "")).replace(tzinfo=tz)
+        hours = float(form.get("hours", "2") or 2)
+        end = start + dt.timedelta(hours=hours)
+    except ValueError:
+        errors["starts_at"] = "Bitte Datum und Uhrzeit angeben."
+        start = end = dt.datetime.now(dt.UTC)
+    try:
+        needed = int(form.get("needed", "1") or 1)
+    except ValueError:
+        errors["needed"] = "Bitte eine Zahl angeben."
+        needed = 1
+    phone = None
+    if form.get("requester_phone", "").strip():
+        try:
+            phone = to_e164(form.get("requester_phone", ""), current_app.config["DEFAULT_REGION"])
+        except InvalidPhoneNumber as exc:
+            errors["requester_phone"] = str(exc)
+    elif not organisation:
+        errors["requester_phone"] = "Bitte eine Rückrufnummer angeben."
+    if errors:
+        raise InvalidTicket(errors)
+    languages = tuple(
+        c.strip().lower() for c in form.get("languages", "de").split(",") if c.strip()
+    )
+    return TicketRequest(
+        activity=form.get("activity", ""),
+        postal_code=form.get("postal_code", ""),
+        window_start=start.astimezone(dt.UTC),
+        window_end=end.astimezone(dt.UTC),
+        needed=needed,
+        description=form.get("description", ""),
+        languages=languages or ("de",),
+        urgent=bool(form.get("urgent")),
+        requester_first_name=form.get("requester_first_name", ""),
+        requester_phone=phone,
+        address=form.get("address", ""),
+    )
+
+
+@bp.route("/dispatch/aufrufe/neu", methods=["GET", "POST"])
+@access.require("organisation")
+def callout():  # noqa: ANN201
+    org = access.current_organisation() or abort(403)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            ticket = organisations.create_callout(
+                db.session,
+                org,
+                _ticket_request(request.form, organisation=True),
+                current_app.config["DISPATCH_MAX_WAVES"],
+            )
+        except InvalidTicket as exc:
+            errors = exc.errors
+        else:
+            _commit()
+            return render_template("dispatch/ticket_created.html", ticket=ticket)
+    status = 422 if errors else (403 if not org.approved else 200)
+    return render_template(
+        "dispatch/ticket_form.html", errors=errors, form=request.form, org=org, title="Neuer Aufruf"
+    ), status
+
+
+# -- coordinators and operators --------------------------------------------------------------
+
+
+@bp.get("/dispatch/")
+@access.require("coordinator")
+def dashboard():  # noqa: ANN201
+    tickets = db.session.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(50)).all()
+    pending = db.session.scalars(
+        select(Organisation).where(Organisation.approved_at.is_(None)).order_by(Organisation.id)
+    ).all()
+    helpers_ = db.session.scalars(select(Helper).order_by(Helper.name).limit(200)).all()
+    return render_template(
+        "dispatch/dashboard.html", tickets=tickets, pending=pending, helpers=helpers_
+    )
+
+
+@bp.route("/dispatch/tickets/neu", methods=["GET", "POST"])
+@access.require("coordinator")
+def new_ticket():  # noqa: ANN201
+    """The operator's form while on the phone with a requester."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        from dispatch.models import TicketSource
+
+        try:
+            ticket = create_ticket(
+                db.session,
+                _ticket_request(request.form, organisation=False),
+                TicketSource.OPERATOR,
+                current_app.config["DISPATCH_MAX_WAVES"],
+            )
+        except InvalidTicket as exc:
+            errors = exc.errors
+        else:
+            _commit()
+            return render_template("dispatch/ticket_created.html", ticket=ticket)
+    return render_template(
+        "dispatch/ticket_form.html",
+        errors=errors,
+        form=request.form,
+        org=None,
+        title="Neues Ticket",
+    ), (422 if errors else 200)
+
+
+@bp.post("/dispatch/tickets/<int:ticket_id>/schliessen")
+@access.require("coordinator")
+def close(ticket_id: int):  # noqa: ANN201
+    ticket = db.session.get(Ticket, ticket_id) or abort(404)
+    close_ticket(db.session, ticket)
+    add_message(db.session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
+    _commit()
+    return redirect(url_for(".dashboard"))
+
+
+@bp.route("/dispatch/helfende/neu", methods=["GET", "POST"], defaults={"helper_id": None})
+@bp.route("/dispatch/helfende/<int:helper_id>", methods=["GET", "POST"])
+@access.require("coordinator")
+def edit_helper(helper_id: int | None):  # noqa: ANN201
+    helper = db.session.get(Helper, helper_id) if helper_id else None
+    if helper_id and helper is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = {**request.form.to_dict(), "activities": request.form.getlist("activities")}
+        region = current_app.config["DEFAULT_REGION"]
+        try:
+            if helper is None:
+                helper = helpers.create_helper(db.session, data, region)
+            else:
+                helpers.update_helper(db.session, helper, data, region)
+        except helpers.InvalidProfile as exc:
+            errors = exc.errors
+            db.session.rollback()
+        else:
+            _commit()
+            return redirect(url_for(".dashboard"))
+    form = request.form.to_dict() if request.method == "POST" else _helper_form(helper)
+    chosen = (
+        request.form.getlist("activities")
+        if request.method == "POST"
+        else (helper.activities if helper else [])
+    )
+    return render_template(
+        "dispatch/helper_form.html", helper=helper, errors=errors, form=form, chosen=chosen
+    ), (422 if errors else 200)
+
+
+def _helper_form(helper: Helper | None) -> dict[str, str]:
+    if helper is None:
+        return {}
+    return {
+        "name": helper.name,
+        "phone": helper.phone,
+        "email": helper.email or "",
+        "postal_code": helper.postal_code,
+        "radius_km": str(helper.radius_km),
+        "languages": ", ".join(helper.languages),
+        "availability": helpers.format_availability(helper.availability or {}),
+        "max_per_week": str(helper.max_per_week),
+        "preferred_language": helper.preferred_language,
+        "status": helper.status.value,
+    }
+
+
+@bp.route("/dispatch/helfende/import", methods=["GET", "POST"])
+@access.require("coordinator")
+def import_helpers():  # noqa: ANN201
+    result = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        raw = upload.read() if upload else request.form.get("csv", "").encode()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            result = helpers.ImportResult(errors=[(0, "Die Datei ist nicht UTF-8-kodiert.")])
+        else:
+            result = helpers.import_csv(db.session, text, current_app.config["DEFAULT_REGION"])
+        if result.ok:
+            _commit()
+        else:
+            db.session.rollback()
+    return render_template("dispatch/import.html", result=result, columns=helpers.CSV_COLUMNS), (
+        422 if result is not None and not result.ok else 200
+    )
