@@ -92,6 +92,11 @@ class CallContext:
                     self.say(response, node.say[self.language])
                 response.hangup()
                 return response
+            elif node.type == NodeType.INTAKE:
+                from dispatch.intake import begin
+
+                calls.add_step(self.call, node.id, "start")
+                return begin(self, node, response)
         log.error("flow %s: more than %d nodes without input; ringing", self.flow.name, MAX_CHAIN)
         return self.ring(response)
 

@@ -35,6 +35,7 @@ NODE_FIELDS: dict[NodeType, set[str]] = {
     NodeType.ROUTE: {"say"},
     NodeType.GOTO: {"next"},
     NodeType.HANGUP: {"say"},
+    NodeType.INTAKE: {"say", "on_failure"},
 }
 REQUIRED_FIELDS: dict[NodeType, set[str]] = {
     NodeType.GREETING: {"say", "next"},
@@ -44,6 +45,7 @@ REQUIRED_FIELDS: dict[NodeType, set[str]] = {
     NodeType.ROUTE: set(),
     NodeType.GOTO: {"next"},
     NodeType.HANGUP: set(),
+    NodeType.INTAKE: {"on_failure"},
 }
 PROMPT_FIELDS = ("say", "no_input", "invalid")
 TOP_LEVEL = {"name", "description", "default_language", "languages", "start", "nodes", "messages"}

@@ -14,10 +14,11 @@ class NodeType(str, Enum):
     ROUTE = "route"  # ring the operators on shift (with overflow)
     GOTO = "goto"  # jump to `next`
     HANGUP = "hangup"  # optional prompt, then hang up
+    INTAKE = "intake"  # dispatch phone intake: the request becomes a ticket (dispatch.intake)
 
 
 #: Nodes that end the flow; every reachable node must be able to get to one of them.
-TERMINAL_TYPES = frozenset({NodeType.ROUTE, NodeType.HANGUP})
+TERMINAL_TYPES = frozenset({NodeType.ROUTE, NodeType.HANGUP, NodeType.INTAKE})
 #: Nodes that wait for the caller; a cycle without one of these would spin forever.
 INPUT_TYPES = frozenset({NodeType.LANGUAGE, NodeType.MENU})
 

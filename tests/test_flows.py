@@ -76,7 +76,7 @@ def test_unknown_node_type_is_reported_with_line(tmp_path):
         "flow.yaml",
         18,
         "node 'route': unknown node type 'teleport' "
-        "(known: greeting, language, menu, hours, route, goto, hangup)",
+        "(known: greeting, language, menu, hours, route, goto, hangup, intake)",
     ) in errors_of(path)
 
 
