@@ -205,8 +205,9 @@ def ask_message(draft: IntakeDraft, attempt: int = 1, preface: str | None = None
     )
 
 
-def begin(ctx, node) -> VoiceResponse:  # noqa: ANN001
-    """Entry from :meth:`hotline.ivr.CallContext.run` when the flow reaches an intake node."""
+def begin(ctx, node, response: VoiceResponse | None = None) -> VoiceResponse:  # noqa: ANN001
+    """Entry from :meth:`hotline.ivr.CallContext.run` when the flow reaches an intake node;
+    ``response`` holds what the flow has said so far in this request."""
     draft = start_draft(
         ctx.session,
         ctx.call.call_sid,
@@ -215,7 +216,7 @@ def begin(ctx, node) -> VoiceResponse:  # noqa: ANN001
         ctx.language,
         node.on_failure,
     )
-    response = VoiceResponse()
+    response = response if response is not None else VoiceResponse()
     if node.say:
         _say(response, draft, node.say[ctx.language])
     return ask_kind(draft, response=response)

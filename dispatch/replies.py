@@ -123,6 +123,14 @@ def _pick_offer(session: Session, helper: Helper, code: str | None) -> tuple[Off
             return None, texts.sms("unknown_code", lang, code=code, codes=codes)
         return offer, ""
     if not offers:
+        # Someone answering a stand-down or a filled ticket is thanked and told it is filled.
+        latest = session.scalars(
+            select(Offer)
+            .where(Offer.helper_id == helper.id, Offer.state == OfferState.STOOD_DOWN)
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+        ).first()
+        if latest is not None:
+            return latest, ""
         return None, texts.sms("none_open", lang)
     if len(offers) > 1:
         codes = [o.ticket.reference for o in offers]

@@ -96,7 +96,9 @@ def messages(session: Session, prefix: str = "") -> list[DispatchMessage]:
 
 
 def offers(session: Session, ticket: Ticket) -> list[Offer]:
-    return list(session.scalars(select(Offer).where(Offer.ticket_id == ticket.id).order_by(Offer.id)))
+    return list(
+        session.scalars(select(Offer).where(Offer.ticket_id == ticket.id).order_by(Offer.id))
+    )
 
 
 def sms_xml(response) -> list[str]:  # noqa: ANN001
@@ -105,8 +107,8 @@ def sms_xml(response) -> list[str]:  # noqa: ANN001
     return [(m.text or "").strip() for m in doc.iter("Message")]
 
 
-def post_sms(app, sender: str, body: str, sid: str | None = None):  # noqa: ANN001, ANN201
-    """An inbound SMS webhook, signed like Twilio's."""
+def post_sms(app, session, sender: str, body: str, sid: str | None = None):  # noqa: ANN001, ANN201
+    """An inbound SMS webhook, signed like Twilio's; ``session`` then sees its changes."""
     from twilio.request_validator import RequestValidator
 
     form = {
@@ -118,7 +120,12 @@ def post_sms(app, sender: str, body: str, sid: str | None = None):  # noqa: ANN0
     }
     url = PUBLIC_BASE + "/twilio/sms"
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-    return app.test_client().post("/twilio/sms", data=form, headers={"X-Twilio-Signature": signature})
+    response = app.test_client().post(
+        "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    if session is not None:
+        session.expire_all()
+    return response
 
 
 def post_signed(client, path: str, form: dict[str, str]):  # noqa: ANN001, ANN201

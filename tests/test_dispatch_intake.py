@@ -1,0 +1,191 @@
+"""Phone intake in the Nachbarschaftshilfe flow: a call becomes a ticket."""
+
+from __future__ import annotations
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import select
+
+from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
+from hotline.models import OutboxMessage
+from tests.conftest import make_line, say_texts
+from tests.dispatch_support import configure
+
+LINE = "+4930120000"
+
+
+@pytest.fixture
+def line(app, session):  # noqa: ANN201
+    configure(app)
+    return make_line(session, number=LINE, name="Nachbarschaftshilfe", flow="nachbarschaftshilfe")
+
+
+def to_intake(twilio, language: str = "1"):  # noqa: ANN001, ANN201
+    """Greeting → language → menu option 1: the intake's first question."""
+    twilio.twiml("/twilio/voice")
+    twilio.twiml("/twilio/voice/node/language?a=1", Digits=language)
+    return twilio.twiml("/twilio/voice/node/menu?a=1", Digits="1")
+
+
+def action(doc) -> str:  # noqa: ANN001
+    return doc.find("Gather").get("action")
+
+
+def complete_call(twilio, postcode: str = "33602"):  # noqa: ANN001, ANN201
+    doc = to_intake(twilio)
+    doc = twilio.twiml(action(doc), Digits="1")  # shopping
+    doc = twilio.twiml(action(doc), Digits=postcode)
+    doc = twilio.twiml(action(doc), Digits="1")  # postcode is right
+    doc = twilio.twiml(action(doc), Digits="2")  # tomorrow
+    doc = twilio.twiml(action(doc), Digits="1")  # call back on the caller ID
+    return twilio.twiml(action(doc), Digits="2")  # no message
+
+
+def tickets(session) -> list[Ticket]:  # noqa: ANN001
+    session.expire_all()
+    return list(session.scalars(select(Ticket)))
+
+
+def test_the_menu_leads_to_intake_which_asks_for_the_kind_of_help(line, twilio):
+    doc = to_intake(twilio)
+    texts = say_texts(doc)
+    assert texts[0].startswith("Gern nehmen wir Ihre Anfrage auf")
+    assert texts[1].startswith("Wobei brauchen Sie Hilfe? Für Einkaufen drücken Sie die 1")
+    assert action(doc) == "/twilio/voice/intake/kind?a=1"
+
+
+def test_a_complete_call_creates_a_ticket_and_reads_the_reference_digit_by_digit(
+    line, twilio, session
+):
+    doc = complete_call(twilio)
+    [ticket] = tickets(session)
+    assert ticket.source == TicketSource.PHONE
+    assert ticket.activity == Activity.SHOPPING
+    assert (ticket.postal_code, ticket.place) == ("33602", "Bielefeld")
+    assert ticket.requester_phone == twilio.caller
+    assert ticket.call_sid == twilio.call_sid
+    spoken = ", ".join(ticket.reference)
+    [done] = say_texts(doc)
+    assert f"Ihre Nummer ist: {spoken}. Ich wiederhole: {spoken}." in done
+    assert doc.find("Hangup") is not None
+
+
+def test_the_postal_code_is_repeated_back_with_its_place(line, twilio):
+    doc = to_intake(twilio)
+    doc = twilio.twiml(action(doc), Digits="1")
+    doc = twilio.twiml(action(doc), Digits="33602")
+    assert say_texts(doc)[0].startswith("Sie haben eingegeben: 3, 3, 6, 0, 2, Bielefeld.")
+
+
+def test_an_unknown_postal_code_is_asked_again(line, twilio, session):
+    doc = to_intake(twilio)
+    doc = twilio.twiml(action(doc), Digits="1")
+    doc = twilio.twiml(action(doc), Digits="00000")
+    assert say_texts(doc)[0] == "Diese Postleitzahl kenne ich leider nicht."
+    assert action(doc) == "/twilio/voice/intake/postcode?a=2"
+
+
+def test_a_keyed_in_callback_number_is_used(line, twilio, session):
+    doc = to_intake(twilio)
+    for digits in ("3", "10115", "1", "1"):
+        doc = twilio.twiml(action(doc), Digits=digits)
+    doc = twilio.twiml(action(doc), Digits="2")  # another number
+    assert action(doc) == "/twilio/voice/intake/callback/enter?a=1"
+    assert doc.find("Gather").get("finishOnKey") == "#"
+    doc = twilio.twiml(action(doc), Digits="030 12345678")
+    twilio.twiml(action(doc), Digits="2")
+    [ticket] = tickets(session)
+    assert ticket.requester_phone == "+493012345678"
+    assert ticket.activity == Activity.PHONE_COMPANY
+
+
+def test_a_recorded_message_is_kept_with_the_ticket(line, twilio, session):
+    doc = to_intake(twilio)
+    for digits in ("1", "10115", "1", "3", "1"):
+        doc = twilio.twiml(action(doc), Digits=digits)
+    doc = twilio.twiml(action(doc), Digits="1")  # record a message
+    record = doc.find("Record")
+    assert record.get("action") == "/twilio/voice/intake/finish"
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE1"
+    twilio.twiml(record.get("action"), RecordingUrl=url, RecordingDuration="7")
+    [ticket] = tickets(session)
+    assert ticket.recording_url == url
+
+
+def test_english_callers_hear_english_prompts(line, twilio):
+    doc = to_intake(twilio, language="2")
+    assert say_texts(doc)[1].startswith("What do you need help with?")
+    assert doc.find("Gather").find("Say").get("language") == "en-GB"
+
+
+def test_three_wrong_answers_hand_the_caller_to_a_person(line, twilio, session):
+    doc = to_intake(twilio)
+    for _ in range(3):
+        doc = twilio.twiml(action(doc), Digits="7")
+    texts = say_texts(doc)
+    assert texts[0] == "Das habe ich leider nicht verstanden."
+    # the flow's on_failure is its route node: the caller is put through to an operator
+    assert any(t.startswith("Einen Moment bitte, wir verbinden Sie") for t in texts)
+    assert tickets(session) == []
+
+
+def test_a_retried_finish_webhook_creates_one_ticket(line, twilio, session):
+    complete_call(twilio)
+    twilio.twiml("/twilio/voice/intake/finish")
+    assert len(tickets(session)) == 1
+
+
+def test_intake_webhooks_need_a_twilio_signature(line, twilio):
+    to_intake(twilio)
+    assert twilio.post("/twilio/voice/intake/kind?a=1", signed=False, Digits="1").status_code == 403
+
+
+def test_an_intake_webhook_for_an_unknown_call_gets_the_fallback(line, twilio, app):
+    app.config["FALLBACK_NUMBER"] = "+4930999999"
+    doc = twilio.twiml("/twilio/voice/intake/kind?a=1", Digits="1")
+    assert doc.find("Dial").text == "+4930999999"
+
+
+def test_an_application_error_answers_with_the_fallback(line, twilio, app, monkeypatch):
+    app.config["FALLBACK_NUMBER"] = "+4930999999"
+    to_intake(twilio)
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("dispatch.intake.lookup", broken)
+    doc = twilio.twiml("/twilio/voice/intake/kind?a=1", Digits="1")
+    doc = twilio.twiml(action(doc), Digits="10115")
+    assert doc.find("Dial").text == "+4930999999"
+
+
+def test_redis_down_during_intake_stores_the_ticket_and_the_caller_hears_the_reference(
+    line, twilio, session, monkeypatch, app
+):
+    from hotline.extensions import jobs
+
+    class DownQueue:
+        def enqueue(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
+            raise RedisConnectionError("Redis is down")
+
+        enqueue_in = enqueue
+
+    monkeypatch.setattr(type(jobs), "queue", property(lambda self: DownQueue()))
+    doc = complete_call(twilio)
+    [ticket] = tickets(session)
+    assert ", ".join(ticket.reference) in say_texts(doc)[0]
+    [pending] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "dispatch_start"))
+    assert pending.payload == {"ticket_id": ticket.id} and pending.done_at is None
+    assert session.scalars(select(IntakeDraft)).one().ticket_id == ticket.id
+
+    # Redis is back: the worker's outbox sweep picks the ticket up and wave 1 is scheduled
+    monkeypatch.undo()
+    from hotline.jobs import process_outbox, sweep_outbox
+
+    with app.app_context():
+        assert sweep_outbox(reschedule=False, grace_seconds=0) == 1
+        assert process_outbox(pending.id) == "wave 1 scheduled"
+    from hotline.extensions import jobs as jobs_
+
+    with app.app_context():
+        assert f"dispatch-wave-{ticket.id}-1" in jobs_.queue.job_ids
