@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.models import Call, CallLeg, CallOutcome, LegState, Line, Operator, utcnow
@@ -14,6 +14,8 @@ from hotline.phones import caller_hash
 #: Final Twilio call statuses; once one has been recorded the record is closed.
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
+#: INSERT constructs that know ON CONFLICT, per supported database.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def line_by_number(session: Session, number: str) -> Line | None:
@@ -23,27 +25,31 @@ def line_by_number(session: Session, number: str) -> Line | None:
 def start_call(
     session: Session, line: Line, call_sid: str, caller: str, salt: str, now: dt.datetime
 ) -> Call:
-    """The call record for ``call_sid``, created on the first webhook and reused on retries."""
-    existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if existing is not None:
-        return existing
-    call = Call(
-        call_sid=call_sid,
-        line_id=line.id,
-        caller_hash=caller_hash(caller or "anonymous", salt),
-        caller_number=caller or None,
-        started_at=now,
-        twilio_status="in-progress",
+    """The call record for ``call_sid``, created on the first webhook and reused on retries.
+
+    ``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING`` takes one round trip on the hot
+    path (instead of a lookup plus a savepoint around the insert). A retry, or a duplicate
+    racing us, inserts nothing and reads the row that is already there.
+    """
+    insert = _INSERTS[session.get_bind().dialect.name]
+    stmt = (
+        insert(Call)
+        .values(
+            call_sid=call_sid,
+            line_id=line.id,
+            caller_hash=caller_hash(caller or "anonymous", salt),
+            caller_number=caller or None,
+            started_at=now,
+            twilio_status="in-progress",
+        )
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(Call)
     )
-    try:
-        with session.begin_nested():
-            session.add(call)
-    except IntegrityError:
-        # A retry raced us to the insert; the other request's row wins.
-        existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        if existing is None:
-            raise
-        return existing
+    call = session.scalar(stmt)
+    if call is None:
+        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if call is None:
+            raise LookupError(f"call {call_sid} neither inserted nor found")
     return call
 
 

@@ -70,7 +70,13 @@ def plan_ring(session: Session, call: Call, line: Line, now: dt.datetime) -> Rin
       mailbox, say): the others had their chance to answer already.
     - sequential: the longest-idle operator not yet tried for this call.
     """
-    legs = list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+    # Legs are only ever created by a ringing round, so a call in round 0 (the entry webhook)
+    # has none: skip the query on the hot path.
+    legs = (
+        list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+        if call.ring_round
+        else []
+    )
     tried = {leg.operator_id for leg in legs}
     declined = {leg.operator_id for leg in legs if leg.state == LegState.DECLINED}
     if line.ring_strategy == RingStrategy.SIMULTANEOUS and call.ring_round > 0:
