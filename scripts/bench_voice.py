@@ -934,6 +934,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--load-processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--time-limit", type=float, default=300, help="seconds per timed phase")
     parser.add_argument("--log-level", default="INFO", help="the app's LOG_LEVEL")
+    parser.add_argument(
+        "--app", default="hotline:create_app()", help="gunicorn app spec of the hotline app"
+    )
+    parser.add_argument(
+        "--pythonpath", type=Path, help="extra import path for --app (to profile a variant)"
+    )
     parser.add_argument("--reseed", action="store_true", help="drop and seed the data again")
     parser.add_argument("--seed-only", action="store_true", help="seed (if needed) and stop")
     parser.add_argument(
@@ -991,7 +997,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         clear_calls(args.database_url)
         route = measure(
             "voice entry (route)",
-            "hotline:create_app()",
+            args.app,
             env,
             settings,
             route_requests,
@@ -999,6 +1005,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args,
             b"<Number",
             workdir,
+            pythonpath=args.pythonpath,
         )
         results.append(Measurement("voice entry (route)", route))
         calls, legs = count_recorded(args.database_url, run_id)
@@ -1009,7 +1016,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_heimweg:
             heimweg = measure(
                 "voice entry (heimweg)",
-                "hotline:create_app()",
+                args.app,
                 env,
                 settings,
                 heimweg_requests,
@@ -1017,6 +1024,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args,
                 b"<Gather",
                 workdir,
+                pythonpath=args.pythonpath,
             )
             results.append(Measurement("voice entry (heimweg)", heimweg))
     finally:
