@@ -650,7 +650,7 @@ def _drive(
             sel.unregister(sock)
             sock.close()
             in_flight -= 1
-            if response.startswith(b"HTTP/1.1 200") and expect in response:
+            if response[9:12] == b"200" and expect in response:
                 latencies.append(ended - state[1])
                 last_end = ended
             else:
