@@ -90,6 +90,7 @@ def accept(session: Session, offer: Offer, send_details: bool = True) -> Result:
         if offer.state in (OfferState.PENDING, OfferState.STOOD_DOWN):
             offer.state = OfferState.TOO_LATE
             offer.responded_at = now
+            _skip_unsent_stand_down(session, offer)
         return Result(Outcome.TOO_LATE, offer, ticket)
     count = accepted_count(session, ticket.id)
     offer.state = OfferState.ACCEPTED
@@ -100,6 +101,17 @@ def accept(session: Session, offer: Offer, send_details: bool = True) -> Result:
         return Result(Outcome.ACCEPTED, offer, ticket)
     _filled(session, ticket, count + 1)
     return Result(Outcome.FILLED, offer, ticket)
+
+
+def _skip_unsent_stand_down(session: Session, offer: Offer) -> None:
+    """Whoever is told "filled" in answer to their yes needs no stand-down text as well."""
+    from dispatch.models import DispatchMessage
+
+    message = session.scalars(
+        select(DispatchMessage).where(DispatchMessage.key == f"standdown:{offer.id}")
+    ).first()
+    if message is not None and message.state == MessageState.PENDING:
+        message.state = MessageState.SKIPPED
 
 
 def decline(session: Session, offer: Offer) -> Result:

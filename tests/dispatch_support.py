@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
+from flask.globals import _cv_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,6 +91,22 @@ def make_ticket(session: Session, **kw) -> Ticket:  # noqa: ANN003
     return ticket
 
 
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """Leave any app context pushed by the test while a request runs, so the request gets
+    its own context, ``g`` and database session, as in production."""
+    stack = []
+    while _cv_app.get(None) is not None:
+        current = _cv_app.get()
+        stack.append(current)
+        current.pop()
+    try:
+        yield
+    finally:
+        for current in reversed(stack):
+            current.push()
+
+
 def messages(session: Session, prefix: str = "") -> list[DispatchMessage]:
     stmt = select(DispatchMessage).order_by(DispatchMessage.id)
     if prefix:
@@ -120,9 +139,10 @@ def post_sms(app, session, sender: str, body: str, sid: str | None = None):  # n
     }
     url = PUBLIC_BASE + "/twilio/sms"
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-    response = app.test_client().post(
-        "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
-    )
+    with request_scope():
+        response = app.test_client().post(
+            "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+        )
     if session is not None:
         session.expire_all()
     return response
@@ -132,4 +152,5 @@ def post_signed(client, path: str, form: dict[str, str]):  # noqa: ANN001, ANN20
     from twilio.request_validator import RequestValidator
 
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE + path, form)
-    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+    with request_scope():
+        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
