@@ -354,6 +354,9 @@ def worker_cmd(burst: bool) -> None:
     if not burst:
         jobs.enqueue(sweep_outbox, job_id="sweep-outbox")
         jobs.enqueue(purge_job, job_id="purge-personal-data")
+        from dispatch.jobs import sweep as dispatch_sweep
+
+        jobs.enqueue(dispatch_sweep, job_id="dispatch-sweep")  # due waves, unsent texts
     worker = Worker([jobs.queue_name], connection=jobs.redis)
     worker.work(with_scheduler=True, burst=burst)
 
