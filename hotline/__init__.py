@@ -47,6 +47,10 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     app.register_blueprint(health.bp)
     # Inbound SMS handlers, tried in order; each returns a reply or None to pass.
     app.extensions["rufbereit.sms_handlers"] = []
+    # Rosters: accounts and pages; puts the operators' SMS keywords first in line.
+    from hotline.rosters import init_app as init_rosters
+
+    init_rosters(app)
     # Dispatch: models, intake/status webhooks, pages; appends the helpers' SMS handler.
     from dispatch import init_app as init_dispatch
 

@@ -348,18 +348,28 @@ def worker_cmd(burst: bool) -> None:
 
     from hotline.extensions import jobs
     from hotline.jobs import purge_job, sweep_outbox
+    from hotline.rosters.reminders import reminder_sweep
     from hotline.worker import set_app
 
     set_app(current_app._get_current_object())  # type: ignore[attr-defined]
     if not burst:
         jobs.enqueue(sweep_outbox, job_id="sweep-outbox")
         jobs.enqueue(purge_job, job_id="purge-personal-data")
+        jobs.enqueue(reminder_sweep, job_id="roster-reminders")
         from dispatch.jobs import sweep as dispatch_sweep
 
         jobs.enqueue(dispatch_sweep, job_id="dispatch-sweep")  # due waves, unsent texts
     worker = Worker([jobs.queue_name], connection=jobs.redis)
     worker.work(with_scheduler=True, burst=burst)
 
+
+def _register_roster_commands() -> None:
+    from hotline.rosters.cli import user
+
+    main.add_command(user)
+
+
+_register_roster_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

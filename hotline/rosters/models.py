@@ -1,0 +1,275 @@
+"""Rosters: accounts, recurring shift patterns, open shifts, swaps, ad-hoc availability,
+reminders and the shift audit log.
+
+Everything a planner plans ends up as plain :class:`hotline.models.Shift` rows, so routing
+keeps asking one indexed question ("who is on shift now?"). The tables here remember where a
+shift came from (a weekly pattern, an open shift, a swap) and who changed what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models import Base, Line, Operator, Shift, UTCDateTime, _enum, utcnow
+
+
+class Role(str, Enum):
+    """Who may do what; each role includes the rights of the ones below it."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    PLANNER = "planner"
+    OPERATOR = "operator"
+
+    @property
+    def rank(self) -> int:
+        return {"operator": 0, "planner": 1, "coordinator": 2, "admin": 3}[self.value]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class SwapStatus(str, Enum):
+    OPEN = "open"
+    TAKEN = "taken"
+    WITHDRAWN = "withdrawn"
+
+
+class User(Base):
+    """Someone who signs in to the roster pages. Operators' accounts link to their operator."""
+
+    __tablename__ = "roster_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role, "roster_role"))
+    operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL"), unique=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    operator: Mapped[Operator | None] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed sign-in; recent rows per account and address throttle further attempts."""
+
+    __tablename__ = "roster_login_failures"
+    __table_args__ = (Index("ix_roster_login_failures_key", "username", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffingLevel(Base):
+    """How many operators a line needs in one local hour of the week (``weekday`` 0 = Monday).
+
+    Hours without a row need :data:`hotline.rosters.staffing.DEFAULT_REQUIRED` while the line
+    is open and nobody while it is closed.
+    """
+
+    __tablename__ = "roster_staffing"
+    __table_args__ = (
+        UniqueConstraint("line_id", "weekday", "hour"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="staffing_weekday"),
+        CheckConstraint("hour BETWEEN 0 AND 23", name="staffing_hour"),
+        CheckConstraint("required >= 0", name="staffing_required"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    hour: Mapped[int] = mapped_column(Integer)
+    required: Mapped[int] = mapped_column(Integer)
+
+
+class ShiftPattern(Base):
+    """A weekly recurring shift between two dates, materialised into shifts."""
+
+    __tablename__ = "roster_patterns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    line: Mapped[Line] = relationship()
+    operator: Mapped[Operator] = relationship()
+    exceptions: Mapped[list[PatternException]] = relationship(
+        back_populates="pattern", cascade="all, delete-orphan", order_by="PatternException.date"
+    )
+
+
+class PatternException(Base):
+    """A date on which a pattern does not produce a shift."""
+
+    __tablename__ = "roster_pattern_exceptions"
+    __table_args__ = (UniqueConstraint("pattern_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pattern_id: Mapped[int] = mapped_column(ForeignKey("roster_patterns.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+
+    pattern: Mapped[ShiftPattern] = relationship(back_populates="exceptions")
+
+
+class PatternOccurrence(Base):
+    """The shift a pattern produced on one date. ``overridden`` occurrences were changed by
+    hand (a one-off override) and are left alone when the pattern is edited."""
+
+    __tablename__ = "roster_occurrences"
+    __table_args__ = (UniqueConstraint("pattern_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pattern_id: Mapped[int] = mapped_column(ForeignKey("roster_patterns.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    shift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shifts.id", ondelete="SET NULL"), unique=True
+    )
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    shift: Mapped[Shift | None] = relationship()
+
+
+class OpenShift(Base):
+    """An unfilled slot published by a planner; the first operator to claim it gets it."""
+
+    __tablename__ = "roster_open_shifts"
+    __table_args__ = (Index("ix_roster_open_shifts_open", "claimed_by_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    local_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    local_end: Mapped[dt.datetime] = mapped_column(DateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roster_users.id", ondelete="SET NULL")
+    )
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    line: Mapped[Line] = relationship()
+    claimed_by: Mapped[Operator | None] = relationship()
+
+
+class SwapOffer(Base):
+    """An operator offers one of their shifts; another operator takes it over."""
+
+    __tablename__ = "roster_swaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shifts.id", ondelete="SET NULL"), index=True
+    )
+    offered_by_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    status: Mapped[SwapStatus] = mapped_column(
+        _enum(SwapStatus, "swap_status"), default=SwapStatus.OPEN
+    )
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift | None] = relationship()
+    offered_by: Mapped[Operator] = relationship(foreign_keys=[offered_by_id])
+    taken_by: Mapped[Operator | None] = relationship(foreign_keys=[taken_by_id])
+
+
+class Availability(Base):
+    """An operator who texted ``AN``/``ON``: rung like someone on shift until ``until`` or
+    until they text ``AUS``/``OFF`` (which sets ``until`` to that moment).
+
+    Bounded like shifts (``until - started_at`` at most ``MAX_SHIFT_HOURS``) so the routing
+    query stays a range scan on ``(line_id, started_at)``.
+    """
+
+    __tablename__ = "roster_availability"
+    __table_args__ = (
+        Index("ix_roster_availability_line_start", "line_id", "started_at", "until"),
+        Index("ix_roster_availability_operator", "operator_id", "until"),
+        CheckConstraint("until >= started_at", name="availability_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ShiftReminder(Base):
+    """Claim for the one reminder text of a shift: the unique row is written in the same
+    transaction as the outbox message, so a second sweep (or a restarted worker) finds it and
+    sends nothing."""
+
+    __tablename__ = "roster_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarFeed(Base):
+    """The secret token of an iCalendar subscription (``kind`` operator or line)."""
+
+    __tablename__ = "roster_calendar_feeds"
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ShiftAudit(Base):
+    """One change to a shift: who, when, what it was before and after (JSON snapshots).
+
+    ``shift_id`` has no foreign key so the record outlives a deleted shift.
+    """
+
+    __tablename__ = "roster_shift_audit"
+    __table_args__ = (Index("ix_roster_shift_audit_shift", "shift_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(160))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,134 @@
+"""Operators' SMS keywords, texted to a line's number.
+
+``AN``/``ON`` — available now (rung like someone on shift) until ``AUS``/``OFF`` or the time
+limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. Anything else
+gets a short help text. The reply is in the language of the keyword; for unknown words in the
+operator's first language. Senders who are not operators are left to the other handlers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
+from hotline.phones import InvalidPhoneNumber, mask, to_e164
+from hotline.rosters.availability import end_availability, set_available
+from hotline.sms import InboundSms
+
+log = logging.getLogger(__name__)
+
+KEYWORDS = {
+    "AN": ("on", "de"),
+    "ON": ("on", "en"),
+    "AUS": ("off", "de"),
+    "OFF": ("off", "en"),
+    "SCHICHTEN": ("shifts", "de"),
+    "SHIFTS": ("shifts", "en"),
+}
+# Carriers and Twilio handle opt-out words themselves; answering them would be noise.
+OPT_OUT = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "END", "ENDE", "QUIT", "CANCEL", "START"}
+
+TEXTS = {
+    "de": {
+        "on": "Sie sind jetzt erreichbar für {line} bis {until} Uhr. Mit AUS beenden.",
+        "off": "Sie sind nicht mehr erreichbar. Danke! Mit AN wieder erreichbar.",
+        "off_none": "Sie waren nicht als erreichbar gemeldet.",
+        "paused": "Ihr Profil ist pausiert; bitte wenden Sie sich an die Koordination.",
+        "no_line": "Bitte schreiben Sie an die Nummer Ihrer Hotline.",
+        "shifts": "Ihre nächsten Schichten: {list}",
+        "no_shifts": "Für Sie sind keine Schichten geplant.",
+        "help": "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten).",
+    },
+    "en": {
+        "on": "You are now available for {line} until {until}. Text OFF to stop.",
+        "off": "You are no longer available. Thank you! Text ON to be available again.",
+        "off_none": "You were not marked as available.",
+        "paused": "Your profile is paused; please contact your coordinator.",
+        "no_line": "Please text your hotline's number.",
+        "shifts": "Your next shifts: {list}",
+        "no_shifts": "You have no shifts planned.",
+        "help": "Commands: ON (available), OFF (not available), SHIFTS (next shifts).",
+    },
+}
+WEEKDAY_SHORT = {
+    "de": ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+MAX_LISTED = 5
+
+
+def operator_language(operator: Operator) -> str:
+    for code in operator.languages:
+        if code in TEXTS:
+            return code
+    return "de"
+
+
+def _line_for(session: Session, to: str) -> Line | None:
+    try:
+        number = to_e164(to, current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber:
+        return None
+    return session.scalar(select(Line).where(Line.number == number))
+
+
+def describe_shift(shift: Shift, lang: str) -> str:
+    day = WEEKDAY_SHORT[lang][shift.local_start.weekday()]
+    return f"{day} {shift.local_start:%d.%m. %H:%M}–{shift.local_end:%H:%M} {shift.line.name}"
+
+
+def next_shifts(
+    session: Session, operator_id: int, now: dt.datetime, limit: int = MAX_LISTED
+) -> list[Shift]:
+    stmt = (
+        select(Shift)
+        .where(Shift.operator_id == operator_id, Shift.ends_at > now)
+        .order_by(Shift.starts_at)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
+    operator = session.scalar(select(Operator).where(Operator.phone_number == sms.sender))
+    if operator is None:
+        return None
+    keyword = sms.keyword
+    if keyword in OPT_OUT:
+        return ""
+    command, lang = KEYWORDS.get(keyword, ("help", operator_language(operator)))
+    texts = TEXTS[lang]
+    now = utcnow()
+    if command == "on":
+        if operator.status != OperatorStatus.ACTIVE:
+            return texts["paused"]
+        line = _line_for(session, sms.to)
+        if line is None:
+            return texts["no_line"]
+        limit = float(current_app.config["AVAILABILITY_HOURS"])
+        hours = limit
+        if len(sms.words) > 1:
+            try:
+                hours = min(limit, float(sms.words[1].replace(",", ".")))
+            except ValueError:
+                hours = limit
+        entry = set_available(session, operator.id, line.id, hours, now)
+        until = entry.until.astimezone(ZoneInfo(line.timezone))
+        log.info("operator %s available on line %s", mask(operator.phone_number), line.id)
+        return texts["on"].format(line=line.name, until=f"{until:%H:%M}")
+    if command == "off":
+        ended = end_availability(session, operator.id, now)
+        log.info("operator %s no longer available", mask(operator.phone_number))
+        return texts["off"] if ended else texts["off_none"]
+    if command == "shifts":
+        shifts = next_shifts(session, operator.id, now)
+        if not shifts:
+            return texts["no_shifts"]
+        return texts["shifts"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
+    return texts["help"]

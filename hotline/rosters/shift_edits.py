@@ -1,0 +1,101 @@
+"""Creating, changing and removing shifts on behalf of someone, with an audit record each.
+
+Removing a shift that has already started ends it now instead of erasing it, and shifts in
+the past are never erased: call statistics and the audit trail refer to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Shift, utcnow
+from hotline.rosters.audit import Actor, record, snapshot
+from hotline.rosters.models import PatternOccurrence
+from hotline.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
+
+
+class RemoveOutcome:
+    DELETED = "deleted"
+    ENDED = "ended"
+
+
+def add_shift(
+    session: Session,
+    actor: Actor,
+    operator_id: int,
+    line_id: int,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+    action: str = "create",
+) -> Shift:
+    shift = create_shift(session, operator_id, line_id, local_start, local_end)
+    session.flush()
+    record(session, shift.id, action, actor, None, snapshot(shift))
+    return shift
+
+
+def change_shift(
+    session: Session,
+    actor: Actor,
+    shift: Shift,
+    operator_id: int,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+    action: str = "update",
+) -> Shift:
+    """Change who works a shift and when; the same bounds as for new shifts apply."""
+    before = snapshot(shift)
+    starts_at = local_to_utc(local_start, shift.timezone)
+    ends_at = local_to_utc(local_end, shift.timezone)
+    if ends_at <= starts_at:
+        raise ShiftError("a shift must end after it starts")
+    if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
+        raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+    shift.operator_id = operator_id
+    shift.local_start, shift.local_end = local_start, local_end
+    shift.starts_at, shift.ends_at = starts_at, ends_at
+    session.flush()
+    _mark_overridden(session, shift.id)
+    record(session, shift.id, action, actor, before, snapshot(shift))
+    return shift
+
+
+def remove_shift(
+    session: Session, actor: Actor, shift: Shift, now: dt.datetime | None = None
+) -> str:
+    """Delete a future shift; end a running one now; refuse to erase a past one."""
+    now = now or utcnow()
+    before = snapshot(shift)
+    if shift.starts_at > now:
+        session.execute(
+            PatternOccurrence.__table__.update()
+            .where(PatternOccurrence.shift_id == shift.id)
+            .values(shift_id=None, overridden=True)
+        )
+        shift_id = shift.id
+        session.delete(shift)
+        session.flush()
+        record(session, shift_id, "delete", actor, before, None)
+        return RemoveOutcome.DELETED
+    if shift.ends_at <= now:
+        raise ShiftError("past shifts are kept for the records and cannot be deleted")
+    end = max(now.replace(microsecond=0), shift.starts_at + dt.timedelta(seconds=1))
+    shift.ends_at = end
+    shift.local_end = end.astimezone(ZoneInfo(shift.timezone)).replace(tzinfo=None)
+    session.flush()
+    _mark_overridden(session, shift.id)
+    record(session, shift.id, "end", actor, before, snapshot(shift))
+    return RemoveOutcome.ENDED
+
+
+def _mark_overridden(session: Session, shift_id: int) -> None:
+    """A hand-edited occurrence of a pattern is left alone when the pattern changes."""
+    occurrence = session.scalar(
+        select(PatternOccurrence).where(PatternOccurrence.shift_id == shift_id)
+    )
+    if occurrence is not None:
+        occurrence.overridden = True
