@@ -19,7 +19,7 @@ import logging
 
 from flask import current_app
 from rq import Retry
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.models import DispatchMessage, MessageState, Ticket, TicketStatus
@@ -123,7 +123,9 @@ def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]],
     # A wave waiting for quiet hours to end keeps its number (``waves_sent`` was not moved).
     pending = list(
         session.scalars(
-            select(distinct(DispatchMessage.ticket_id)).where(
+            select(DispatchMessage.ticket_id)
+            .distinct()
+            .where(
                 DispatchMessage.state == MessageState.PENDING,
                 DispatchMessage.created_at <= now - SWEEP_GRACE,
                 (DispatchMessage.not_before.is_(None)) | (DispatchMessage.not_before <= now),
