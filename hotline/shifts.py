@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from hotline.models import Line, Operator, OperatorStatus, Shift
@@ -86,8 +86,10 @@ def on_shift(session: Session, line_id: int, at: dt.datetime) -> list[Operator]:
         Shift.starts_at <= at,
         Shift.ends_at > at,
     )
+    # One IN over a UNION, not two INs joined by OR: with OR, PostgreSQL filters every
+    # operator row against both subqueries (a scan of all operators on each call).
     stmt = select(Operator).where(
-        or_(Operator.id.in_(on_duty), Operator.id.in_(available_operator_ids(line_id, at))),
+        Operator.id.in_(union(on_duty, available_operator_ids(line_id, at))),
         Operator.status == OperatorStatus.ACTIVE,
     )
     return list(session.scalars(stmt))
