@@ -18,12 +18,12 @@ def user() -> None:
 @click.password_option(help="At least 10 characters; prompted for when not given.")
 def create_admin(username: str, name: str, password: str) -> None:
     """Create an admin account (the first one, or another)."""
-    from hotline import create_app
+    from hotline import cli as hotline_cli  # its create_app, so tests can swap the app
     from hotline.extensions import db
     from hotline.rosters.accounts import AccountError, create_user
     from hotline.rosters.models import Role
 
-    with create_app().app_context():
+    with hotline_cli.create_app().app_context():
         session = db.new_session()
         try:
             account = create_user(session, username, name or username, password, Role.ADMIN)
