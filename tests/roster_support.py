@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import Engine, delete
 from werkzeug.serving import make_server
 
@@ -66,3 +67,22 @@ def live_server(app) -> Iterator[str]:  # noqa: ANN001
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture(name="committed_app")
+def committed_app_fixture(engine, database_url, redis_url, redis, phone):  # noqa: ANN001, ANN201
+    """The app on a real, committed database (several connections, threads, a live server);
+    every row is deleted again afterwards."""
+    from hotline import create_app
+    from hotline.extensions import db
+    from hotline.worker import set_app
+    from tests.conftest import test_config
+
+    wipe(engine)
+    app = create_app(test_config(database_url, redis_url), telephony=phone)
+    set_app(app)
+    yield app
+    set_app(None)
+    if db.engine is not None:
+        db.engine.dispose()
+    wipe(engine)
