@@ -41,7 +41,7 @@ def _csrf() -> None:
     access.check_csrf()
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _helpers() -> dict:
     return {
         "csrf_token": access.csrf_token,
