@@ -163,8 +163,8 @@ def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
         "accepted",
         language,
         code=ticket.reference,
-        name=ticket.requester_first_name or "–",
-        phone=pretty(ticket.requester_phone) if ticket.requester_phone else "–",
+        name=ticket.requester_first_name or "-",
+        phone=pretty(ticket.requester_phone) if ticket.requester_phone else "-",
         address=address,
     )
 

@@ -119,7 +119,7 @@ def _pick_offer(session: Session, helper: Helper, code: str | None) -> tuple[Off
             .where(Offer.helper_id == helper.id, Ticket.reference == code)
         ).first()
         if offer is None:
-            codes = ", ".join(o.ticket.reference for o in offers) or "–"
+            codes = ", ".join(o.ticket.reference for o in offers) or "-"
             return None, texts.sms("unknown_code", lang, code=code, codes=codes)
         return offer, ""
     if not offers:

@@ -1,5 +1,8 @@
 """Everything dispatch says, in German and English: SMS to helpers and requesters, and the
-phone intake prompts. German is the fallback for any other language."""
+phone intake prompts. German is the fallback for any other language.
+
+SMS texts stay within the GSM-7 alphabet (umlauts and ß are in it, dashes like "–" are not):
+one such character would switch a text to UCS-2 and more than double its segments."""
 
 from __future__ import annotations
 
@@ -14,9 +17,9 @@ ACTIVITY_NAMES: dict[str, dict[str, str]] = {
 
 SMS: dict[str, dict[str, str]] = {
     "offer": {
-        "de": "Rufbereit: Hilfe gesucht – {activity} in {place} ({when}). Zusagen: {link} "
+        "de": "Rufbereit: Hilfe gesucht - {activity} in {place} ({when}). Zusagen: {link} "
         "oder JA {code} antworten, absagen: NEIN {code}. Abmelden: STOPP",
-        "en": "Rufbereit: help wanted – {activity} in {place} ({when}). Accept: {link} "
+        "en": "Rufbereit: help wanted - {activity} in {place} ({when}). Accept: {link} "
         "or reply YES {code}, decline: NO {code}. Unsubscribe: STOP",
     },
     "accepted": {
@@ -30,8 +33,8 @@ SMS: dict[str, dict[str, str]] = {
         "en": "Thank you! Enough helpers have already said yes to this request ({code}).",
     },
     "stand_down": {
-        "de": "Die Anfrage {code} wird nicht mehr gebraucht – vielen Dank für Ihre Bereitschaft!",
-        "en": "Request {code} is no longer needed – thank you for being ready to help!",
+        "de": "Die Anfrage {code} wird nicht mehr gebraucht - vielen Dank für Ihre Bereitschaft!",
+        "en": "Request {code} is no longer needed - thank you for being ready to help!",
     },
     "declined": {
         "de": "Danke für Ihre Antwort, wir fragen jemand anderen ({code}).",

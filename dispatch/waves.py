@@ -67,17 +67,22 @@ def offer_text(ticket: Ticket, token: str, language: str) -> str:
 
 
 def _when_text(ticket: Ticket, language: str) -> str:
+    """``12.03. 10:00-13:00``, ``12.03.`` (whole day), ``11.03. ab 10:00``, ``11.03.-15.03.``"""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(dispatch_zone())
     start, end = ticket.window_start.astimezone(tz), ticket.window_end.astimezone(tz)
-    if (end - start) <= dt.timedelta(days=1) and start.date() == (
-        end - dt.timedelta(seconds=1)
-    ).date():
-        if start.hour == 0 and start.minute == 0 and end - start == dt.timedelta(days=1):
-            return start.strftime("%d.%m.")
-        return f"{start:%d.%m. %H:%M}–{end:%H:%M}"
-    return f"{start:%d.%m.}–{(end - dt.timedelta(seconds=1)):%d.%m.}"
+    last = end - dt.timedelta(seconds=1)
+    if start.date() != last.date():
+        return f"{start:%d.%m.}-{last:%d.%m.}"
+    starts_at_midnight = (start.hour, start.minute) == (0, 0)
+    ends_at_midnight = (end.hour, end.minute) == (0, 0)
+    if starts_at_midnight and ends_at_midnight:
+        return f"{start:%d.%m.}"
+    if ends_at_midnight:
+        word = "ab" if language == "de" else "from"
+        return f"{start:%d.%m.} {word} {start:%H:%M}"
+    return f"{start:%d.%m. %H:%M}-{end:%H:%M}"
 
 
 def send_wave(
@@ -131,7 +136,7 @@ def create_offers(
             )
         )
     }
-    tokens = {hid: secrets.token_urlsafe(24) for hid in helper_ids}
+    tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
     rows = session.execute(
         insert(Offer).returning(Offer.id, Offer.helper_id),
         [

@@ -191,3 +191,12 @@ def test_redis_down_during_intake_stores_the_ticket_and_the_caller_hears_the_ref
 
     with app.app_context():
         assert f"dispatch-wave-{ticket.id}-1" in jobs_.queue.job_ids
+
+
+def test_the_requester_notification_call_says_the_reference(line, twilio, session):
+    from tests.dispatch_support import make_ticket
+
+    ticket = make_ticket(session)
+    doc = twilio.twiml(f"/twilio/voice/intake/notify?ticket={ticket.id}")
+    assert ", ".join(ticket.reference) in say_texts(doc)[0]
+    assert doc.find("Hangup") is not None

@@ -240,3 +240,33 @@ def test_rate_limiter_makes_a_second_send_in_the_same_slot_wait(redis):
     assert 0 < waits[0] <= 1000
     limiter.acquire("+4915700000001")  # another sending number has its own budget
     assert len(waits) == 1
+
+
+GSM_7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_sms_text_stays_in_the_gsm_7_alphabet(language):
+    from dispatch.texts import SMS
+
+    for key, versions in SMS.items():
+        outside = set(versions[language]) - GSM_7 - set("{}")
+        assert not outside, f"{key}: {outside}"
+
+
+def test_a_landline_requester_is_told_by_a_short_call(ctx, session, phone):
+    helper = make_helper(session)
+    ticket = make_ticket(session, requester_phone="+49301234567")
+    send_wave(session, ticket.id, 1, DAYTIME)
+    accept(session, offers(session, ticket)[0])
+    send(session, phone)
+    assert [c["to"] for c in phone.calls] == ["+49301234567"]
+    assert (
+        phone.calls[0]["url"]
+        == f"https://hotline.example.org/twilio/voice/intake/notify?ticket={ticket.id}"
+    )
+    assert "+49301234567" not in [m["to"] for m in phone.sms]
+    assert helper.phone in [m["to"] for m in phone.sms]
