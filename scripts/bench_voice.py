@@ -908,11 +908,11 @@ def count_recorded(database_url: str, run_id: str) -> tuple[int, int]:
 
 
 def print_table(rows: list[Measurement]) -> None:
-    print(f"\n{'':28}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"\n{'':31}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for m in rows:
         r = m.result
         print(
-            f"{m.label:28}{r.ok:>10,}{r.errors:>8}{r.rps:>10,.0f}"
+            f"{m.label:31}{r.ok:>10,}{r.errors:>8}{r.rps:>10,.0f}"
             f"{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}"
         )
 
@@ -944,6 +944,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed-only", action="store_true", help="seed (if needed) and stop")
     parser.add_argument(
         "--no-heimweg", action="store_true", help="skip the shipped heimweg flow's entry"
+    )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also measure scripts/bench_lean_entry.py: the entry's database work alone",
     )
     parser.add_argument("--operators", type=int, default=SeedPlan.operators)
     parser.add_argument("--shifts", type=int, default=SeedPlan.shifts)
@@ -1027,10 +1032,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pythonpath=args.pythonpath,
             )
             results.append(Measurement("voice entry (heimweg)", heimweg))
+        if args.reference:
+            clear_calls(args.database_url)
+            reference = measure(
+                "reference (one SQL statement)",
+                "bench_lean_entry:app",
+                env,
+                settings,
+                build_requests(total, line_number(1), seed=3),
+                args.warmup,
+                args,
+                b"<Number",
+                workdir,
+                pythonpath=SCRIPTS,
+            )
+            results.append(Measurement("reference (one SQL statement)", reference))
     finally:
         shutil.rmtree(workdir / "flows", ignore_errors=True)
 
     print_table(results)
+    for m in results[1:]:
+        print(f"{m.label}: {m.result.rps / baseline.rps if baseline.rps else 0:.2f} x baseline")
     ratio = route.rps / baseline.rps if baseline.rps else 0.0
     p99 = route.percentile(99)
     met = ratio >= 0.5 and p99 < 50 and not route.errors
