@@ -53,6 +53,11 @@ KEYPAD_ACTIVITIES = {
     "9": Activity.OTHER,
 }
 KEYPAD_WHEN = {"1": "today", "2": "tomorrow", "3": "week"}
+#: Spoken answers, most specific first ("übermorgen" is not "morgen").
+SPOKEN_WHEN = {
+    "de": [("diese woche", "week"), ("woche", "week"), ("heute", "today"), ("morgen", "tomorrow")],
+    "en": [("this week", "week"), ("week", "week"), ("today", "today"), ("tomorrow", "tomorrow")],
+}
 MAX_ATTEMPTS = 3
 MESSAGE_MAX_SECONDS = 60
 
@@ -146,8 +151,8 @@ def _ask(
     **gather: object,
 ) -> VoiceResponse:
     response = response or VoiceResponse()
-    options = {"num_digits": 1, "timeout": 8, **gather}
-    g_ = response.gather(input="dtmf", action=url_for(endpoint, a=attempt), **options)
+    options = {"input": "dtmf", "num_digits": 1, "timeout": 8, **gather}
+    g_ = response.gather(action=url_for(endpoint, a=attempt), **options)
     if preface:
         _say(g_, draft, preface)
     _say(g_, draft, prompt)
@@ -174,7 +179,28 @@ def ask_postcode(draft: IntakeDraft, attempt: int = 1, preface: str | None = Non
 
 
 def ask_when(draft: IntakeDraft, attempt: int = 1, preface: str | None = None):  # noqa: ANN201
-    return _ask(draft, "intake.when", texts.voice("when", draft.language), attempt, preface)
+    """By key or by saying it ("morgen", "this week")."""
+    words = SPOKEN_WHEN.get(draft.language, SPOKEN_WHEN["de"])
+    locale, _ = DEFAULT_VOICES.get(draft.language, DEFAULT_VOICES["de"])
+    return _ask(
+        draft,
+        "intake.when",
+        texts.voice("when", draft.language),
+        attempt,
+        preface,
+        input="dtmf speech",
+        language=locale,
+        speech_timeout="auto",
+        hints=", ".join(w for w, _ in words),
+    )
+
+
+def spoken_when(language: str, speech: str) -> str | None:
+    said = speech.lower()
+    for word, choice in SPOKEN_WHEN.get(language, SPOKEN_WHEN["de"]):
+        if word in said:
+            return choice
+    return None
 
 
 def ask_callback(draft: IntakeDraft, attempt: int = 1, preface: str | None = None):  # noqa: ANN201
@@ -342,7 +368,8 @@ def when():  # noqa: ANN201
     draft, attempt, digits = _input()
     if draft is None:
         return _lost()
-    choice = KEYPAD_WHEN.get(digits)
+    speech = "" if request.args.get("empty") else request.form.get("SpeechResult", "")
+    choice = KEYPAD_WHEN.get(digits) or spoken_when(draft.language, speech)
     if choice is None:
         return _retry(draft, attempt, ask_when)
     draft.when = choice

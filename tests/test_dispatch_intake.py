@@ -200,3 +200,20 @@ def test_the_requester_notification_call_says_the_reference(line, twilio, sessio
     doc = twilio.twiml(f"/twilio/voice/intake/notify?ticket={ticket.id}")
     assert ", ".join(ticket.reference) in say_texts(doc)[0]
     assert doc.find("Hangup") is not None
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [("morgen bitte", "tomorrow"), ("im Laufe der Woche", "week"), ("heute noch", "today")],
+)
+def test_the_caller_may_say_when(line, twilio, session, said, expected):
+    from dispatch.models import IntakeDraft
+
+    doc = to_intake(twilio)
+    for digits in ("1", "10115", "1"):
+        doc = twilio.twiml(action(doc), Digits=digits)
+    gather = doc.find("Gather")
+    assert gather.get("input") == "dtmf speech" and gather.get("language") == "de-DE"
+    twilio.twiml(action(doc), SpeechResult=said)
+    session.expire_all()
+    assert session.scalars(select(IntakeDraft)).one().when == expected
