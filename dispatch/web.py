@@ -269,11 +269,12 @@ def callout():  # noqa: ANN201
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
+            wanted = _ticket_request(request.form, organisation=True)
+            # Whoever accepts gets a contact: the organisation's, unless the form names one.
+            wanted.requester_phone = wanted.requester_phone or org.contact_phone
+            wanted.requester_first_name = wanted.requester_first_name or org.name
             ticket = organisations.create_callout(
-                db.session,
-                org,
-                _ticket_request(request.form, organisation=True),
-                current_app.config["DISPATCH_MAX_WAVES"],
+                db.session, org, wanted, current_app.config["DISPATCH_MAX_WAVES"]
             )
         except InvalidTicket as exc:
             errors = exc.errors

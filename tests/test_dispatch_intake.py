@@ -217,3 +217,19 @@ def test_the_caller_may_say_when(line, twilio, session, said, expected):
     twilio.twiml(action(doc), SpeechResult=said)
     session.expire_all()
     assert session.scalars(select(IntakeDraft)).one().when == expected
+
+
+def test_the_terminal_simulator_plays_the_intake(app, session, connection):
+    from hotline.simulator import Simulator
+
+    configure(app)
+    make_line(session, number=LINE, name="Nachbarschaftshilfe", flow="nachbarschaftshilfe")
+    session.commit()
+    answers = iter(["1", "1", "1", "10115", "1", "3", "1", "2"])
+    shown: list[str] = []
+    Simulator(
+        app, LINE, ask=lambda _: next(answers), show=shown.append, connection=connection
+    ).run()
+    out = "\n".join(shown)
+    assert "Sie haben eingegeben: 1, 0, 1, 1, 5, Berlin." in out
+    assert "Ihre Anfrage ist aufgenommen. Ihre Nummer ist:" in out

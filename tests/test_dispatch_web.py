@@ -255,6 +255,10 @@ def test_a_coordinator_approves_and_then_members_create_call_outs(ctx, session):
     ticket = session.scalars(select(Ticket)).one()
     assert ticket.source == TicketSource.ORGANISATION and ticket.organisation_id == org.id
     assert ticket.needed == 2 and ticket.activity.value == "errands"
+    assert (ticket.requester_first_name, ticket.requester_phone) == (
+        "Tafel Mitte",
+        "+4915199887766",
+    )
     assert ticket.window_start.isoformat() == "2026-03-12T09:00:00+00:00"  # 10:00 Berlin
     assert ticket.reference in response.get_data(as_text=True)
 
