@@ -234,13 +234,12 @@ def ask_message(draft: IntakeDraft, attempt: int = 1, preface: str | None = None
 def begin(ctx, node, response: VoiceResponse | None = None) -> VoiceResponse:  # noqa: ANN001
     """Entry from :meth:`hotline.ivr.CallContext.run` when the flow reaches an intake node;
     ``response`` holds what the flow has said so far in this request."""
+    try:  # a withheld caller ID ("anonymous", "+266696687") is no callback number
+        caller = to_e164(ctx.call.caller_number or "", current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber:
+        caller = None
     draft = start_draft(
-        ctx.session,
-        ctx.call.call_sid,
-        ctx.line.number,
-        ctx.call.caller_number,
-        ctx.language,
-        node.on_failure,
+        ctx.session, ctx.call.call_sid, ctx.line.number, caller, ctx.language, node.on_failure
     )
     response = response if response is not None else VoiceResponse()
     if node.say:

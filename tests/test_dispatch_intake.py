@@ -233,3 +233,14 @@ def test_the_terminal_simulator_plays_the_intake(app, session, connection):
     out = "\n".join(shown)
     assert "Sie haben eingegeben: 1, 0, 1, 1, 5, Berlin." in out
     assert "Ihre Anfrage ist aufgenommen. Ihre Nummer ist:" in out
+
+
+def test_a_withheld_caller_id_is_not_offered_as_callback_number(line, app, session):
+    from tests.conftest import TwilioDriver
+
+    caller = TwilioDriver(app, caller="anonymous")
+    doc = to_intake(caller)
+    for digits in ("1", "10115", "1", "2"):
+        doc = caller.twiml(action(doc), Digits=digits)
+    assert action(doc) == "/twilio/voice/intake/callback/enter?a=1"
+    assert say_texts(doc)[0].startswith("Bitte geben Sie Ihre Rückrufnummer")
