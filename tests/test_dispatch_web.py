@@ -361,3 +361,17 @@ def test_csv_import_with_a_bad_row_imports_nothing_and_names_the_row(client, ses
     assert response.status_code == 422
     assert "Zeile 4" in page and "99999" in page and "flying" in page
     assert session.scalars(select(Helper)).first() is None
+
+
+def test_coordinator_adds_a_helper_with_the_form(client, session):
+    coordinator(client)
+    page = client.get("/dispatch/helfende/neu")
+    assert page.status_code == 200 and 'name="postal_code"' in page.get_data(as_text=True)
+    token = csrf(client, "/dispatch/helfende/neu")
+    data = {**SIGNUP, "csrf_token": token}
+    assert client.post("/dispatch/helfende/neu", data=data).status_code == 302
+    helper = session.scalars(select(Helper)).one()
+    assert (helper.name, helper.radius_km, helper.status) == ("Mia Muster", 8, HelperStatus.ACTIVE)
+    again = client.post("/dispatch/helfende/neu", data=data)
+    assert again.status_code == 422
+    assert "schon eingetragen" in again.get_data(as_text=True)
