@@ -177,6 +177,6 @@ def test_planner_imports_a_csv_with_one_bad_row_and_sees_that_rows_error(committ
         rows = errors.locator("tbody tr")
         assert rows.count() == 1
         assert rows.first.locator("td").first.inner_text() == "3"
-        assert "a shift must end after it starts" in rows.first.inner_text()
+        assert "Eine Schicht muss nach ihrem Beginn enden." in rows.first.inner_text()
 
     assert seed(committed_app, lambda s: s.scalars(select(Shift)).all()) == []

@@ -104,7 +104,9 @@ def test_planner_uploads_a_csv_with_a_bad_row_and_sees_its_error(app, session):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nichts wurde importiert" in page
-    assert "<td>3</td>" in page and "&#39;morgen&#39; is not a date and time" in page
+    assert (
+        "<td>3</td>" in page and "&#39;morgen&#39; ist kein Zeitpunkt wie 2026-11-27 20:00." in page
+    )
     assert count(session, Shift) == 0
 
 

@@ -313,5 +313,25 @@ def test_planner_sees_a_clear_error_for_a_bad_shift(app, session):
         },
     )
     assert response.status_code == 422
-    assert "a shift must end after it starts" in response.get_data(as_text=True)
+    assert "Eine Schicht muss nach ihrem Beginn enden." in response.get_data(as_text=True)
     assert _shifts(session) == []
+
+
+def test_errors_are_shown_in_english_on_english_pages(app, session):
+    line, anna = make_line(session), make_operator(session)
+    make_user(session, Role.PLANNER, username="paula")
+    client = app.test_client()
+    login(client, "paula")
+    post(client, "/sprache", {"lang": "en"})
+    response = post(
+        client,
+        "/dienstplan/schicht/neu",
+        {
+            "line_id": line.id,
+            "operator_id": anna.id,
+            "start": "2030-01-07T20:00",
+            "end": "2030-01-08T21:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "a shift may last at most 24 hours" in response.get_data(as_text=True)

@@ -6,6 +6,8 @@ the browser's Accept-Language (German when nothing matches).
 
 from __future__ import annotations
 
+import re
+
 from flask import g, request, session
 
 LANGUAGES = ("de", "en")
@@ -153,3 +155,82 @@ def current_language() -> str:
 def gettext(text: str, **values: object) -> str:
     translated = EN.get(text, text) if current_language() == "en" else text
     return translated.format(**values) if values else translated
+
+
+# Error messages of the domain functions are English; German pages show them translated.
+DE_ERRORS: list[tuple[str, str]] = [
+    (r"a shift must end after it starts", "Eine Schicht muss nach ihrem Beginn enden."),
+    (r"a shift may last at most (\d+) hours", "Eine Schicht darf höchstens {0} Stunden dauern."),
+    (r"line (\d+) does not exist", "Die Linie {0} gibt es nicht."),
+    (r"operator (\d+) does not exist", "Die ehrenamtliche Person {0} gibt es nicht."),
+    (
+        r"past shifts are kept for the records and cannot be deleted",
+        "Vergangene Schichten bleiben für die Statistik erhalten und können nicht gelöscht werden.",
+    ),
+    (r"the end date lies before the start date", "Das Enddatum liegt vor dem Startdatum."),
+    (r"a pattern may cover at most (\d+) days", "Ein Muster darf höchstens {0} Tage umfassen."),
+    (r"weekday must be .*", "Bitte einen Wochentag wählen."),
+    (
+        r"only active operators can take shifts",
+        "Nur aktive Ehrenamtliche können Schichten übernehmen.",
+    ),
+    (r"only the operator on a shift can offer it", "Nur wer die Schicht hat, kann sie anbieten."),
+    (
+        r"a shift that has started cannot be offered any more",
+        "Eine begonnene Schicht kann nicht mehr angeboten werden.",
+    ),
+    (r"you cannot take your own shift", "Die eigene Schicht kann man nicht übernehmen."),
+    (r"this shift has started or is gone", "Diese Schicht hat begonnen oder existiert nicht mehr."),
+    (r"(.+) is not a date and time like (.+)", "{0} ist kein Zeitpunkt wie {1}."),
+    (r"(.+) is not a date and time", "{0} ist kein Zeitpunkt."),
+    (r"(.+) is not a date", "{0} ist kein Datum."),
+    (r"(.+) is not a time", "{0} ist keine Uhrzeit."),
+    (r"please choose a value", "Bitte einen Wert wählen."),
+    (r"Phone number is empty\.", "Die Telefonnummer fehlt."),
+    (r"(.+) is not a valid phone number\.", "{0} ist keine gültige Telefonnummer."),
+    (r"(.+) is not a phone number .*", "{0} ist keine Telefonnummer."),
+    (
+        r"(.+) is a landline number; operators need a mobile number\.",
+        "{0} ist eine Festnetznummer; Ehrenamtliche brauchen eine Handynummer.",
+    ),
+    (
+        r"an operator with number (.+) exists already",
+        "Es gibt schon eine ehrenamtliche Person mit der Nummer {0}.",
+    ),
+    (r"unknown language code\(s\): (.+)", "Unbekannte Sprachkürzel: {0}"),
+    (r"name is empty", "Der Name fehlt."),
+    (r"missing column\(s\): (.+)", "Es fehlen Spalten: {0}"),
+    (r"at most (\d+) rows per file", "Höchstens {0} Zeilen pro Datei."),
+    (r"same phone number as row (\d+)", "Dieselbe Telefonnummer wie in Zeile {0}."),
+    (
+        r"status must be active or paused, not (.+)",
+        "Der Status muss active oder paused sein, nicht {0}.",
+    ),
+    (r"no operator with number (.+)", "Keine ehrenamtliche Person mit der Nummer {0}."),
+    (r"no line with number (.+)", "Keine Linie mit der Nummer {0}."),
+    (r"give wall-clock times without a UTC offset", "Bitte Uhrzeiten ohne UTC-Versatz angeben."),
+    (r"passwords need at least (\d+) characters", "Passwörter brauchen mindestens {0} Zeichen."),
+    (r"a username is required", "Ein Benutzername ist nötig."),
+    (r"the username (.+) is taken", "Der Benutzername {0} ist vergeben."),
+    (
+        r"operator accounts must belong to an operator",
+        "Konten der Rolle operator gehören zu einer ehrenamtlichen Person.",
+    ),
+    (r"required staff must be between 0 and 50", "Die Besetzung muss zwischen 0 und 50 liegen."),
+    (
+        r"hours must run from 0 to 23.*",
+        "Die Stunden laufen von 0 bis 23, die erste nicht nach der letzten.",
+    ),
+    (r"choose at least one weekday", "Bitte mindestens einen Wochentag wählen."),
+]
+
+
+def error_text(message: str) -> str:
+    """A domain error message in the page's language."""
+    if current_language() == "en":
+        return message
+    for pattern, german in DE_ERRORS:
+        match = re.fullmatch(pattern, message)
+        if match:
+            return german.format(*match.groups())
+    return message

@@ -133,9 +133,14 @@ def offer_swap(
     return offer
 
 
-def open_swaps(session: Session) -> list[SwapOffer]:
+def open_swaps(session: Session, now: dt.datetime | None = None) -> list[SwapOffer]:
+    """Offers that can still be taken: open, and their shift exists and has not started."""
+    now = now or utcnow()
     stmt = (
-        select(SwapOffer).where(SwapOffer.status == SwapStatus.OPEN).order_by(SwapOffer.created_at)
+        select(SwapOffer)
+        .join(Shift, Shift.id == SwapOffer.shift_id)
+        .where(SwapOffer.status == SwapStatus.OPEN, Shift.starts_at > now)
+        .order_by(Shift.starts_at)
     )
     return list(session.scalars(stmt))
 

@@ -34,7 +34,7 @@ from hotline.phones import InvalidPhoneNumber, to_mobile_e164
 from hotline.rosters import csvio, ical
 from hotline.rosters.accounts import AccountError, LoginResult, authenticate, create_user
 from hotline.rosters.audit import Actor, history
-from hotline.rosters.i18n import LANGUAGES, WEEKDAYS_DE, current_language, gettext
+from hotline.rosters.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
 from hotline.rosters.models import OpenShift, Role, ShiftPattern, SwapOffer, User
 from hotline.rosters.open_shifts import (
     ClaimResult,
@@ -85,6 +85,7 @@ def _csrf_failed(exc: CSRFError):  # noqa: ANN202
 def _template_helpers() -> dict[str, Any]:
     return {
         "_": gettext,
+        "error_text": error_text,
         "csrf_token": generate_csrf,
         "user": g.get("roster_user"),
         "lang": current_language(),
@@ -170,7 +171,7 @@ def _operators(active_only: bool = False) -> list[Operator]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return url_for("rosters.index")
 
@@ -291,7 +292,7 @@ def new_shift():  # noqa: ANN201
             )
         except ShiftError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     return render_template(
         "rosters/shift_form.html",
         shift=None,
@@ -326,7 +327,7 @@ def edit_shift(shift_id: int):  # noqa: ANN201
             return redirect(_back_to(shift))
         except ShiftError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     form = {
         "operator_id": str(shift.operator_id),
         "start": f"{shift.local_start:%Y-%m-%dT%H:%M}",
@@ -361,7 +362,7 @@ def delete_shift(shift_id: int):  # noqa: ANN201
         _commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(str(exc))
+        flash(error_text(str(exc)))
         return redirect(back)
     flash(
         gettext("Schicht gelöscht.")
@@ -402,7 +403,7 @@ def new_pattern():  # noqa: ANN201
             return redirect(url_for("rosters.week", line_id=line_id, woche=pattern.valid_from))
         except ShiftError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     return render_template(
         "rosters/pattern_form.html",
         pattern=None,
@@ -426,7 +427,7 @@ def edit_pattern(pattern_id: int):  # noqa: ANN201
             return redirect(url_for("rosters.edit_pattern", pattern_id=pattern.id))
         except ShiftError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     form = {
         "line_id": str(pattern.line_id),
         "operator_id": str(pattern.operator_id),
@@ -456,7 +457,7 @@ def pattern_exception(pattern_id: int):  # noqa: ANN201
         flash(gettext("Gespeichert."))
     except ShiftError as exc:
         db.session.rollback()
-        flash(str(exc))
+        flash(error_text(str(exc)))
     return redirect(url_for("rosters.edit_pattern", pattern_id=pattern_id))
 
 
@@ -501,7 +502,7 @@ def staffing(line_id: int):  # noqa: ANN201
             return redirect(url_for("rosters.staffing", line_id=line.id))
         except ValueError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     return render_template(
         "rosters/staffing.html", line=line, levels=levels(db.session, line.id), error=error
     ), (422 if error else 200)
@@ -559,7 +560,7 @@ def edit_operator(operator_id: int | None):  # noqa: ANN201
             return redirect(url_for("rosters.operators"))
         except (InvalidPhoneNumber, OperatorError, ValueError) as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     token = ical.feed_token(db.session, "operator", operator.id) if operator else None
     _commit()
     return render_template(
@@ -596,7 +597,7 @@ def open_shifts():  # noqa: ANN201
             return redirect(url_for("rosters.open_shifts"))
         except ShiftError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     recent = db.session.scalars(
         select(OpenShift)
         .where(OpenShift.claimed_by_id.is_not(None))
@@ -624,7 +625,7 @@ def claim(slot_id: int):  # noqa: ANN201
         _commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(str(exc))
+        flash(error_text(str(exc)))
         return redirect(url_for("rosters.open_shifts"))
     flash(
         {
@@ -661,7 +662,7 @@ def offer(shift_id: int):  # noqa: ANN201
         flash(gettext("Angeboten."))
     except ShiftError as exc:
         db.session.rollback()
-        flash(str(exc))
+        flash(error_text(str(exc)))
     return redirect(url_for("rosters.my_shifts"))
 
 
@@ -676,7 +677,7 @@ def take(swap_id: int):  # noqa: ANN201
         _commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(str(exc))
+        flash(error_text(str(exc)))
         return redirect(url_for("rosters.swaps"))
     if result == ClaimResult.CLAIMED:
         flash(gettext("Die Schicht gehört jetzt Ihnen."))
@@ -801,7 +802,7 @@ def users():  # noqa: ANN201
             return redirect(url_for("rosters.users"))
         except (AccountError, ValueError) as exc:
             db.session.rollback()
-            error = str(exc)
+            error = error_text(str(exc))
     rows = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("rosters/users.html", users=rows, operators=_operators(), error=error), (
         422 if error else 200
