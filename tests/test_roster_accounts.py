@@ -167,3 +167,16 @@ def test_cli_refuses_a_short_admin_password(app, session, monkeypatch):
     result = CliRunner().invoke(cli.main, ["user", "create-admin", "root", "--password", "kurz"])
     assert result.exit_code == 1
     assert "at least 10 characters" in result.output
+
+
+def test_one_address_trying_many_accounts_is_throttled(app, session):
+    from hotline.rosters.accounts import ADDRESS_FACTOR, LoginResult, authenticate
+
+    make_user(session, Role.PLANNER, username="paula")
+    for i in range(5 * ADDRESS_FACTOR):
+        result, _ = authenticate(session, f"user{i}", "falsch-falsch", "203.0.113.9")
+        assert result == LoginResult.WRONG
+    result, _ = authenticate(session, "paula", PASSWORD, "203.0.113.9")
+    assert result == LoginResult.THROTTLED
+    result, user = authenticate(session, "paula", PASSWORD, "198.51.100.7")
+    assert result == LoginResult.OK and user.username == "paula"

@@ -165,3 +165,18 @@ def test_line_feed_holds_every_shift_of_the_line(session):
 
 def test_unknown_feed_token_is_not_found(app, session):
     assert app.test_client().get("/kalender/nicht-geheim.ics").status_code == 404
+
+
+def test_operator_gets_a_new_secret_feed_address_and_the_old_one_stops_working(app, session):
+    anna = make_operator(session)
+    make_user(session, Role.OPERATOR, operator=anna, username="anna")
+    client = app.test_client()
+    login(client, "anna")
+    old = ical.feed_token(session, "operator", anna.id)
+    assert client.get(f"/kalender/{old}.ics").status_code == 200
+    assert post(client, "/dienstplan/meine/kalender").status_code == 302
+    session.expire_all()
+    new = ical.feed_token(session, "operator", anna.id)
+    assert new != old
+    assert client.get(f"/kalender/{old}.ics").status_code == 404
+    assert client.get(f"/kalender/{new}.ics").status_code == 200

@@ -2,7 +2,8 @@
 
 Passwords are hashed with werkzeug's scrypt. After ``LOGIN_MAX_FAILURES`` failed attempts for
 one account from one address within ``LOGIN_LOCK_MINUTES`` further attempts are refused —
-even with the right password — until the window has passed.
+even with the right password — until the window has passed. One address trying many accounts
+is stopped after :data:`ADDRESS_FACTOR` times as many failures.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hotline.models import Operator, utcnow
 from hotline.rosters.models import LoginFailure, Role, User
 
 MIN_PASSWORD_LENGTH = 10
+# Failures from one address, over all accounts, that lock that address (× max_failures).
+ADDRESS_FACTOR = 4
 # Verified against when the account does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -90,7 +93,12 @@ def authenticate(
             LoginFailure.at > since,
         )
     )
-    if failures >= max_failures:
+    from_address = session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.address == address, LoginFailure.at > since
+        )
+    )
+    if failures >= max_failures or from_address >= max_failures * ADDRESS_FACTOR:
         return LoginResult.THROTTLED, None
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:

@@ -133,6 +133,7 @@ EN: dict[str, str] = {
     "Zurückziehen": "Withdraw",
     "Ungültige Eingabe": "Invalid input",
     "Wer ist dran": "Who is on",
+    "Neue geheime Adresse": "New secret address",
 }
 
 WEEKDAYS_DE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]

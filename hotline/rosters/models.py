@@ -76,7 +76,10 @@ class LoginFailure(Base):
     """One failed sign-in; recent rows per account and address throttle further attempts."""
 
     __tablename__ = "roster_login_failures"
-    __table_args__ = (Index("ix_roster_login_failures_key", "username", "address", "at"),)
+    __table_args__ = (
+        Index("ix_roster_login_failures_key", "username", "address", "at"),
+        Index("ix_roster_login_failures_address", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120))

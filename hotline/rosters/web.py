@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -244,7 +245,7 @@ def week(line_id: int):  # noqa: ANN201
     try:
         day = dt.date.fromisoformat(request.args.get("woche", ""))
     except ValueError:
-        day = dt.datetime.now(dt.UTC).date()
+        day = dt.datetime.now(ZoneInfo(line.timezone)).date()
     view = week_view(db.session, line, day)
     token = ical.feed_token(db.session, "line", line.id) if _is_planner() else None
     _commit()
@@ -719,6 +720,19 @@ def my_shifts():  # noqa: ANN201
     return render_template(
         "rosters/my_shifts.html", shifts=shifts, offered=offered, feed_token=token, now=utcnow()
     )
+
+
+@bp.post("/dienstplan/meine/kalender")
+@requires(Role.OPERATOR)
+def rotate_my_feed():  # noqa: ANN201
+    """A new secret calendar address; the old one stops working (e.g. after it leaked)."""
+    user = _user()
+    if user.operator_id is None:
+        abort(403)
+    ical.rotate_token(db.session, "operator", user.operator_id)
+    _commit()
+    flash(gettext("Gespeichert."))
+    return redirect(url_for("rosters.my_shifts"))
 
 
 # -- import / export / audit ---------------------------------------------------------------

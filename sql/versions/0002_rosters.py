@@ -49,6 +49,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_roster_login_failures_key", "roster_login_failures", ["username", "address", "at"]
     )
+    op.create_index("ix_roster_login_failures_address", "roster_login_failures", ["address", "at"])
     op.create_table(
         "roster_staffing",
         sa.Column("id", sa.Integer(), nullable=False),
