@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, Helper, HelperStatus, Signup
@@ -26,6 +26,8 @@ WEEKDAYS = ["mo", "di", "mi", "do", "fr", "sa", "so"]
 _WEEKDAYS_EN = ["mo", "tu", "we", "th", "fr", "sa", "su"]
 SIGNUP_CODE_TTL = dt.timedelta(minutes=30)
 SIGNUP_MAX_ATTEMPTS = 5
+SIGNUP_CODES_PER_WINDOW = 3
+SIGNUP_WINDOW = dt.timedelta(hours=1)
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 CSV_COLUMNS = [
     "name",
@@ -346,6 +348,15 @@ def start_signup(
     existing = helper_by_phone(session, profile.phone)
     if existing is not None and existing.status != HelperStatus.OPTED_OUT:
         raise InvalidProfile({"phone": "Diese Nummer ist schon angemeldet."})
+    recent = session.scalar(
+        select(func.count(Signup.id)).where(
+            Signup.phone == profile.phone, Signup.created_at >= utcnow() - SIGNUP_WINDOW
+        )
+    )
+    if recent >= SIGNUP_CODES_PER_WINDOW:  # the form must not become a way to spam a number
+        raise InvalidProfile(
+            {"phone": "An diese Nummer wurden gerade mehrere Codes geschickt. Bitte später erneut."}
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     stored = {
         k: v for k, v in data.items() if k in CSV_COLUMNS and k not in ("consent_at", "status")

@@ -51,6 +51,14 @@ def _helpers() -> dict:
     }
 
 
+@bp.after_request
+def _private(response):  # noqa: ANN001, ANN202
+    """Accept links carry a token in the URL: keep it out of caches and Referer headers."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
 def _commit() -> None:
     db.session.commit()
     ids = g.pop("outbox_ids", [])

@@ -375,3 +375,20 @@ def test_coordinator_adds_a_helper_with_the_form(client, session):
     again = client.post("/dispatch/helfende/neu", data=data)
     assert again.status_code == 422
     assert "schon eingetragen" in again.get_data(as_text=True)
+
+
+def test_signup_sends_at_most_three_codes_per_number_and_hour(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    statuses = [
+        client.post("/hilfe/anmelden", data={**SIGNUP, "csrf_token": token}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [302, 302, 302, 422]
+    assert len(messages(session, "signup:")) == 3
+
+
+def test_offer_pages_are_not_cached_and_send_no_referrer(client, session):
+    _, offer = offer_for(client.application, session)
+    response = client.get(f"/d/{offer.token}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
