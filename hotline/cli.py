@@ -371,5 +371,14 @@ def _register_roster_commands() -> None:
 
 _register_roster_commands()
 
+
+def _register_dispatch_commands() -> None:
+    from dispatch.cli import dispatch
+
+    main.add_command(dispatch)
+
+
+_register_dispatch_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
