@@ -256,3 +256,48 @@ def test_ten_helpers_accept_at_once_exactly_three_are_accepted_and_seven_told_it
     offer_texts = [m["To"] for m in twilio_server.messages if "Hilfe gesucht" in m["Body"]]
     assert len(offer_texts) == len(set(offer_texts)) == 12  # nobody got the offer twice
     assert len(all_to) == 12 + 3 + 1 + 1 + 2
+
+
+def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_text(
+    rest_app, session, redis, twilio_server, monkeypatch
+):
+    import datetime as dt
+
+    from dispatch import jobs as dispatch_jobs
+    from dispatch.models import DispatchMessage, MessageState
+    from dispatch.waves import send_wave
+    from hotline.extensions import telephony
+    from hotline.models import utcnow
+
+    rest_app.config.update(E2E_CONFIG)
+    set_app(rest_app)
+    for _ in range(6):
+        make_helper(session)
+    ticket = make_ticket(session, needed=2)
+    with rest_app.app_context():
+        send_wave(session, ticket.id, 1, utcnow())
+        real = telephony().send_sms
+        sends = []
+
+        def dies_on_the_third(to: str, from_: str, body: str) -> str:
+            sends.append(to)
+            if len(sends) == 3:
+                raise SystemExit("worker process killed")  # not an error the job handles
+            return real(to, from_, body)
+
+        monkeypatch.setattr(telephony(), "send_sms", dies_on_the_third)
+        with pytest.raises(SystemExit):
+            dispatch_jobs.drain(ticket.id)
+        monkeypatch.undo()
+        # a minute later the worker's sweep finds the texts still pending
+        for message in session.scalars(select(DispatchMessage)):
+            message.created_at -= dt.timedelta(minutes=1)
+        session.flush()
+        dispatch_jobs.sweep(reschedule=False)
+    run_worker(rest_app, redis)
+    texted = [m["To"] for m in twilio_server.messages]
+    assert len(texted) == len(set(texted)) == 5
+    assert sends[2] not in texted  # the text in flight when the worker died is not repeated
+    session.expire_all()
+    states = sorted(m.state.value for m in session.scalars(select(DispatchMessage)))
+    assert states == [MessageState.SENDING.value] + [MessageState.SENT.value] * 5
