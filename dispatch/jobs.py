@@ -79,7 +79,7 @@ def run_wave(ticket_id: int, wave: int) -> str:
             session.commit()
         finally:
             session.close()
-        if result.outcome == WaveOutcome.SENT:
+        if result.outcome in (WaveOutcome.SENT, WaveOutcome.EXHAUSTED):
             enqueue_drain(ticket_id)
         if result.next_wave_at is not None:
             delay = max(result.next_wave_at - utcnow(), dt.timedelta(seconds=1))
@@ -109,9 +109,12 @@ def drain(ticket_id: int | None = None) -> str:
 
 
 def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]], list[int]]:
-    """(ticket, wave) pairs whose wave is due and tickets with texts due to be sent."""
+    """(ticket, wave) pairs whose wave is due and tickets with texts due to be sent.
+
+    A wave postponed by quiet hours did not move ``waves_sent``, so it is the one that is due;
+    one past ``max_waves`` is the "still unfilled" check."""
     waves = [
-        (t.id, t.waves_sent + 1 if t.waves_sent < t.max_waves else t.waves_sent)
+        (t.id, t.waves_sent + 1)
         for t in session.scalars(
             select(Ticket).where(
                 Ticket.status == TicketStatus.OPEN,
@@ -120,7 +123,6 @@ def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]],
             )
         )
     ]
-    # A wave waiting for quiet hours to end keeps its number (``waves_sent`` was not moved).
     pending = list(
         session.scalars(
             select(DispatchMessage.ticket_id)
@@ -144,8 +146,7 @@ def sweep(reschedule: bool = True) -> str:
         finally:
             session.close()
         for ticket_id, wave in waves:
-            if wave >= 1:
-                enqueue_wave(ticket_id, wave)
+            enqueue_wave(ticket_id, wave)
         for ticket_id in pending:
             enqueue_drain(ticket_id)
         if reschedule:

@@ -89,6 +89,12 @@ SMS: dict[str, dict[str, str]] = {
         "de": "Rufbereit: Anfrage {code} ({activity}, {place}) ist besetzt ({count}/{needed}).",
         "en": "Rufbereit: request {code} ({activity}, {place}) is filled ({count}/{needed}).",
     },
+    "coordinator_unfilled": {
+        "de": "Rufbereit: Anfrage {code} ({activity}, {place}) ist nach {waves} Wellen noch "
+        "nicht besetzt ({count}/{needed}). Bitte kümmern Sie sich darum.",
+        "en": "Rufbereit: request {code} ({activity}, {place}) is still not filled after "
+        "{waves} waves ({count}/{needed}). Please follow it up.",
+    },
     "coordinator_withdrawn": {
         "de": "Rufbereit: Eine Zusage für {code} wurde zurückgezogen; wir fragen weiter.",
         "en": "Rufbereit: an acceptance of {code} was withdrawn; asking further helpers.",

@@ -36,7 +36,7 @@ class WaveOutcome(str, Enum):
     SENT = "sent"
     NOT_OPEN = "not_open"  # filled, closed or gone
     ALREADY_SENT = "already_sent"
-    EXHAUSTED = "exhausted"  # max waves reached
+    EXHAUSTED = "exhausted"  # every wave sent and the ticket still open: coordinators told
     QUIET = "quiet"  # postponed to the end of quiet hours
     NO_MATCHES = "no_matches"
 
@@ -101,7 +101,10 @@ def send_wave(
     if ticket.waves_sent >= wave:
         return WaveResult(WaveOutcome.ALREADY_SENT)
     if wave > ticket.max_waves:
+        # The last wave had its T minutes: nobody else is asked; a person has to step in.
         ticket.next_wave_at = None
+        ticket.waves_sent = wave
+        _tell_coordinators_unfilled(session, ticket)
         return WaveResult(WaveOutcome.EXHAUSTED)
     zone = dispatch_zone()
     quiet = in_quiet_hours(now, zone, config["DISPATCH_QUIET_START"], config["DISPATCH_QUIET_END"])
@@ -111,7 +114,7 @@ def send_wave(
     open_slots = ticket.needed - accepted_count(session, ticket.id)
     interval = dt.timedelta(minutes=config["DISPATCH_WAVE_MINUTES"])
     ticket.waves_sent = wave
-    ticket.next_wave_at = now + interval if wave < ticket.max_waves else None
+    ticket.next_wave_at = now + interval  # after the last wave: the "still unfilled" check
     if open_slots <= 0:
         ticket.next_wave_at = None
         return WaveResult(WaveOutcome.NOT_OPEN)
@@ -121,6 +124,33 @@ def send_wave(
         return WaveResult(WaveOutcome.NO_MATCHES, next_wave_at=ticket.next_wave_at)
     create_offers(session, ticket, [m.helper_id for m in matches], wave, now)
     return WaveResult(WaveOutcome.SENT, asked=len(matches), next_wave_at=ticket.next_wave_at)
+
+
+def _tell_coordinators_unfilled(session: Session, ticket: Ticket) -> None:
+    from dispatch.offers import OUTBOX_DRAIN
+    from dispatch.outbound import queue_sms
+    from hotline.outbox import add_message
+
+    count = accepted_count(session, ticket.id)
+    text = texts.sms(
+        "coordinator_unfilled",
+        "de",
+        code=ticket.reference,
+        activity=texts.activity_name(ticket.activity.value, "de"),
+        place=ticket.place,
+        count=count,
+        needed=ticket.needed,
+        waves=ticket.max_waves,
+    )
+    for n, number in enumerate(current_app.config["DISPATCH_COORDINATOR_NUMBERS"]):
+        queue_sms(
+            session,
+            f"coordinator-unfilled:{ticket.id}:{ticket.max_waves}:{n}",
+            number,
+            text,
+            ticket_id=ticket.id,
+        )
+    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
 
 
 def create_offers(

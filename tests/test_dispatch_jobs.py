@@ -38,14 +38,19 @@ def test_a_wave_job_starts_sending_and_schedules_the_next_wave(ctx, session):
     assert next_wave.startswith(f"dispatch-wave-{ticket.id}-2-at-")
 
 
-def test_the_last_wave_schedules_nothing(ctx, session):
+def test_after_the_last_wave_only_the_unfilled_check_is_scheduled(ctx, session, phone):
     for _ in range(12):
         make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())
     ticket.waves_sent = 2
     session.flush()
     dispatch_jobs.run_wave(ticket.id, 3)
-    assert scheduled_ids() == []
+    [check] = scheduled_ids()
+    assert check.startswith(f"dispatch-wave-{ticket.id}-4-at-")
+    assert dispatch_jobs.run_wave(ticket.id, 4) == "exhausted: 0 asked"
+    assert scheduled_ids() == [check]  # nothing new
+    dispatch_jobs.drain(ticket.id)
+    assert [m["to"] for m in phone.sms if "noch nicht besetzt" in m["body"]] == ["+4915111110000"]
 
 
 def test_a_wave_job_for_a_filled_ticket_does_nothing(ctx, session):

@@ -83,15 +83,21 @@ def test_a_wave_runs_once_even_if_its_job_runs_twice(ctx, session):
     assert len(offers(session, ticket)) == 3
 
 
-def test_waves_stop_after_the_maximum_count(ctx, session):
+def test_waves_stop_after_the_maximum_count_and_coordinators_are_told(ctx, session):
     for _ in range(20):
         make_helper(session)
     ticket = make_ticket(session)
     for wave in (1, 2, 3):
         send_wave(session, ticket.id, wave, DAYTIME + dt.timedelta(minutes=20 * wave))
-    assert ticket.next_wave_at is None
+    assert ticket.next_wave_at == DAYTIME + dt.timedelta(minutes=80)  # the last wave's T
     assert send_wave(session, ticket.id, 4, DAYTIME).outcome == WaveOutcome.EXHAUSTED
+    assert ticket.next_wave_at is None
     assert len(offers(session, ticket)) == 9
+    [notice] = messages(session, "coordinator-unfilled:")
+    assert notice.to == "+4915111110000"
+    assert f"Anfrage {ticket.reference}" in notice.body and "nach 3 Wellen" in notice.body
+    assert send_wave(session, ticket.id, 4, DAYTIME).outcome == WaveOutcome.ALREADY_SENT
+    assert len(messages(session, "coordinator-unfilled:")) == 1
 
 
 def test_filled_ticket_cancels_pending_waves_and_stands_down_the_rest(ctx, session, phone):
