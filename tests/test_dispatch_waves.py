@@ -276,3 +276,21 @@ def test_a_landline_requester_is_told_by_a_short_call(ctx, session, phone):
     )
     assert "+49301234567" not in [m["to"] for m in phone.sms]
     assert helper.phone in [m["to"] for m in phone.sms]
+
+
+def test_the_requester_is_told_once_even_when_the_ticket_fills_again(ctx, session, phone):
+    from dispatch.offers import withdraw
+
+    first, second = make_helper(session), make_helper(session)
+    ticket = make_ticket(session)
+    from dispatch.waves import create_offers
+
+    create_offers(session, ticket, [first.id, second.id], 1, DAYTIME)
+    o1, o2 = offers(session, ticket)
+    accept(session, o1)
+    withdraw(session, o1)
+    assert ticket.status == TicketStatus.OPEN
+    accept(session, o2)
+    assert ticket.status == TicketStatus.FILLED
+    send(session, phone)
+    assert [m["to"] for m in phone.sms].count("+4915212345678") == 1
