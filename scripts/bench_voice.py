@@ -467,13 +467,20 @@ def ensure_seeded(
 
 
 def clear_calls(sqlalchemy_url: str) -> int:
-    """Remove call records left by earlier runs so every run starts from the same state."""
+    """Remove call records left by earlier runs so every run starts from the same state, and
+    write dirty pages out (CHECKPOINT) so a checkpoint after seeding or after the previous
+    phase does not compete with the next measurement for the disk."""
     import psycopg
 
     with psycopg.connect(psycopg_url(sqlalchemy_url)) as conn:
         count = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
         conn.execute("TRUNCATE calls, call_legs")
         conn.commit()
+    with (
+        psycopg.connect(psycopg_url(sqlalchemy_url), autocommit=True) as conn,
+        contextlib.suppress(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("CHECKPOINT")
     return int(count)
 
 
@@ -1019,6 +1026,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {legs / max(calls, 1):.1f} operators rung per call"
         )
         if not args.no_heimweg:
+            clear_calls(args.database_url)
             heimweg = measure(
                 "voice entry (heimweg)",
                 args.app,
