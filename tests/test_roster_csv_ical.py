@@ -73,9 +73,29 @@ def test_shift_export_reads_back_in_through_the_import(session):
     )
     exported = csvio.export_shifts(session, since=dt.datetime(2029, 1, 1, tzinfo=UTC))
     assert f"{anna.phone_number},{line.number},2030-01-07 20:00,2030-01-08 02:00" in exported
+    session.delete(session.scalar(select(Shift)))
+    session.flush()
     report = csvio.import_shifts(session, exported, SYSTEM)
     assert report.ok and report.created == 1
-    assert count(session, Shift) == 2
+    shift = session.scalar(select(Shift))
+    assert (shift.operator_id, shift.local_start, shift.local_end) == (
+        anna.id,
+        dt.datetime(2030, 1, 7, 20),
+        dt.datetime(2030, 1, 8, 2),
+    )
+
+
+def test_importing_the_same_file_twice_does_not_double_the_shifts(session):
+    line, anna = make_line(session), make_operator(session)
+    body = (
+        "operator_phone,line_number,start,end\n"
+        f"{anna.phone_number},{line.number},2030-01-07 20:00,2030-01-07 23:00\n"
+    )
+    assert csvio.import_shifts(session, body, SYSTEM).ok
+    again = csvio.import_shifts(session, body, SYSTEM)
+    assert [row for row, _ in again.errors] == [2]
+    assert "already on shift" in again.errors[0][1]
+    assert count(session, Shift) == 1
 
 
 def test_operator_export_lists_every_operator(session):

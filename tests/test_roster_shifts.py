@@ -335,3 +335,31 @@ def test_errors_are_shown_in_english_on_english_pages(app, session):
     )
     assert response.status_code == 422
     assert "a shift may last at most 24 hours" in response.get_data(as_text=True)
+
+
+def test_one_person_cannot_be_on_two_overlapping_shifts(session):
+    line, other_line = make_line(session), make_line(session, number="+4930120001")
+    anna, ben = make_operator(session), make_operator(session)
+    add_shift(
+        session, SYSTEM, anna.id, line.id, dt.datetime(2030, 1, 7, 20), dt.datetime(2030, 1, 7, 23)
+    )
+    with pytest.raises(ShiftError, match="already on shift"):
+        add_shift(
+            session,
+            SYSTEM,
+            anna.id,
+            other_line.id,
+            dt.datetime(2030, 1, 7, 22),
+            dt.datetime(2030, 1, 8, 1),
+        )
+    later = add_shift(
+        session, SYSTEM, anna.id, line.id, dt.datetime(2030, 1, 7, 23), dt.datetime(2030, 1, 8, 2)
+    )
+    ben_shift = add_shift(
+        session, SYSTEM, ben.id, line.id, dt.datetime(2030, 1, 7, 21), dt.datetime(2030, 1, 7, 22)
+    )
+    with pytest.raises(ShiftError, match="already on shift"):
+        change_shift(
+            session, SYSTEM, ben_shift, anna.id, ben_shift.local_start, ben_shift.local_end
+        )
+    assert later.operator_id == anna.id

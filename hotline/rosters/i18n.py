@@ -161,6 +161,10 @@ def gettext(text: str, **values: object) -> str:
 # Error messages of the domain functions are English; German pages show them translated.
 DE_ERRORS: list[tuple[str, str]] = [
     (r"a shift must end after it starts", "Eine Schicht muss nach ihrem Beginn enden."),
+    (
+        r"this person is already on shift from (.+) to (.+)",
+        "Diese Person hat schon eine Schicht von {0} bis {1}.",
+    ),
     (r"a shift may last at most (\d+) hours", "Eine Schicht darf höchstens {0} Stunden dauern."),
     (r"line (\d+) does not exist", "Die Linie {0} gibt es nicht."),
     (r"operator (\d+) does not exist", "Die ehrenamtliche Person {0} gibt es nicht."),

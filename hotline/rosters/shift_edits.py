@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Shift, utcnow
+from hotline.models import Operator, Shift, utcnow
 from hotline.rosters.audit import Actor, record, snapshot
 from hotline.rosters.models import PatternOccurrence
 from hotline.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
@@ -33,6 +33,7 @@ def add_shift(
     action: str = "create",
 ) -> Shift:
     shift = create_shift(session, operator_id, line_id, local_start, local_end)
+    _refuse_double_booking(session, operator_id, shift.starts_at, shift.ends_at, None)
     session.flush()
     record(session, shift.id, action, actor, None, snapshot(shift))
     return shift
@@ -55,6 +56,9 @@ def change_shift(
         raise ShiftError("a shift must end after it starts")
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
         raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+    if session.get(Operator, operator_id) is None:
+        raise ShiftError(f"operator {operator_id} does not exist")
+    _refuse_double_booking(session, operator_id, starts_at, ends_at, shift.id)
     shift.operator_id = operator_id
     shift.local_start, shift.local_end = local_start, local_end
     shift.starts_at, shift.ends_at = starts_at, ends_at
@@ -90,6 +94,32 @@ def remove_shift(
     _mark_overridden(session, shift.id)
     record(session, shift.id, "end", actor, before, snapshot(shift))
     return RemoveOutcome.ENDED
+
+
+def _refuse_double_booking(
+    session: Session,
+    operator_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    except_id: int | None,
+) -> None:
+    """One person cannot work two shifts at once (on any line); also keeps a re-imported
+    file from doubling every shift. Bounded by MAX_SHIFT_HOURS on the operator index."""
+    stmt = select(Shift).where(
+        Shift.operator_id == operator_id,
+        Shift.starts_at > starts_at - dt.timedelta(hours=MAX_SHIFT_HOURS),
+        Shift.starts_at < ends_at,
+        Shift.ends_at > starts_at,
+    )
+    if except_id is not None:
+        stmt = stmt.where(Shift.id != except_id)
+    with session.no_autoflush:
+        clash = session.scalars(stmt.limit(1)).first()
+    if clash is not None:
+        raise ShiftError(
+            f"this person is already on shift from {clash.local_start:%Y-%m-%d %H:%M} "
+            f"to {clash.local_end:%Y-%m-%d %H:%M}"
+        )
 
 
 def _mark_overridden(session: Session, shift_id: int) -> None:
