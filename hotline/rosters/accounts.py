@@ -100,6 +100,8 @@ def authenticate(
     )
     if failures >= max_failures or from_address >= max_failures * ADDRESS_FACTOR:
         return LoginResult.THROTTLED, None
+    # Failures older than the window count for nothing any more; forget them.
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
