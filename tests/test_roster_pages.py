@@ -218,3 +218,13 @@ def test_admin_creates_an_operator_account(admin_client, session, roster):
 def test_audit_page_shows_who_changed_a_shift(admin_client, roster):
     page = admin_client.get("/dienstplan/protokoll").get_data(as_text=True)
     assert "pattern" in page and "system" in page
+
+
+def test_a_gap_links_to_a_new_shift_form_for_that_hour(admin_client, session):
+    line = make_line(session, hours={"mon": ["20:00-21:00"]})
+    week = admin_client.get(f"/dienstplan/linie/{line.id}?woche=2030-01-07").get_data(as_text=True)
+    link = f"/dienstplan/schicht/neu?line_id={line.id}&amp;start=2030-01-07T20:00&amp;end=2030-01-07T21:00"
+    assert link in week
+    form = admin_client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="2030-01-07T20:00"' in form and 'value="2030-01-07T21:00"' in form
+    assert f'<option value="{line.id}" selected>' in form

@@ -134,6 +134,7 @@ EN: dict[str, str] = {
     "Ungültige Eingabe": "Invalid input",
     "Wer ist dran": "Who is on",
     "Neue geheime Adresse": "New secret address",
+    "Schicht anlegen": "Add shift",
 }
 
 WEEKDAYS_DE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]

@@ -93,6 +93,9 @@ def _template_helpers() -> dict[str, Any]:
         "languages": LANGUAGES,
         "weekday_name": lambda i: gettext(WEEKDAYS_DE[i]),
         "Role": Role,
+        "slot_end": lambda day, hour: (
+            dt.datetime.combine(day, dt.time(hour)) + dt.timedelta(hours=1)
+        ).strftime("%Y-%m-%dT%H:%M"),
     }
 
 
