@@ -12,9 +12,11 @@ What it measures, in one run:
 3. **voice entry (heimweg)** – optionally, the shipped ``heimweg`` flow's entry (greeting,
    opening hours, language menu).
 
-Both apps run under gunicorn with the same settings (workers, worker class, bind). Requests
-are signed exactly like Twilio signs them, each with its own CallSid, and are built and signed
-before the timed phase. The load generator is a few processes driving non-blocking sockets
+Both apps run under gunicorn with the same settings (workers, worker class, bind), side by
+side on neighbouring ports. After a warm-up, the timed requests of each target are sent in
+``--rounds`` chunks, alternating between targets, so that other load on the machine falls on
+all of them alike. Requests are signed exactly like Twilio signs them, each with its own
+CallSid, and are built and signed before the timed phase. The load generator is a few processes driving non-blocking sockets
 with pre-built request bytes, so it stays cheap on a 2-core machine; it only talks to
 127.0.0.1 and stops by itself after a fixed number of requests (or its time limit).
 
@@ -855,50 +857,71 @@ def app_env(database_url: str, flows_dir: Path, log_level: str) -> dict[str, str
 
 
 @dataclasses.dataclass
-class Measurement:
+class Target:
+    """One thing measured: the server that answers it, its requests (warm-up first) and what
+    every good answer contains."""
+
     label: str
-    result: LoadResult
+    server: str
+    requests: list[bytes]
+    expect: bytes
+    result: LoadResult | None = None
 
 
-def measure(
-    label: str,
-    app_spec: str,
-    env: dict[str, str],
-    settings: ServerSettings,
-    requests: list[SignedRequest],
-    warmup: int,
-    args: argparse.Namespace,
-    expect: bytes,
-    workdir: Path,
-    pythonpath: Path | None = None,
-) -> LoadResult:
-    host = f"127.0.0.1:{settings.port}"
-    raw = [r.raw(host) for r in requests]
-    print(f"\n== {label}: gunicorn {settings.workers} x {settings.worker_class}, {host}")
-    server = Gunicorn(app_spec, settings, env, workdir / f"{label.split()[0]}.log", pythonpath)
-    try:
-        server.wait_ready()
-        print(f"  warm-up: {warmup:,} requests")
+def merge(results: list[LoadResult]) -> LoadResult:
+    """Chunks of one target as one result: all latencies, errors, and the time spent."""
+    return LoadResult(
+        [latency for r in results for latency in r.latencies],
+        sum(r.errors for r in results),
+        next((r.first_error for r in results if r.first_error), None),
+        sum(r.elapsed for r in results),
+    )
+
+
+def measure_all(
+    targets: list[Target], ports: dict[str, int], warmup: int, args: argparse.Namespace
+) -> None:
+    """Warm every target up, then send its timed requests in ``args.rounds`` chunks,
+    alternating between targets, so that load from elsewhere on the machine falls on all of
+    them alike and the ratio stays fair."""
+    for target in targets:
+        print(f"  warm-up, {target.label}: {warmup:,} requests")
         warm = run_load(
-            settings.port, raw[:warmup], args.concurrency, args.load_processes, expect, "warm-up"
+            ports[target.server],
+            target.requests[:warmup],
+            args.concurrency,
+            args.load_processes,
+            target.expect,
+            "warm-up",
         )
         if warm.errors:
             print(f"  warm-up had {warm.errors} failed requests; first: {warm.first_error!r}")
-        print(f"  timed: {len(raw) - warmup:,} requests, {args.concurrency} concurrent")
-        result = run_load(
-            settings.port,
-            raw[warmup:],
-            args.concurrency,
-            args.load_processes,
-            expect,
-            label,
-            limit_s=args.time_limit,
-        )
-    finally:
-        server.stop()
-    if result.errors:
-        print(f"  {result.errors} failed requests; first: {result.first_error!r}")
-    return result
+    rounds = max(1, args.rounds)
+    chunks: dict[str, list[LoadResult]] = {t.label: [] for t in targets}
+    for i in range(rounds):
+        for target in targets:
+            timed = target.requests[warmup:]
+            part = timed[i * len(timed) // rounds : (i + 1) * len(timed) // rounds]
+            label = f"{target.label} [{i + 1}/{rounds}]"
+            print(f"  timed: {label}, {len(part):,} requests, {args.concurrency} concurrent")
+            chunks[target.label].append(
+                run_load(
+                    ports[target.server],
+                    part,
+                    args.concurrency,
+                    args.load_processes,
+                    target.expect,
+                    label,
+                    limit_s=args.time_limit,
+                )
+            )
+    for target in targets:
+        target.result = merge(chunks[target.label])
+        if target.result.errors:
+            print(
+                f"  {target.label}: {target.result.errors} failed requests;"
+                f" first: {target.result.first_error!r}"
+            )
 
 
 def count_recorded(database_url: str, run_id: str) -> tuple[int, int]:
@@ -914,12 +937,13 @@ def count_recorded(database_url: str, run_id: str) -> tuple[int, int]:
     return int(calls), int(legs)
 
 
-def print_table(rows: list[Measurement]) -> None:
+def print_table(targets: list[Target]) -> None:
     print(f"\n{'':31}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for m in rows:
-        r = m.result
+    for t in targets:
+        r = t.result
+        assert r is not None
         print(
-            f"{m.label:31}{r.ok:>10,}{r.errors:>8}{r.rps:>10,.0f}"
+            f"{t.label:31}{r.ok:>10,}{r.errors:>8}{r.rps:>10,.0f}"
             f"{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}"
         )
 
@@ -939,6 +963,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads (gthread)")
     parser.add_argument("--port", type=int, default=8710, help="port on 127.0.0.1")
     parser.add_argument("--load-processes", type=int, default=2, help="load generator processes")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="chunks per target, alternated between targets"
+    )
     parser.add_argument("--time-limit", type=float, default=300, help="seconds per timed phase")
     parser.add_argument("--log-level", default="INFO", help="the app's LOG_LEVEL")
     parser.add_argument(
@@ -983,84 +1010,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = ServerSettings(args.workers, args.worker_class, args.threads, args.port)
     total = args.warmup + args.requests
     run_id = uuid.uuid4().hex[:8]
-    print(f"signing {total:,} requests per app (run {run_id})")
+    print(f"signing {total:,} requests per target (run {run_id})")
+    apps = {
+        "baseline": ("bench_baseline_app:app", SCRIPTS),
+        "app": (args.app, args.pythonpath),
+    }
+    if args.reference:
+        apps["reference"] = ("bench_lean_entry:app", SCRIPTS)
+    ports = {name: args.port + i for i, name in enumerate(apps)}
+
+    def raw(requests: list[SignedRequest], server: str) -> list[bytes]:
+        return [r.raw(f"127.0.0.1:{ports[server]}") for r in requests]
+
     route_requests = build_requests(total, line_number(1), run_id=run_id, seed=1)
-    heimweg_run = uuid.uuid4().hex[:8]
-    heimweg_requests = build_requests(total, line_number(2), run_id=heimweg_run, seed=2)
+    targets = [
+        Target("baseline (bare Flask)", "baseline", raw(route_requests, "baseline"), b"<Dial"),
+        Target("voice entry (route)", "app", raw(route_requests, "app"), b"<Number"),
+    ]
+    if not args.no_heimweg:
+        heimweg = build_requests(total, line_number(2), seed=2)
+        targets.append(Target("voice entry (heimweg)", "app", raw(heimweg, "app"), b"<Gather"))
+    if args.reference:
+        lean = build_requests(total, line_number(1), seed=3)
+        targets.append(
+            Target("reference (one SQL statement)", "reference", raw(lean, "reference"), b"<Number")
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="rufbereit-bench-"))
-    flows_dir = write_flows_dir(workdir / "flows")
-    env = app_env(args.database_url, flows_dir, args.log_level)
-    results: list[Measurement] = []
-    try:
-        baseline = measure(
-            "baseline (bare Flask)",
-            "bench_baseline_app:app",
-            env,
-            settings,
-            route_requests,
-            args.warmup,
-            args,
-            b"<Dial",
-            workdir,
-            pythonpath=SCRIPTS,
-        )
-        results.append(Measurement("baseline (bare Flask)", baseline))
-        clear_calls(args.database_url)
-        route = measure(
-            "voice entry (route)",
-            args.app,
-            env,
-            settings,
-            route_requests,
-            args.warmup,
-            args,
-            b"<Number",
-            workdir,
-            pythonpath=args.pythonpath,
-        )
-        results.append(Measurement("voice entry (route)", route))
-        calls, legs = count_recorded(args.database_url, run_id)
-        print(
-            f"  recorded {calls:,} calls for {total:,} requests,"
-            f" {legs / max(calls, 1):.1f} operators rung per call"
-        )
-        if not args.no_heimweg:
-            clear_calls(args.database_url)
-            heimweg = measure(
-                "voice entry (heimweg)",
-                args.app,
-                env,
-                settings,
-                heimweg_requests,
-                args.warmup,
-                args,
-                b"<Gather",
-                workdir,
-                pythonpath=args.pythonpath,
+    env = app_env(args.database_url, write_flows_dir(workdir / "flows"), args.log_level)
+    clear_calls(args.database_url)
+    with contextlib.ExitStack() as stack:
+        for name, (spec, path) in apps.items():
+            server_settings = dataclasses.replace(settings, port=ports[name])
+            print(
+                f"starting {name} ({spec}): gunicorn {settings.workers} x"
+                f" {settings.worker_class}, 127.0.0.1:{ports[name]}"
             )
-            results.append(Measurement("voice entry (heimweg)", heimweg))
-        if args.reference:
-            clear_calls(args.database_url)
-            reference = measure(
-                "reference (one SQL statement)",
-                "bench_lean_entry:app",
-                env,
-                settings,
-                build_requests(total, line_number(1), seed=3),
-                args.warmup,
-                args,
-                b"<Number",
-                workdir,
-                pythonpath=SCRIPTS,
-            )
-            results.append(Measurement("reference (one SQL statement)", reference))
-    finally:
-        shutil.rmtree(workdir / "flows", ignore_errors=True)
+            server = Gunicorn(spec, server_settings, env, workdir / f"{name}.log", path)
+            stack.callback(server.stop)
+            server.wait_ready()
+        measure_all(targets, ports, args.warmup, args)
 
-    print_table(results)
-    for m in results[1:]:
-        print(f"{m.label}: {m.result.rps / baseline.rps if baseline.rps else 0:.2f} x baseline")
+    calls, legs = count_recorded(args.database_url, run_id)
+    print(
+        f"\nvoice entry (route) recorded {calls:,} calls for {total:,} requests,"
+        f" {legs / max(calls, 1):.1f} operators rung per call"
+    )
+    print_table(targets)
+    baseline, route = targets[0].result, targets[1].result
+    assert baseline is not None and route is not None
+    for t in targets[1:]:
+        assert t.result is not None
+        print(f"{t.label}: {t.result.rps / baseline.rps if baseline.rps else 0:.2f} x baseline")
     ratio = route.rps / baseline.rps if baseline.rps else 0.0
     p99 = route.percentile(99)
     met = ratio >= 0.5 and p99 < 50 and not route.errors
@@ -1069,7 +1070,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"p99 of voice entry (route): {p99:.1f} ms   target < 50 ms\n"
         f"target {'met' if met else 'MISSED'}   (server logs: {workdir})"
     )
-    return 0 if not (baseline.errors or route.errors) else 1
+    return 1 if any(t.result and t.result.errors for t in targets) else 0
 
 
 if __name__ == "__main__":
