@@ -991,6 +991,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped from outside (timeout, CI): leave through SystemExit so the servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plan = SeedPlan(operators=args.operators, shifts=args.shifts)
     now = dt.datetime.now(dt.UTC)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
