@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None = None) -> Flask:
     """Build the app from environment variables, overridden by ``config``."""
     from hotline import health, sms, voice
-    from hotline.extensions import db, flows, init_telephony, jobs
+    from hotline.extensions import db, flows, init_directory, init_telephony, jobs
     from hotline.logs import configure_logging
 
     app = Flask(__name__)
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     db.init_app(app)
     jobs.init_app(app)
     flows.init_app(app)
+    init_directory(app)
     init_telephony(app, telephony)
 
     app.register_blueprint(voice.bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,35 +22,76 @@ def line_by_number(session: Session, number: str) -> Line | None:
     return session.scalar(select(Line).where(Line.number == number, Line.active.is_(True)))
 
 
-def start_call(
-    session: Session, line: Line, call_sid: str, caller: str, salt: str, now: dt.datetime
-) -> Call:
-    """The call record for ``call_sid``, created on the first webhook and reused on retries.
-
-    ``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING`` takes one round trip on the hot
-    path (instead of a lookup plus a savepoint around the insert). A retry, or a duplicate
-    racing us, inserts nothing and reads the row that is already there.
-    """
-    insert = _INSERTS[session.get_bind().dialect.name]
-    stmt = (
-        insert(Call)
-        .values(
-            call_sid=call_sid,
-            line_id=line.id,
-            caller_hash=caller_hash(caller or "anonymous", salt),
-            caller_number=caller or None,
-            started_at=now,
-            twilio_status="in-progress",
-        )
-        .on_conflict_do_nothing(index_elements=["call_sid"])
-        .returning(Call)
+def new_call(line_id: int, call_sid: str, caller: str, salt: str, now: dt.datetime) -> Call:
+    """A call record for the entry webhook, not yet stored: the flow runs on it first, and
+    :func:`insert_call` then writes it as it stands, in one statement."""
+    return Call(
+        call_sid=call_sid,
+        line_id=line_id,
+        caller_hash=caller_hash(caller or "anonymous", salt),
+        caller_number=caller or None,
+        started_at=now,
+        twilio_status="in-progress",
+        menu_path="",
+        ring_round=0,
     )
-    call = session.scalar(stmt)
-    if call is None:
-        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        if call is None:
-            raise LookupError(f"call {call_sid} neither inserted nor found")
-    return call
+
+
+def insert_call(call: Call, dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING id`` for a new call record.
+
+    Idempotent: a retried webhook, or a duplicate racing this one, inserts nothing (and
+    returns no id), so one CallSid never has two records.
+    """
+    values = {
+        column.key: getattr(call, column.key)
+        for column in Call.__table__.columns
+        if column.key != "id" and getattr(call, column.key) is not None
+    }
+    return (
+        _INSERTS[dialect](Call)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(Call.id)
+    )
+
+
+def record_round(
+    session: Session, call: Call, round_no: int, operator_ids: list[int], state: LegState
+) -> None:
+    """Record that ``operator_ids`` were rung in ``round_no`` (idempotent per operator and
+    round). Legs are written when Twilio reports back, not when the ringing starts, so the
+    entry webhook has only the call record to write."""
+    if not operator_ids:
+        return
+    insert = _INSERTS[session.get_bind().dialect.name]
+    session.execute(
+        insert(CallLeg)
+        .values(
+            [
+                {"call_id": call.id, "operator_id": op, "round": round_no, "state": state}
+                for op in operator_ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["call_id", "operator_id", "round"])
+    )
+
+
+def picked_up(session: Session, call: Call, operator_id: int, round_no: int) -> CallLeg:
+    """The operator's leg for this round, marked as picked up but not (yet) accepted: if the
+    keypress never comes it was a mailbox or a decline, and the next round skips them."""
+    record_round(session, call, round_no, [operator_id], LegState.DECLINED)
+    leg = session.scalar(
+        select(CallLeg).where(
+            CallLeg.call_id == call.id,
+            CallLeg.operator_id == operator_id,
+            CallLeg.round == round_no,
+        )
+    )
+    assert leg is not None  # just inserted or already there
+    if leg.state == LegState.RINGING:
+        leg.state = LegState.DECLINED
+    return leg
 
 
 def call_by_sid(session: Session, call_sid: str) -> Call | None:
@@ -160,9 +201,12 @@ __all__ = [
     "accept_from_queue",
     "add_step",
     "call_by_sid",
+    "insert_call",
     "line_by_number",
+    "new_call",
+    "picked_up",
     "purge_personal_data",
+    "record_round",
     "record_status",
-    "start_call",
     "utcnow",
 ]

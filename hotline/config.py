@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
 def parse_fallback_numbers(raw: str | None) -> dict[str, str]:
     """Parse ``FALLBACK_NUMBERS``: ``+49301111=+49302222,+49891111=+49892222``.
 
@@ -76,6 +89,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "CALLER_HASH_SALT": env.get("CALLER_HASH_SALT", ""),
         "CALLER_NUMBER_RETENTION_DAYS": _int(env, "CALLER_NUMBER_RETENTION_DAYS", 30),
         "RECORDING_RETENTION_DAYS": _int(env, "RECORDING_RETENTION_DAYS", 90),
+        "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -56,16 +57,33 @@ def make_engine(url: str, connect_timeout: int = 2, echo: bool = False) -> Engin
     return engine
 
 
+def make_autocommit_engine(url: str, connect_timeout: int = 2, echo: bool = False) -> Engine:
+    """An engine for single statements that are their own transaction, on PostgreSQL.
+
+    No ``BEGIN``/``COMMIT`` and no pre-ping: one statement is one round trip. A connection
+    that turns out to be dead is replaced by :meth:`Database.autocommit_scalar`.
+    """
+    opts = engine_options(url, connect_timeout, echo)
+    opts.update(pool_pre_ping=False, pool_size=2, max_overflow=8)
+    return create_engine(url, isolation_level="AUTOCOMMIT", **opts)
+
+
 class Database:
     """Holds the engine and session factory of one app."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self.autocommit_engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
-        self.engine = make_engine(url, app.config["DB_CONNECT_TIMEOUT"], app.config["SQL_ECHO"])
+        timeout, echo = app.config["DB_CONNECT_TIMEOUT"], app.config["SQL_ECHO"]
+        self.engine = make_engine(url, timeout, echo)
+        # SQLite has no round trips to save; its single statements use the main engine.
+        self.autocommit_engine = (
+            make_autocommit_engine(url, timeout, echo) if url.startswith("postgresql") else None
+        )
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions["rufbereit.db"] = self
         app.teardown_appcontext(self._teardown)
@@ -76,10 +94,47 @@ class Database:
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
+    def autocommit_scalar(self, statement: Executable) -> Any:
+        """Run one statement as its own transaction and return its first column, or None.
+
+        For the voice entry's call record: on PostgreSQL a single round trip. The statement
+        must be safe to run twice (it is retried once on a connection that turned out dead,
+        e.g. after a database restart).
+        """
+        bind = self._bind()
+        if isinstance(bind, Connection):  # bound to an outer transaction (tests, simulator)
+            return bind.execute(statement).scalar()
+        if bind is not self.engine or self.autocommit_engine is None:
+            with bind.begin() as conn:
+                return conn.execute(statement).scalar()
+        for attempt in (1, 2):
+            try:
+                with self.autocommit_engine.connect() as conn:
+                    return conn.execute(statement).scalar()
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        return None  # not reached
+
+    def _bind(self) -> Engine | Connection:
+        bind = self.factory.kw.get("bind") if self.factory is not None else None
+        if bind is None:
+            raise RuntimeError("Database is not initialised; call init_app first")
+        return bind
+
+    @property
+    def dialect(self) -> str:
+        """Name of the database the sessions talk to (``postgresql``, ``sqlite``)."""
+        return self._bind().dialect.name
+
     def new_session(self) -> Session:
         if self.factory is None:
             raise RuntimeError("Database is not initialised; call init_app first")
         return self.factory()
+
+    def active_session(self) -> Session | None:
+        """The current request's session if one was created, without creating one."""
+        return g.get("db_session")
 
     @property
     def session(self) -> Session:

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, current_app
 
 from hotline.db import Database
+from hotline.directory import Directory
 from hotline.queueing import Jobs
 from hotline.telephony import Telephony, build_telephony
 from ivr_flows import Flow, FlowError, load_flows
@@ -36,6 +37,14 @@ class Flows:
 
 
 flows = Flows()
+
+
+def init_directory(app: Flask) -> None:
+    app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
+
+
+def directory() -> Directory:
+    return current_app.extensions["rufbereit.directory"]
 
 
 def init_telephony(app: Flask, telephony: Telephony | None = None) -> None:

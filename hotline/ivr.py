@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import url_for
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline import calls, routing
+from hotline.directory import LineInfo, OperatorInfo
 from hotline.hours import line_is_open
 from hotline.models import Call, CallOutcome, Line
 from hotline.outbox import add_message
@@ -33,9 +35,11 @@ VOICEMAIL_MAX_SECONDS = 120
 class CallContext:
     session: Session
     call: Call
-    line: Line
+    line: Line | LineInfo
     flow: Flow
     now: dt.datetime
+    #: Who can be rung, when the caller supplies it (the entry webhook's cached list).
+    available: Callable[[], Sequence[OperatorInfo]] | None = None
 
     # -- speech ---------------------------------------------------------------------------
 
@@ -167,26 +171,34 @@ class CallContext:
     def ring(self, response: VoiceResponse | None = None) -> VoiceResponse:
         """Ring the next operators, or move on to the next overflow step."""
         response = response or VoiceResponse()
-        plan = routing.plan_ring(self.session, self.call, self.line, self.now)
+        plan = routing.plan_ring(self.session, self.call, self.line, self.now, self.available)
         if plan is None:
             return self.overflow(response)
         caller_id = self.line.number
         if self.line.show_caller_number and self.call.caller_number:
             caller_id = self.call.caller_number
+        # Which operators this round rang travels in the (signed) callback URLs, so the legs
+        # are recorded when Twilio reports back and the entry webhook writes only the call.
         dial = response.dial(
-            action=url_for("voice.dial_result"),
+            action=url_for(
+                "voice.dial_result", r=plan.round, ops=",".join(str(o.id) for o in plan.operators)
+            ),
             answer_on_bridge=True,
             caller_id=caller_id,
             timeout=self.line.ring_timeout,
         )
-        for leg, operator in zip(plan.legs, plan.operators, strict=True):
-            dial.number(operator.phone_number, url=url_for("voice.screen", leg=leg.id))
-        log.info(
-            "call %s round %d: ringing %s",
-            self.call.id,
-            self.call.ring_round,
-            ", ".join(mask(o.phone_number) for o in plan.operators),
-        )
+        for operator in plan.operators:
+            dial.number(
+                operator.phone_number,
+                url=url_for("voice.screen", call=self.call.call_sid, op=operator.id, r=plan.round),
+            )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "call %s round %d: ringing %s",
+                self.call.call_sid,
+                plan.round,
+                ", ".join(mask(o.phone_number) for o in plan.operators),
+            )
         return response
 
     def overflow(self, response: VoiceResponse | None = None) -> VoiceResponse:
@@ -194,7 +206,7 @@ class CallContext:
         step = routing.next_overflow(self.call, self.line)
         if step == routing.Overflow.QUEUE:
             self.call.queued_at = self.now
-            add_message(self.session, "queue_callout", {"call_id": self.call.id, "round": 1})
+            add_message(self.session, "queue_callout", {"call_sid": self.call.call_sid, "round": 1})
             response.enqueue(
                 routing.queue_name(self.line),
                 wait_url=url_for("voice.queue_wait"),

@@ -10,11 +10,11 @@ from flask import url_for
 from rq import Retry
 from sqlalchemy import select
 
+from hotline.directory import load_available
 from hotline.extensions import db, jobs, telephony
 from hotline.models import Call, Coordinator, Line, OutboxMessage, utcnow
 from hotline.phones import mask, pretty
-from hotline.routing import busy_operator_ids, rank
-from hotline.shifts import on_shift
+from hotline.routing import rank
 from hotline.telephony import TelephonyError
 from hotline.worker import app_context
 
@@ -82,7 +82,12 @@ def _voicemail_notice(session, message: OutboxMessage) -> str:  # noqa: ANN001
 
 
 def _queue_callout(session, message: OutboxMessage) -> str:  # noqa: ANN001
-    call_id = message.payload["call_id"]
+    # The entry webhook names the call by its CallSid: it queues before the record has an id.
+    call_id = message.payload.get("call_id") or session.scalar(
+        select(Call.id).where(Call.call_sid == message.payload.get("call_sid", ""))
+    )
+    if call_id is None:
+        return "call gone"
     jobs.enqueue(queue_callout, call_id, 1, job_id=f"callout-{call_id}-1", retry=Retry(max=2))
     return "scheduled"
 
@@ -97,8 +102,7 @@ def queue_callout(call_id: int, round_no: int) -> str:
                 return "call no longer waiting"
             line = session.get(Line, call.line_id)
             now = utcnow()
-            busy = busy_operator_ids(session)
-            operators = [o for o in on_shift(session, line.id, now) if o.id not in busy]
+            operators = load_available(session, line.id, now)
             base = _public_base()
             for operator in rank(operators, call.language)[:10]:
                 with _request_ctx(base):

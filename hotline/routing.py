@@ -6,14 +6,16 @@ Pure decisions on the database; :mod:`hotline.voice` turns them into TwiML.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, CallLeg, LegState, Line, Operator, RingStrategy
-from hotline.shifts import on_shift
+from hotline.directory import LineInfo, OperatorInfo, load_available
+from hotline.models import Call, CallLeg, LegState, Line, RingStrategy
 
 #: Twilio rings at most ten <Number>s in one <Dial>.
 MAX_SIMULTANEOUS = 10
@@ -29,11 +31,20 @@ class Overflow(str, Enum):
 
 @dataclass
 class RingPlan:
-    legs: list[CallLeg]
-    operators: list[Operator]
+    round: int
+    operators: list[OperatorInfo]
 
 
-def rank(operators: list[Operator], language: str | None) -> list[Operator]:
+class Rankable(Protocol):
+    id: int
+    languages: Sequence[str]
+    last_call_at: dt.datetime | None
+
+
+R = TypeVar("R", bound=Rankable)
+
+
+def rank(operators: Sequence[R], language: str | None) -> list[R]:
     """Speakers of the caller's language first, then longest idle, then by id for stability."""
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(
@@ -62,16 +73,26 @@ def busy_operator_ids(session: Session, now: dt.datetime | None = None) -> set[i
     return set(session.scalars(stmt))
 
 
-def plan_ring(session: Session, call: Call, line: Line, now: dt.datetime) -> RingPlan | None:
+def plan_ring(
+    session: Session,
+    call: Call,
+    line: Line | LineInfo,
+    now: dt.datetime,
+    available: Callable[[], Sequence[OperatorInfo]] | None = None,
+) -> RingPlan | None:
     """The next set of operators to ring for ``call``, or None when it is time to overflow.
 
     - simultaneous: everyone on shift (up to ten) who has not screened this call out. A new
       round is only tried when someone in the previous one picked up without accepting (a
       mailbox, say): the others had their chance to answer already.
     - sequential: the longest-idle operator not yet tried for this call.
+
+    ``available`` supplies who can be rung (the entry webhook passes its cached list); by
+    default it is read from the database. Nothing is written here: the legs of a round are
+    recorded when Twilio reports back on it (:func:`hotline.calls.record_round`).
     """
-    # Legs are only ever created by a ringing round, so a call in round 0 (the entry webhook)
-    # has none: skip the query on the hot path.
+    # Legs only exist once a round has been rung, so a call in round 0 (the entry webhook)
+    # has none: no query on the hot path.
     legs = (
         list(session.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
         if call.ring_round
@@ -84,20 +105,16 @@ def plan_ring(session: Session, call: Call, line: Line, now: dt.datetime) -> Rin
         if call.ring_round >= MAX_ROUNDS or not any(leg.state == LegState.DECLINED for leg in last):
             return None
     excluded = declined if line.ring_strategy == RingStrategy.SIMULTANEOUS else tried
-    excluded |= busy_operator_ids(session, now)
-    candidates = [op for op in on_shift(session, line.id, now) if op.id not in excluded]
+    pool = available() if available is not None else load_available(session, line.id, now)
+    candidates = [op for op in pool if op.id not in excluded]
     if not candidates:
         return None
     limit = MAX_SIMULTANEOUS if line.ring_strategy == RingStrategy.SIMULTANEOUS else 1
-    chosen = rank(candidates, call.language)[:limit]
     call.ring_round += 1
-    new_legs = [CallLeg(call_id=call.id, operator_id=op.id, round=call.ring_round) for op in chosen]
-    session.add_all(new_legs)
-    session.flush()
-    return RingPlan(legs=new_legs, operators=chosen)
+    return RingPlan(round=call.ring_round, operators=rank(candidates, call.language)[:limit])
 
 
-def next_overflow(call: Call, line: Line) -> Overflow:
+def next_overflow(call: Call, line: Line | LineInfo) -> Overflow:
     """Queue first (if the line has one), then the fallback number, then voicemail."""
     if line.queue_timeout > 0 and call.queued_at is None:
         return Overflow.QUEUE
@@ -106,5 +123,5 @@ def next_overflow(call: Call, line: Line) -> Overflow:
     return Overflow.VOICEMAIL
 
 
-def queue_name(line: Line) -> str:
+def queue_name(line: Line | LineInfo) -> str:
     return f"line-{line.id}"

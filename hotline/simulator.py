@@ -11,14 +11,14 @@ from __future__ import annotations
 import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from flask import Flask
 from sqlalchemy import Connection, select
 from twilio.request_validator import RequestValidator
 
 from hotline.extensions import db, jobs
-from hotline.models import CallLeg, Line, Operator
+from hotline.models import Line, Operator
 from hotline.phones import mask, to_e164
 
 BASE = "https://simulator.invalid"
@@ -155,8 +155,9 @@ class Simulator:
         people = []
         with db.factory() as session:
             for n in numbers:
-                leg = session.get(CallLeg, int((n.get("url") or "").rsplit("=", 1)[-1] or 0))
-                op = session.get(Operator, leg.operator_id) if leg else None
+                query = parse_qs(urlsplit(n.get("url") or "").query)
+                op_id = query.get("op", ["0"])[0]
+                op = session.get(Operator, int(op_id)) if op_id.isdigit() else None
                 people.append((op.name if op else "?", n.text or "", n.get("url", "")))
         self.show(
             f"📞 ringing {len(people)} operator(s) at once:" if len(people) > 1 else "📞 ringing:"

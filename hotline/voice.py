@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline import calls, routing
 from hotline.extensions import db, flows, jobs
+from hotline.extensions import directory as current_directory
 from hotline.fallback import fallback_response, remember, twiml
 from hotline.ivr import CallContext
 from hotline.models import Call, CallLeg, CallOutcome, LegState, Operator, utcnow
@@ -62,9 +63,13 @@ def _lost():  # noqa: ANN202
 @bp.post("")
 @twilio_signed
 def entry():  # noqa: ANN201
+    """A new call. The hot path: the line and who can be rung come from the per-worker
+    directory, the flow runs on an unsaved call record, and the record is then written in one
+    statement (on PostgreSQL, one round trip with no transaction around it)."""
     form = request.form
     to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
-    line = calls.line_by_number(db.session, to_number)
+    directory = current_directory()
+    line = directory.line(_session, to_number)
     if line is None:
         log.warning("call to %s, which is not a line", mask(to_number))
         return fallback_response(to_number)
@@ -73,11 +78,30 @@ def entry():  # noqa: ANN201
     if flow is None:
         log.error("line %s uses flow %r, which is not loaded", line.id, line.flow)
         return fallback_response(to_number)
-    salt = current_app.config["CALLER_HASH_SALT"]
     now = utcnow()
-    call = calls.start_call(db.session, line, call_sid, form.get("From", ""), salt, now)
-    ctx = CallContext(db.session, call, line, flow, now)
-    return _commit(ctx.run(flow.start))
+    salt = current_app.config["CALLER_HASH_SALT"]
+    call = calls.new_call(line.id, call_sid, form.get("From", ""), salt, now)
+    ctx = CallContext(
+        db.session,
+        call,
+        line,
+        flow,
+        now,
+        available=lambda: directory.available(_session, line.id, now),
+    )
+    response = ctx.run(flow.start)
+    session = db.active_session()
+    if session is not None and session.in_transaction():
+        # The flow stored something else too (an intake draft, a queue call-out): the call
+        # record joins that transaction.
+        session.execute(calls.insert_call(call, session.get_bind().dialect.name))
+        return _commit(response)
+    db.autocommit_scalar(calls.insert_call(call, db.dialect))
+    return twiml(response)
+
+
+def _session():  # noqa: ANN202
+    return db.session
 
 
 @bp.post("/node/<node>")
@@ -99,20 +123,21 @@ def node(node: str):  # noqa: ANN201
 @twilio_signed
 def screen():  # noqa: ANN201
     """Runs on the operator's leg when they pick up: whisper, and wait for 1."""
-    leg = db.session.get(CallLeg, request.args.get("leg", 0, type=int))
     response = VoiceResponse()
-    if leg is None:
+    call = calls.call_by_sid(db.session, request.args.get("call", ""))
+    operator_id = request.args.get("op", 0, type=int)
+    round_no = request.args.get("r", 0, type=int)
+    ctx = _context(call) if call is not None else None
+    if ctx is None or db.session.get(Operator, operator_id) is None:
         response.hangup()
         return twiml(response)
-    ctx = _context(leg.call)
-    if leg.call.answered_by_id is not None or leg.call.ended_at is not None or ctx is None:
-        if ctx:
-            ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+    if call.answered_by_id is not None or call.ended_at is not None:
+        ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
         response.hangup()
         return twiml(response)
     # Picked up but not accepted (yet): if the keypress never comes, this was a mailbox or a
     # decline, and the next round rings everyone else.
-    leg.state = LegState.DECLINED
+    leg = calls.picked_up(db.session, call, operator_id, round_no)
     gather = response.gather(
         num_digits=1,
         action=url_for("voice.screen_answer", leg=leg.id),
@@ -135,6 +160,7 @@ def screen_answer():  # noqa: ANN201
         return twiml(response)
     if calls.accept(db.session, leg, utcnow()):
         log.info("call %s accepted by operator %s", leg.call_id, leg.operator_id)
+        current_directory().forget(leg.call.line_id)  # they are busy now
         return _commit(response)  # an empty document bridges the call
     ctx = _context(leg.call)
     if ctx:
@@ -149,6 +175,14 @@ def dial_result():  # noqa: ANN201
     ctx = _current_call()
     if ctx is None:
         return _lost()
+    ops = request.args.get("ops", "")
+    calls.record_round(
+        db.session,
+        ctx.call,
+        request.args.get("r", ctx.call.ring_round, type=int),
+        [int(op) for op in ops.split(",") if op.isdigit()],
+        LegState.RINGING,
+    )
     bridged = request.form.get("DialBridged", "").lower() == "true"
     if ctx.call.answered_by_id is not None or bridged:
         response = VoiceResponse()

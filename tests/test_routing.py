@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.models import Call, CallLeg, LegState, RingStrategy
 from tests.conftest import make_line, make_operator, make_shift
@@ -54,13 +54,38 @@ def test_speakers_of_the_callers_language_are_preferred(session, twilio):
 
 def test_dial_shows_the_hotline_number_and_screens_each_leg(session, twilio):
     line = make_line(session)
-    make_shift(session, make_operator(session), line)
+    op = make_operator(session)
+    make_shift(session, op, line)
     dial = to_route(twilio).find("Dial")
     assert dial.get("callerId") == line.number
     assert dial.get("answerOnBridge") == "true"
-    assert dial.get("action") == "/twilio/voice/dial-result"
+    assert dial.get("action") == f"/twilio/voice/dial-result?r=1&ops={op.id}"
     assert dial.get("timeout") == str(line.ring_timeout)
-    assert dial.find("Number").get("url").startswith("/twilio/voice/screen?leg=")
+    screen = dial.find("Number").get("url")
+    assert screen == f"/twilio/voice/screen?call={twilio.call_sid}&op={op.id}&r=1"
+
+
+def test_ringing_writes_no_legs_until_twilio_reports_back(session, twilio):
+    line = make_line(session)
+    ops = [make_operator(session) for _ in range(2)]
+    for op in ops:
+        make_shift(session, op, line)
+    dial = to_route(twilio).find("Dial")
+    assert session.scalar(select(func.count()).select_from(CallLeg)) == 0
+    twilio.twiml(dial.get("action"), DialCallStatus="no-answer", DialBridged="false")
+    legs = session.scalars(select(CallLeg)).all()
+    assert sorted((leg.operator_id, leg.round, leg.state) for leg in legs) == sorted(
+        (op.id, 1, LegState.RINGING) for op in ops
+    )
+
+
+def test_a_retried_dial_result_records_each_leg_once(session, twilio):
+    line = make_line(session)
+    make_shift(session, make_operator(session), line)
+    action = to_route(twilio).find("Dial").get("action")
+    for _ in range(2):
+        twilio.twiml(action, DialCallStatus="no-answer", DialBridged="false")
+    assert session.scalar(select(func.count()).select_from(CallLeg)) == 1
 
 
 def test_callers_number_is_shown_only_when_the_line_allows_it(session, twilio):
@@ -151,8 +176,9 @@ def test_sequential_line_tries_the_next_operator_after_no_answer(session, twilio
     second.last_call_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     make_shift(session, first, line)
     make_shift(session, second, line)
-    assert dialled(to_route(twilio)) == [first.phone_number]
-    doc = twilio.twiml("/twilio/voice/dial-result", DialCallStatus="no-answer", DialBridged="false")
+    dial = to_route(twilio).find("Dial")
+    assert [n.text for n in dial.findall("Number")] == [first.phone_number]
+    doc = twilio.twiml(dial.get("action"), DialCallStatus="no-answer", DialBridged="false")
     assert dialled(doc) == [second.phone_number]
 
 
@@ -164,14 +190,11 @@ def test_busy_operators_are_not_rung_for_a_second_call(session, app, twilio):
     make_shift(session, a, line)
     make_shift(session, b, line)
     numbers = to_route(twilio).find("Dial").findall("Number")
-    legs = {leg.id: leg for leg in session.scalars(select(CallLeg))}
-    first_leg = legs[int(numbers[0].get("url").split("=")[1])]
     answer = twilio.twiml(numbers[0].get("url")).find("Gather").get("action")
     twilio.twiml(answer, Digits="1")
     second_caller = TwilioDriver(app, call_sid="CA" + "3" * 32, caller="+4917699999999")
     doc = to_route(second_caller)
-    busy = session.get(type(a), first_leg.operator_id)
-    assert busy.phone_number not in dialled(doc)
+    assert numbers[0].text not in dialled(doc)
     assert len(dialled(doc)) == 1
 
 

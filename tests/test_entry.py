@@ -1,0 +1,260 @@
+"""The voice entry webhook's hot path: the line and who can be rung come from the per-worker
+directory, and a new call costs one statement (the call record)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.orm import Session
+
+from hotline import create_app
+from hotline.db import Database
+from hotline.directory import Directory
+from hotline.extensions import db
+from hotline.models import Call, CallLeg, Line, Operator, OutboxMessage, Shift
+from hotline.worker import set_app
+from ivr_flows import FLOWS_DIR
+from tests.conftest import TwilioDriver, make_line, make_operator, make_shift, test_config
+
+DIRECT_FLOW = """\
+name: direct
+description: Greeting, then ring the operators on shift
+default_language: de
+languages:
+  de: {locale: de-DE, voice: Polly.Vicki, name: Deutsch}
+start: welcome
+nodes:
+  welcome:
+    type: greeting
+    say:
+      de: "Willkommen."
+    next: route
+  route:
+    type: route
+"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def flows_dir(tmp_path: Path) -> Path:
+    for path in FLOWS_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "direct.yaml").write_text(DIRECT_FLOW, encoding="utf-8")
+    return tmp_path
+
+
+def direct_app(connection, database_url, redis_url, phone, flows_dir, cache_seconds):  # noqa: ANN001, ANN201
+    config = test_config(
+        database_url, redis_url, FLOWS_DIR=str(flows_dir), ROUTING_CACHE_SECONDS=cache_seconds
+    )
+    app = create_app(config, telephony=phone)
+    db.bind_to(connection)
+    set_app(app)
+    return app
+
+
+@pytest.fixture
+def session(connection):  # noqa: ANN001, ANN201
+    """Not conftest's ``session``: that builds the default app, whose flows would replace ours."""
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def cached(connection, database_url, redis_url, redis, phone, flows_dir):  # noqa: ANN001, ANN201
+    """An app whose directory keeps answers for 60 s on a clock the test moves."""
+    app = direct_app(connection, database_url, redis_url, phone, flows_dir, 60)
+    clock = Clock()
+    app.extensions["rufbereit.directory"].clock = clock
+    yield app, clock
+    set_app(None)
+
+
+def ring(app, sid: str) -> list[str]:  # noqa: ANN001
+    doc = TwilioDriver(app, call_sid=sid).twiml("/twilio/voice")
+    return sorted(n.text for n in doc.findall("./Dial/Number"))
+
+
+def test_a_call_straight_to_routing_is_recorded_in_its_first_round(cached, session):
+    app, _ = cached
+    line = make_line(session, flow="direct")
+    op = make_operator(session)
+    make_shift(session, op, line)
+    assert ring(app, "CA" + "1" * 32) == [op.phone_number]
+    call = session.scalar(select(Call))
+    assert (call.line_id, call.ring_round, call.twilio_status) == (line.id, 1, "in-progress")
+    assert session.scalar(select(func.count()).select_from(CallLeg)) == 0
+
+
+def test_a_retried_entry_webhook_keeps_one_record(cached, session):
+    app, _ = cached
+    line = make_line(session, flow="direct")
+    make_shift(session, make_operator(session), line)
+    first = ring(app, "CA" + "2" * 32)
+    assert ring(app, "CA" + "2" * 32) == first
+    assert session.scalar(select(func.count()).select_from(Call)) == 1
+
+
+def test_roster_changes_reach_new_calls_once_the_cache_time_has_passed(cached, session):
+    app, clock = cached
+    line = make_line(session, flow="direct")
+    first, second = make_operator(session), make_operator(session)
+    make_shift(session, first, line)
+    assert ring(app, "CA" + "3" * 32) == [first.phone_number]
+    make_shift(session, second, line)
+    assert ring(app, "CA" + "4" * 32) == [first.phone_number]
+    clock.now += 61
+    assert ring(app, "CA" + "5" * 32) == sorted([first.phone_number, second.phone_number])
+
+
+def test_without_a_cache_time_every_call_reads_the_roster(
+    connection, database_url, redis_url, redis, phone, flows_dir, session
+):
+    app = direct_app(connection, database_url, redis_url, phone, flows_dir, 0)
+    line = make_line(session, flow="direct")
+    first, second = make_operator(session), make_operator(session)
+    make_shift(session, first, line)
+    assert ring(app, "CA" + "3" * 32) == [first.phone_number]
+    make_shift(session, second, line)
+    assert ring(app, "CA" + "4" * 32) == sorted([first.phone_number, second.phone_number])
+    set_app(None)
+
+
+def test_an_operator_who_accepts_is_not_rung_for_the_next_call_from_the_cache(cached, session):
+    app, _ = cached
+    line = make_line(session, flow="direct")
+    taker, other = make_operator(session), make_operator(session)
+    make_shift(session, taker, line)
+    make_shift(session, other, line)
+    driver = TwilioDriver(app, call_sid="CA" + "6" * 32)
+    numbers = driver.twiml("/twilio/voice").findall("./Dial/Number")
+    url = next(n.get("url") for n in numbers if n.text == taker.phone_number)
+    answer = driver.twiml(url).find("Gather").get("action")
+    driver.twiml(answer, Digits="1")
+    assert ring(app, "CA" + "7" * 32) == [other.phone_number]
+
+
+def test_an_unknown_number_is_remembered_as_unknown(session):
+    directory = Directory(ttl=60, clock=Clock())
+    lookups = []
+
+    def factory():  # noqa: ANN202
+        lookups.append(1)
+        return session
+
+    assert directory.line(factory, "+4930999999") is None
+    assert directory.line(factory, "+4930999999") is None
+    assert len(lookups) == 1
+
+
+def test_the_cached_line_answers_like_the_stored_one(session):
+    line = make_line(session, number="+4930555123", flow="direct")
+    info = Directory(ttl=60).line(lambda: session, "+4930555123")
+    assert (info.id, info.name, info.flow, info.timezone) == (
+        line.id,
+        line.name,
+        line.flow,
+        line.timezone,
+    )
+    assert len(info.opening_spans) == len(line.opening_spans) == 7
+
+
+def test_nobody_on_shift_at_entry_queues_the_caller_in_one_transaction(cached, session):
+    app, _ = cached
+    line = make_line(session, flow="direct")
+    sid = "CA" + "8" * 32
+    doc = TwilioDriver(app, call_sid=sid).twiml("/twilio/voice")
+    assert doc.find("Enqueue").text == f"line-{line.id}"
+    call = session.scalar(select(Call).where(Call.call_sid == sid))
+    assert call.queued_at is not None
+    [message] = session.scalars(select(OutboxMessage)).all()
+    assert (message.kind, message.payload["call_sid"]) == ("queue_callout", sid)
+
+
+# -- on the database itself, without the test transaction ------------------------------------
+
+
+@pytest.fixture
+def committed(engine, database_url, redis_url, redis, phone, flows_dir):  # noqa: ANN001, ANN201
+    """An app on the real database (no outer transaction) with a committed line, operator and
+    shift; removed again afterwards."""
+    from hotline.extensions import db as database
+
+    app = create_app(
+        test_config(database_url, redis_url, FLOWS_DIR=str(flows_dir)), telephony=phone
+    )
+    set_app(app)
+    number = "+4930777000"
+    with database.factory() as s:
+        line = make_line(s, number=number, flow="direct")
+        op = make_operator(s)
+        make_shift(s, op, line)
+        s.commit()
+        ids = (line.id, op.id)
+    yield app, number, ids[0]
+    with engine.begin() as conn:
+        conn.execute(delete(Call).where(Call.line_id == ids[0]))
+        conn.execute(delete(Shift).where(Shift.line_id == ids[0]))
+        conn.execute(delete(Operator).where(Operator.id == ids[1]))
+        conn.execute(delete(Line).where(Line.id == ids[0]))
+    set_app(None)
+    for eng in (database.engine, database.autocommit_engine):
+        if eng is not None:
+            eng.dispose()
+
+
+def test_with_a_warm_directory_a_new_call_costs_one_statement(committed):
+    app, number, line_id = committed
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+        if statement.strip().upper() != "BEGIN":
+            statements.append(statement)
+
+    engines = [e for e in (db.engine, db.autocommit_engine) if e is not None]
+    TwilioDriver(app, call_sid="CA" + "a" * 32, to=number).twiml("/twilio/voice")
+    for eng in engines:
+        event.listen(eng, "before_cursor_execute", seen)
+    try:
+        doc = TwilioDriver(app, call_sid="CA" + "b" * 32, to=number).twiml("/twilio/voice")
+    finally:
+        for eng in engines:
+            event.remove(eng, "before_cursor_execute", seen)
+    assert len(doc.findall("./Dial/Number")) == 1
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO CALLS")
+    with db.engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(Call).where(Call.line_id == line_id))
+    assert stored == 2
+
+
+def test_the_call_record_is_written_after_its_connection_was_dropped(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("connections that die under a pool are a PostgreSQL matter")
+    from flask import Flask
+
+    flask_app = Flask(__name__)
+    flask_app.config.update(DATABASE_URL=database_url, DB_CONNECT_TIMEOUT=2, SQL_ECHO=False)
+    database = Database()
+    database.init_app(flask_app)
+    assert database.autocommit_engine is not None
+    assert database.autocommit_engine.pool._pre_ping is False  # one round trip per statement
+    pid = database.autocommit_scalar(text("SELECT pg_backend_pid()"))
+    with database.engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    try:
+        assert database.autocommit_scalar(text("SELECT 41 + 1")) == 42
+    finally:
+        database.engine.dispose()
+        database.autocommit_engine.dispose()
