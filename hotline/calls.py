@@ -37,23 +37,31 @@ def new_call(line_id: int, call_sid: str, caller: str, salt: str, now: dt.dateti
     )
 
 
-def insert_call(call: Call, dialect: str) -> Insert:
-    """``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING id`` for a new call record.
+#: Columns written when a call record is created, in table order.
+_NEW_CALL_COLUMNS = tuple(c.key for c in Call.__table__.columns if c.key != "id")
+
+
+def _insert_call_statement(dialect: str) -> Insert:
+    table = Call.__table__
+    return (
+        _INSERTS[dialect](table)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(table.c.id)
+    )
+
+
+#: Built once: the statement is the same for every call, only its parameters change.
+_INSERT_CALL = {dialect: _insert_call_statement(dialect) for dialect in _INSERTS}
+
+
+def insert_call(call: Call, dialect: str) -> tuple[Insert, dict[str, object]]:
+    """``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING id`` for a new call record, and
+    its parameters: every column of ``call`` as it stands.
 
     Idempotent: a retried webhook, or a duplicate racing this one, inserts nothing (and
     returns no id), so one CallSid never has two records.
     """
-    values = {
-        column.key: getattr(call, column.key)
-        for column in Call.__table__.columns
-        if column.key != "id" and getattr(call, column.key) is not None
-    }
-    return (
-        _INSERTS[dialect](Call)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["call_sid"])
-        .returning(Call.id)
-    )
+    return _INSERT_CALL[dialect], {key: getattr(call, key) for key in _NEW_CALL_COLUMNS}
 
 
 def record_round(

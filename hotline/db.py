@@ -94,7 +94,7 @@ class Database:
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
-    def autocommit_scalar(self, statement: Executable) -> Any:
+    def autocommit_scalar(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:
         """Run one statement as its own transaction and return its first column, or None.
 
         For the voice entry's call record: on PostgreSQL a single round trip. The statement
@@ -103,14 +103,14 @@ class Database:
         """
         bind = self._bind()
         if isinstance(bind, Connection):  # bound to an outer transaction (tests, simulator)
-            return bind.execute(statement).scalar()
+            return bind.execute(statement, params).scalar()
         if bind is not self.engine or self.autocommit_engine is None:
             with bind.begin() as conn:
-                return conn.execute(statement).scalar()
+                return conn.execute(statement, params).scalar()
         for attempt in (1, 2):
             try:
                 with self.autocommit_engine.connect() as conn:
-                    return conn.execute(statement).scalar()
+                    return conn.execute(statement, params).scalar()
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

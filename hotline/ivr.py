@@ -187,11 +187,10 @@ class CallContext:
             caller_id=caller_id,
             timeout=self.line.ring_timeout,
         )
+        # One url_for per round, not per number: this runs on the entry webhook's hot path.
+        screen = url_for("voice.screen", call=self.call.call_sid)
         for operator in plan.operators:
-            dial.number(
-                operator.phone_number,
-                url=url_for("voice.screen", call=self.call.call_sid, op=operator.id, r=plan.round),
-            )
+            dial.number(operator.phone_number, url=f"{screen}&op={operator.id}&r={plan.round}")
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "call %s round %d: ringing %s",

@@ -94,9 +94,9 @@ def entry():  # noqa: ANN201
     if session is not None and session.in_transaction():
         # The flow stored something else too (an intake draft, a queue call-out): the call
         # record joins that transaction.
-        session.execute(calls.insert_call(call, session.get_bind().dialect.name))
+        session.execute(*calls.insert_call(call, session.get_bind().dialect.name))
         return _commit(response)
-    db.autocommit_scalar(calls.insert_call(call, db.dialect))
+    db.autocommit_scalar(*calls.insert_call(call, db.dialect))
     return twiml(response)
 
 

@@ -925,16 +925,16 @@ def measure_all(
 
 
 def count_recorded(database_url: str, run_id: str) -> tuple[int, int]:
-    """Calls recorded for this run's CallSids and operator legs rung for them."""
+    """Calls recorded for this run's CallSids, and how many of them rang a first round."""
     import psycopg
 
     with psycopg.connect(psycopg_url(database_url)) as conn:
-        calls, legs = conn.execute(
-            "SELECT count(DISTINCT c.id), count(l.id) FROM calls c"
-            " LEFT JOIN call_legs l ON l.call_id = c.id WHERE c.call_sid LIKE %s",
+        calls, ringing = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE ring_round = 1) FROM calls"
+            " WHERE call_sid LIKE %s",
             (f"CA{run_id}%",),
         ).fetchone()
-    return int(calls), int(legs)
+    return int(calls), int(ringing)
 
 
 def print_table(targets: list[Target]) -> None:
@@ -1053,10 +1053,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             server.wait_ready()
         measure_all(targets, ports, args.warmup, args)
 
-    calls, legs = count_recorded(args.database_url, run_id)
+    calls, ringing = count_recorded(args.database_url, run_id)
     print(
         f"\nvoice entry (route) recorded {calls:,} calls for {total:,} requests,"
-        f" {legs / max(calls, 1):.1f} operators rung per call"
+        f" {ringing:,} of them ringing the operators on shift"
     )
     print_table(targets)
     baseline, route = targets[0].result, targets[1].result
