@@ -34,8 +34,11 @@ class TelephonyError(Exception):
 
 
 class Telephony(Protocol):
-    def send_sms(self, to: str, from_: str, body: str) -> str:
-        """Send a text; return the provider's message id."""
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+        """Send a text; return the provider's message id.
+
+        ``status_callback``: absolute URL the provider posts this text's delivery status to.
+        """
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
         """Start an outbound call whose TwiML is fetched from ``url``; return the call id."""
@@ -50,11 +53,14 @@ class TwilioTelephony:
             # twilio-python builds every REST URL from the domain's base_url.
             self.client.api.base_url = base_url.rstrip("/")
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioRestException
+        from twilio.base.values import unset
 
         try:
-            return self.client.messages.create(to=to, from_=from_, body=body).sid
+            return self.client.messages.create(
+                to=to, from_=from_, body=body, status_callback=status_callback or unset
+            ).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
 
@@ -72,7 +78,7 @@ class ConsoleTelephony:
 
     _ids = itertools.count(1)
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         sid = f"SMconsole{next(self._ids):08d}"
         log.info("SMS %s -> %s: %s", mask(from_), mask(to), body)
         return sid
@@ -87,14 +93,14 @@ class ConsoleTelephony:
 class RecordingTelephony:
     """Keeps everything it is asked to send; for tests at the seam."""
 
-    sms: list[dict[str, str]] = field(default_factory=list)
+    sms: list[dict[str, str | None]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
     fail_with: TelephonyError | None = None
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         if self.fail_with:
             raise self.fail_with
-        self.sms.append({"to": to, "from": from_, "body": body})
+        self.sms.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
         return f"SM{len(self.sms):032d}"
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
