@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hotline.logs import mask_numbers_in_text
 from hotline.phones import mask
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,18 @@ class TwilioTelephony:
 
 
 class ConsoleTelephony:
-    """Logs what would be sent. Numbers are masked: logs are not a place for personal data."""
+    """Logs what would be sent. Numbers are masked, in the text too (a helper who accepted
+    gets the requester's number): logs are not a place for personal data. Links stay
+    whole, so accept links can be clicked during development."""
 
     _ids = itertools.count(1)
 
+    def __init__(self, region: str = "DE") -> None:
+        self.region = region
+
     def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         sid = f"SMconsole{next(self._ids):08d}"
-        log.info("SMS %s -> %s: %s", mask(from_), mask(to), body)
+        log.info("SMS %s -> %s: %s", mask(from_), mask(to), mask_numbers_in_text(body, self.region))
         return sid
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
@@ -121,5 +127,5 @@ def build_telephony(config: dict) -> Telephony:
             config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], config["TWILIO_API_BASE_URL"]
         )
     if backend == "console":
-        return ConsoleTelephony()
+        return ConsoleTelephony(config.get("DEFAULT_REGION") or "DE")
     raise ValueError(f"TELEPHONY_BACKEND must be 'twilio' or 'console', not {backend!r}")
