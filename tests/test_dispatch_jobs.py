@@ -133,16 +133,16 @@ def run_worker(app, redis) -> None:  # noqa: ANN001
 def test_filling_a_ticket_removes_its_scheduled_waves_from_redis(ctx, session, redis):
     from tests.dispatch_support import post_sms
 
-    helper = make_helper(session)
-    for _ in range(3):
+    for _ in range(4):
         make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())
     other = make_ticket(session, window_start=utcnow())
     dispatch_jobs.run_wave(ticket.id, 1)
     dispatch_jobs.run_wave(other.id, 1)
     assert wave_jobs(ticket.id) == [f"dispatch-wave-{ticket.id}-2-next"]
+    asked = offers(session, ticket)[0].helper
 
-    post_sms(ctx, session, helper.phone, f"JA {ticket.reference}")
+    post_sms(ctx, session, asked.phone, f"JA {ticket.reference}")
     run_worker(ctx, redis)
 
     session.expire_all()
@@ -155,16 +155,16 @@ def test_filling_a_ticket_removes_its_scheduled_waves_from_redis(ctx, session, r
 def test_a_withdrawal_that_reopens_the_ticket_schedules_the_next_wave_again(ctx, session, redis):
     from tests.dispatch_support import post_sms
 
-    helper = make_helper(session)
-    for _ in range(5):
+    for _ in range(6):
         make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())
     dispatch_jobs.run_wave(ticket.id, 1)
-    post_sms(ctx, session, helper.phone, f"JA {ticket.reference}")
+    asked = offers(session, ticket)[0].helper
+    post_sms(ctx, session, asked.phone, f"JA {ticket.reference}")
     run_worker(ctx, redis)
     assert wave_jobs(ticket.id) == []
 
-    post_sms(ctx, session, helper.phone, f"ABSAGE {ticket.reference}")
+    post_sms(ctx, session, asked.phone, f"ABSAGE {ticket.reference}")
     run_worker(ctx, redis)  # the outbox starts wave 2 now, which schedules wave 3
 
     session.expire_all()
