@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from hotline import create_app
 from hotline.extensions import db
+from hotline.rosters.models import Role
 from hotline.worker import set_app
 from tests.conftest import TwilioDriver, make_line, test_config
 from tests.dispatch_support import (
@@ -24,6 +25,7 @@ from tests.dispatch_support import (
     make_ticket,
     request_scope,
 )
+from tests.roster_support import login, make_user
 
 #: Quiet hours off (start == end), so the test means the same at any time of day.
 E2E_CONFIG = {**DISPATCH_CONFIG, "DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}
@@ -175,7 +177,8 @@ def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signe
 
 DISPATCH_TABLES = (
     "dispatch_messages, dispatch_inbound, dispatch_offers, dispatch_intakes, dispatch_tickets, "
-    "dispatch_signups, dispatch_organisations, dispatch_helpers, outbox"
+    "dispatch_signups, dispatch_organisation_members, dispatch_organisations, dispatch_helpers, "
+    "roster_users, outbox"
 )
 
 
@@ -210,12 +213,12 @@ def test_ten_helpers_accept_at_once_exactly_three_are_accepted_and_seven_told_it
     with pg_app.app_context():
         session = db.new_session()
         helpers = [make_helper(session, postal_code="10115") for _ in range(12)]
+        make_user(session, Role.COORDINATOR, username="koordination")
         session.commit()
         helper_phones = {h.id: h.phone for h in helpers}
         session.close()
     operator = pg_app.test_client()
-    token = _csrf(operator, "/dispatch/anmelden")
-    operator.post("/dispatch/anmelden", data={"csrf_token": token, "token": "coordinator-secret"})
+    assert login(operator, "koordination").status_code == 302
     created = operator.post(
         "/dispatch/tickets/neu",
         data={
