@@ -545,3 +545,20 @@ def test_offer_pages_are_not_cached_and_send_no_referrer(client, session):
     response = client.get(f"/d/{offer.token}")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_demo_sign_ins_reach_their_pages(ctx, session):
+    from dispatch.demo import DEMO_PASSWORD
+    from hotline.demo import load_demo
+    from hotline.models import utcnow
+
+    with ctx.app_context():
+        summary = load_demo(session, utcnow())
+    session.flush()
+    assert "koordination" in summary and "tafel" in summary and DEMO_PASSWORD in summary
+    boss = ctx.test_client()
+    assert login(boss, "koordination", DEMO_PASSWORD).status_code == 302
+    assert "Tafel Demo" in boss.get("/dispatch/").get_data(as_text=True)
+    member = ctx.test_client()
+    assert login(member, "tafel", DEMO_PASSWORD).status_code == 302
+    assert member.get("/dispatch/aufrufe/neu").status_code == 200
