@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(intake.bp)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(web.bp)
+    # Organisation members have no roster pages: after signing in they land on the call-outs.
+    app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
     app.extensions.setdefault("rufbereit.sms_handlers", []).append(handle_sms)
     hotline_jobs.HANDLERS.update(OUTBOX_HANDLERS)
     csrf = app.extensions.get("csrf")

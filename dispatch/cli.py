@@ -1,4 +1,4 @@
-"""``rufbereit dispatch …``: helper import from the command line, and a ticket's state."""
+"""``rufbereit dispatch …``: helper import and organisation members from the command line."""
 
 from __future__ import annotations
 
@@ -41,3 +41,38 @@ def import_helpers(path: Path) -> None:
         finally:
             session.close()
     click.echo(f"{result.created} helper(s) imported")
+
+
+@dispatch.command("add-member")
+@click.argument("organisation_id", type=int)
+@click.argument("username")
+@click.option("--name", default="", help="Display name (default: the username).")
+@click.password_option(help="At least 10 characters; prompted for when not given.")
+def add_member(organisation_id: int, username: str, name: str, password: str) -> None:
+    """Add a member account to an organisation (members create its call-outs)."""
+    from dispatch.models import Organisation
+    from dispatch.organisations import InvalidOrganisation
+    from dispatch.organisations import add_member as add
+    from hotline import cli as hotline_cli
+    from hotline.extensions import db
+
+    with hotline_cli.create_app().app_context():
+        session = db.new_session()
+        try:
+            org = session.get(Organisation, organisation_id)
+            if org is None:
+                click.echo(f"error: no organisation {organisation_id}", err=True)
+                sys.exit(1)
+            member = add(session, org, username, name or username, password)
+            summary = (
+                f"member {member.username} added to {org.name} "
+                f"({'approved' if org.approved else 'not approved yet'}); sign in at /anmelden"
+            )
+            session.commit()
+        except InvalidOrganisation as exc:
+            session.rollback()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            session.close()
+    click.echo(summary)

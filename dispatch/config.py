@@ -39,5 +39,4 @@ def load_dispatch_config(env: Mapping[str, str] | None = None) -> dict[str, Any]
         "DISPATCH_COORDINATOR_NUMBERS": [
             n.strip() for n in env.get("DISPATCH_COORDINATOR_NUMBERS", "").split(",") if n.strip()
         ],
-        "DISPATCH_COORDINATOR_TOKEN": env.get("DISPATCH_COORDINATOR_TOKEN", ""),
     }

@@ -7,6 +7,10 @@ job that runs twice (retry, sweep, restarted worker) texts nobody twice.
 * ``sweep()`` — every minute: waves that are due and texts left pending because Redis was
   down or a worker died.
 
+Scheduled waves have deterministic job ids (:func:`scheduled_wave_job_id`), so when a ticket
+is filled or closed they are removed from RQ's scheduled registry (outbox kind
+``dispatch_cancel_waves``, after the commit). One that runs anyway does nothing.
+
 Work created inside a web request reaches these jobs through the outbox (kinds
 ``dispatch_start``, ``dispatch_wave``, ``dispatch_drain``), so it starts after the commit,
 or from the outbox sweep once Redis is back.
@@ -18,11 +22,15 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from rq import Retry
+from redis.exceptions import RedisError
+from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.models import DispatchMessage, MessageState, Ticket, TicketStatus
+from dispatch.offers import OUTBOX_CANCEL_WAVES
 from dispatch.outbound import RateLimiter
 from dispatch.outbound import drain as drain_messages
 from dispatch.waves import WaveOutcome, send_wave
@@ -41,7 +49,14 @@ class EnqueueFailed(RuntimeError):
 
 
 def wave_job_id(ticket_id: int, wave: int) -> str:
+    """A wave to run now (first wave, after a withdrawal, found due by the sweep)."""
     return f"dispatch-wave-{ticket_id}-{wave}"
+
+
+def scheduled_wave_job_id(ticket_id: int, wave: int, after_quiet: bool = False) -> str:
+    """A wave scheduled for later: the next one T minutes after the last, or one postponed
+    to the end of quiet hours (its own id, as it is scheduled by the job of the same wave)."""
+    return f"dispatch-wave-{ticket_id}-{wave}-{'morning' if after_quiet else 'next'}"
 
 
 def drain_job_id(ticket_id: int | None) -> str:
@@ -59,16 +74,52 @@ def enqueue_drain(ticket_id: int | None, delay: dt.timedelta | None = None) -> b
     )
 
 
-def enqueue_wave(ticket_id: int, wave: int, delay: dt.timedelta | None = None) -> bool:
+def enqueue_wave(ticket_id: int, wave: int) -> bool:
     return jobs.enqueue(
         run_wave,
         ticket_id,
         wave,
-        job_id=wave_job_id(ticket_id, wave)
-        + (f"-at-{int((utcnow() + delay).timestamp())}" if delay else ""),
+        job_id=wave_job_id(ticket_id, wave),
+        retry=Retry(max=3, interval=[5, 30, 120]),
+    )
+
+
+def schedule_wave(
+    ticket_id: int, wave: int, delay: dt.timedelta, after_quiet: bool = False
+) -> bool:
+    job_id = scheduled_wave_job_id(ticket_id, wave, after_quiet)
+    current = get_current_job()
+    if current is not None and current.id == job_id:
+        # Re-using the running job's id would lose the new schedule when this job's result
+        # expires; the sweep sends the wave once ``next_wave_at`` is due.
+        log.info("ticket %s wave %s left to the sweep", ticket_id, wave)
+        return False
+    return jobs.enqueue(
+        run_wave,
+        ticket_id,
+        wave,
+        job_id=job_id,
         delay=delay,
         retry=Retry(max=3, interval=[5, 30, 120]),
     )
+
+
+def cancel_scheduled_waves(ticket_id: int, max_waves: int) -> int:
+    """Remove the ticket's scheduled waves (up to the "still unfilled" check after
+    ``max_waves``) from RQ; returns how many there were."""
+    registry = ScheduledJobRegistry(queue=jobs.queue)
+    removed = 0
+    for wave in range(1, max_waves + 2):
+        for after_quiet in (False, True):
+            job_id = scheduled_wave_job_id(ticket_id, wave, after_quiet)
+            if job_id not in registry:
+                continue
+            try:
+                registry.remove(job_id, delete_job=True)
+            except NoSuchJobError:
+                registry.remove(job_id)
+            removed += 1
+    return removed
 
 
 def run_wave(ticket_id: int, wave: int) -> str:
@@ -83,8 +134,10 @@ def run_wave(ticket_id: int, wave: int) -> str:
             enqueue_drain(ticket_id)
         if result.next_wave_at is not None:
             delay = max(result.next_wave_at - utcnow(), dt.timedelta(seconds=1))
-            next_no = wave if result.outcome == WaveOutcome.QUIET else wave + 1
-            enqueue_wave(ticket_id, next_no, delay=delay)
+            if result.outcome == WaveOutcome.QUIET:
+                schedule_wave(ticket_id, wave, delay, after_quiet=True)
+            else:
+                schedule_wave(ticket_id, wave + 1, delay)
         log.info(
             "ticket %s wave %s: %s (%d asked)", ticket_id, wave, result.outcome.value, result.asked
         )
@@ -180,8 +233,23 @@ def outbox_drain(session: Session, message: OutboxMessage) -> str:
     return "sending scheduled"
 
 
+def outbox_cancel_waves(session: Session, message: OutboxMessage) -> str:
+    """After the commit that filled or closed a ticket: drop its scheduled waves."""
+    ticket_id = message.payload["ticket_id"]
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is not None and ticket.status == TicketStatus.OPEN:
+        return "ticket reopened; waves kept"  # a withdrawal came first and scheduled anew
+    max_waves = ticket.max_waves if ticket else current_app.config["DISPATCH_MAX_WAVES"]
+    try:
+        removed = cancel_scheduled_waves(ticket_id, max_waves)
+    except (RedisError, OSError) as exc:
+        raise EnqueueFailed(f"could not cancel the waves of ticket {ticket_id}: {exc}") from exc
+    return f"{removed} scheduled wave(s) cancelled"
+
+
 OUTBOX_HANDLERS = {
     "dispatch_start": outbox_start,
     "dispatch_wave": outbox_wave,
     "dispatch_drain": outbox_drain,
+    OUTBOX_CANCEL_WAVES: outbox_cancel_waves,
 }

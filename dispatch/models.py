@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models import Base, UTCDateTime, _enum, utcnow
+from hotline.rosters.models import User
 
 
 class HelperStatus(str, Enum):
@@ -141,7 +142,7 @@ class Signup(Base):
 
 
 class Organisation(Base):
-    """A group that may post call-outs once a coordinator has approved it."""
+    """A group whose members may post call-outs once a coordinator has approved it."""
 
     __tablename__ = "dispatch_organisations"
 
@@ -149,13 +150,35 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_email: Mapped[str | None] = mapped_column(String(200))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def rejected(self) -> bool:
+        return self.rejected_at is not None and self.approved_at is None
+
+
+class OrganisationMember(Base):
+    """A roster account (role ``member``) that belongs to an organisation; an account
+    belongs to at most one (the account is the primary key)."""
+
+    __tablename__ = "dispatch_organisation_members"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("roster_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_organisations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class Ticket(Base):

@@ -32,6 +32,8 @@ from hotline.outbox import add_message
 from hotline.phones import InvalidPhoneNumber, to_mobile_e164
 
 OUTBOX_DRAIN = "dispatch_drain"
+#: Remove the ticket's scheduled waves from RQ (after the commit that filled or closed it).
+OUTBOX_CANCEL_WAVES = "dispatch_cancel_waves"
 
 
 class Outcome(str, Enum):
@@ -186,6 +188,7 @@ def _filled(session: Session, ticket: Ticket, count: int) -> None:
     ticket.status = TicketStatus.FILLED
     ticket.filled_at = utcnow()
     ticket.next_wave_at = None
+    add_message(session, OUTBOX_CANCEL_WAVES, {"ticket_id": ticket.id})
     stand_down_pending(session, ticket)
     if ticket.requester_phone and not _requester_told(session, ticket):
         _tell_requester(session, ticket)

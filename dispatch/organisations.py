@@ -1,25 +1,56 @@
-"""Organisations: they register, a coordinator approves them, then their members post
-call-outs. Approval is what keeps the system from being used to summon helpers for
-anything but genuine help."""
+"""Organisations: they register, a coordinator approves (or rejects) them, then their
+members post call-outs. Approval is what keeps the system from being used to summon helpers
+for anything but genuine help.
+
+Members sign in with ordinary roster accounts of role ``member``: that role opens no roster
+page (not even an operator's), only the call-out form of the member's own organisation. An
+account belongs to at most one organisation (:class:`OrganisationMember`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch.access import new_token, token_hash
-from dispatch.models import Organisation, Ticket, TicketSource
+from dispatch.models import Organisation, OrganisationMember, Ticket, TicketSource
 from dispatch.tickets import InvalidTicket, TicketRequest, create_ticket
 from hotline.models import utcnow
 from hotline.phones import InvalidPhoneNumber, to_e164
+from hotline.rosters.accounts import AccountError, create_user
+from hotline.rosters.models import Role, User
+
+
+class InvalidOrganisation(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def _account_errors(exc: AccountError) -> dict[str, str]:
+    from hotline.rosters.i18n import error_text
+
+    message = str(exc)
+    field = "password" if "password" in message else "username"
+    try:
+        return {field: error_text(message)}
+    except RuntimeError:  # outside a request: no page language
+        return {field: message}
 
 
 def register_organisation(
-    session: Session, name: str, contact_phone: str = "", contact_email: str = ""
-) -> tuple[Organisation, str]:
-    """Store a not-yet-approved organisation; returns it and its sign-in token (shown once,
-    stored only as a hash)."""
+    session: Session,
+    name: str,
+    contact_phone: str = "",
+    contact_email: str = "",
+    *,
+    username: str,
+    password: str,
+    member_name: str = "",
+) -> tuple[Organisation, User]:
+    """Store a not-yet-approved organisation and its first member account; every problem
+    is reported at once and nothing is stored unless everything is right."""
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Bitte den Namen der Organisation angeben."
@@ -29,23 +60,67 @@ def register_organisation(
             phone = to_e164(contact_phone)
         except InvalidPhoneNumber as exc:
             errors["contact_phone"] = str(exc)
-    if errors:
-        raise InvalidTicket(errors)
-    token = new_token()
     org = Organisation(
         name=name.strip(),
         contact_phone=phone,
         contact_email=contact_email.strip() or None,
-        token_hash=token_hash(token),
     )
-    session.add(org)
+    with session.begin_nested():  # an exception rolls back the organisation too
+        session.add(org)
+        session.flush()
+        try:
+            user = add_member(session, org, username, member_name or username, password)
+        except InvalidOrganisation as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise InvalidOrganisation(errors)
+    return org, user
+
+
+def add_member(
+    session: Session, org: Organisation, username: str, name: str, password: str
+) -> User:
+    """A new member account for ``org`` (same password rules as every account)."""
+    try:
+        user = create_user(session, username, name, password, Role.MEMBER)
+    except AccountError as exc:
+        raise InvalidOrganisation(_account_errors(exc)) from exc
+    session.add(OrganisationMember(user_id=user.id, organisation_id=org.id))
     session.flush()
-    return org, token
+    return user
+
+
+def organisation_of(session: Session, user: User | None) -> Organisation | None:
+    if user is None:
+        return None
+    return session.scalar(
+        select(Organisation)
+        .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+        .where(OrganisationMember.user_id == user.id)
+    )
+
+
+def members(session: Session, org: Organisation) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(OrganisationMember, OrganisationMember.user_id == User.id)
+            .where(OrganisationMember.organisation_id == org.id)
+            .order_by(User.username)
+        )
+    )
 
 
 def approve(session: Session, org: Organisation, now: dt.datetime | None = None) -> None:
     if org.approved_at is None:
         org.approved_at = now or utcnow()
+        org.rejected_at = None
+
+
+def reject(session: Session, org: Organisation, now: dt.datetime | None = None) -> None:
+    """Not (or no longer) allowed to post call-outs; the members keep their accounts."""
+    org.approved_at = None
+    org.rejected_at = now or utcnow()
 
 
 def create_callout(

@@ -50,6 +50,8 @@ MAX_BACKOFF_SECONDS = 300
 QUIET_PREFIXES = ("offer:", "standdown:")
 #: Keys of notices delivered as a phone call instead of an SMS (landline requesters).
 CALL_PREFIX = "call:"
+#: Where the provider reports each text's delivery status (see :mod:`dispatch.callbacks`).
+STATUS_CALLBACK_PATH = "/twilio/sms/status"
 
 
 class DeliveryStatus(str, Enum):
@@ -160,6 +162,25 @@ def sender_number() -> str:
     return current_app.config.get("DISPATCH_SMS_FROM") or "Rufbereit"
 
 
+def status_callback_url() -> str | None:
+    """The absolute URL of ``/twilio/sms/status``, passed with every text so its delivery
+    status comes back (and is checked against the same URL's signature).
+
+    Texts are sent by the worker, where no request tells the public address: without
+    ``PUBLIC_BASE_URL`` they go out without a callback, which is logged once per process.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return f"{base.rstrip('/')}{STATUS_CALLBACK_PATH}"
+    if not current_app.extensions.get("dispatch.status_callback_warned"):
+        current_app.extensions["dispatch.status_callback_warned"] = True
+        log.warning(
+            "PUBLIC_BASE_URL is not set: texts are sent without a status callback, "
+            "so their delivery status is not tracked"
+        )
+    return None
+
+
 def _claim(session: Session, ticket_id: int | None, now: dt.datetime) -> DispatchMessage | None:
     stmt = (
         select(DispatchMessage)
@@ -224,6 +245,7 @@ def drain(
     result = DrainResult()
     max_attempts = current_app.config["DISPATCH_SEND_ATTEMPTS"]
     sender = sender_number()
+    callback = status_callback_url()
     handled = 0
     while limit is None or handled < limit:
         now = now_fn()
@@ -251,7 +273,7 @@ def drain(
             if message.key.startswith(CALL_PREFIX):
                 sid = telephony.place_call(message.to, sender, message.body)
             else:
-                sid = telephony.send_sms(message.to, sender, message.body)
+                sid = telephony.send_sms(message.to, sender, message.body, status_callback=callback)
         except TelephonyError as exc:
             _failed(session, message, exc, max_attempts, now, result)
             session.commit()

@@ -129,11 +129,12 @@ def create_ticket(
 
 def close_ticket(session: Session, ticket: Ticket) -> None:
     """Close a ticket by hand: its accept links stop working and pending offers stand down."""
-    from dispatch.offers import stand_down_pending
+    from dispatch.offers import OUTBOX_CANCEL_WAVES, stand_down_pending
 
     if ticket.status == TicketStatus.CLOSED:
         return
     ticket.status = TicketStatus.CLOSED
     ticket.closed_at = utcnow()
     ticket.next_wave_at = None
+    add_message(session, OUTBOX_CANCEL_WAVES, {"ticket_id": ticket.id})
     stand_down_pending(session, ticket)

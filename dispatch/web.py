@@ -18,9 +18,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 
 from dispatch import access, helpers, organisations, texts
@@ -32,22 +32,33 @@ from dispatch.tickets import InvalidTicket, TicketRequest, close_ticket, create_
 from hotline.extensions import db, jobs
 from hotline.outbox import add_message, enqueue_ids
 from hotline.phones import InvalidPhoneNumber, to_e164
+from hotline.rosters.auth import sign_in
+from hotline.rosters.models import Role
 
 bp = Blueprint("dispatch_web", __name__, template_folder="templates")
 
 
 @bp.before_request
-def _csrf() -> None:
+def _load_user_and_check_csrf() -> None:
+    access.load_user()
     access.check_csrf()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError):  # noqa: ANN202
+    return render_template(
+        "dispatch/message.html", title="Abgelaufen", message=exc.description
+    ), 400
 
 
 @bp.context_processor
 def _helpers() -> dict:
     return {
-        "csrf_token": access.csrf_token,
+        "csrf_token": generate_csrf,
         "activity_name": lambda code: texts.activity_name(code, "de"),
         "activities": [a.value for a in Activity],
-        "role": session.get(access.ROLE_KEY),
+        "user": access.current_user(),
+        "Role": Role,
     }
 
 
@@ -170,60 +181,86 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
     return render_template("dispatch/signup_code.html", error=error), (422 if error else 200)
 
 
-# -- sign-in ---------------------------------------------------------------------------------
-
-
-@bp.route("/dispatch/anmelden", methods=["GET", "POST"])
-def login():  # noqa: ANN201
-    error = None
-    if request.method == "POST":
-        role = access.sign_in(request.form.get("token", ""))
-        if role:
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(".dashboard" if role == "coordinator" else ".callout")
-            return redirect(target)
-        error = "Dieser Zugangsschlüssel ist nicht gültig."
-    return render_template("dispatch/login.html", error=error), (403 if error else 200)
-
-
-@bp.post("/dispatch/abmelden")
-def logout():  # noqa: ANN201
-    session.clear()
-    return redirect(url_for(".login"))
-
-
 # -- organisations ---------------------------------------------------------------------------
 
 
 @bp.route("/organisationen/registrieren", methods=["GET", "POST"])
 def register_organisation():  # noqa: ANN201
+    """Public: an organisation and its first member account; a coordinator approves it."""
     errors: dict[str, str] = {}
     if request.method == "POST":
+        form = request.form
         try:
-            org, token = organisations.register_organisation(
+            org, user = organisations.register_organisation(
                 db.session,
-                request.form.get("name", ""),
-                request.form.get("contact_phone", ""),
-                request.form.get("contact_email", ""),
+                form.get("name", ""),
+                form.get("contact_phone", ""),
+                form.get("contact_email", ""),
+                username=form.get("username", ""),
+                password=form.get("password", ""),
+                member_name=form.get("member_name", ""),
             )
-        except InvalidTicket as exc:
+        except organisations.InvalidOrganisation as exc:
             errors = exc.errors
         else:
             _commit()
-            return render_template("dispatch/org_registered.html", org=org, token=token)
-    return render_template("dispatch/org_register.html", errors=errors, form=request.form), (
+            sign_in(user)
+            return render_template("dispatch/org_registered.html", org=org, member=user)
+    form = request.form.to_dict()
+    form.pop("password", None)  # never echoed back into the page
+    return render_template("dispatch/org_register.html", errors=errors, form=form), (
         422 if errors else 200
     )
 
 
 @bp.post("/dispatch/organisationen/<int:org_id>/freigeben")
-@access.require("coordinator")
+@access.requires(Role.COORDINATOR)
 def approve_organisation(org_id: int):  # noqa: ANN201
     org = db.session.get(Organisation, org_id) or abort(404)
     organisations.approve(db.session, org)
     _commit()
     return redirect(url_for(".dashboard"))
+
+
+@bp.post("/dispatch/organisationen/<int:org_id>/ablehnen")
+@access.requires(Role.COORDINATOR)
+def reject_organisation(org_id: int):  # noqa: ANN201
+    org = db.session.get(Organisation, org_id) or abort(404)
+    organisations.reject(db.session, org)
+    _commit()
+    return redirect(url_for(".dashboard"))
+
+
+@bp.route("/dispatch/organisationen/<int:org_id>", methods=["GET", "POST"])
+@access.requires(Role.COORDINATOR)
+def organisation(org_id: int):  # noqa: ANN201
+    """An organisation's state and members; coordinators add further member accounts."""
+    org = db.session.get(Organisation, org_id) or abort(404)
+    errors: dict[str, str] = {}
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            organisations.add_member(
+                db.session,
+                org,
+                request.form.get("username", ""),
+                request.form.get("member_name", ""),
+                request.form.get("password", ""),
+            )
+        except organisations.InvalidOrganisation as exc:
+            errors = exc.errors
+            db.session.rollback()
+            form = {k: v for k, v in request.form.items() if k != "password"}
+        else:
+            _commit()
+            return redirect(url_for(".organisation", org_id=org.id))
+    return render_template(
+        "dispatch/organisation.html",
+        org=org,
+        members=organisations.members(db.session, org),
+        errors=errors,
+        form=form,
+    ), (422 if errors else 200)
 
 
 def _ticket_request(form, *, organisation: bool) -> TicketRequest:  # noqa: ANN001
@@ -271,9 +308,21 @@ def _ticket_request(form, *, organisation: bool) -> TicketRequest:  # noqa: ANN0
 
 
 @bp.route("/dispatch/aufrufe/neu", methods=["GET", "POST"])
-@access.require("organisation")
+@access.requires(Role.MEMBER)
 def callout():  # noqa: ANN201
-    org = access.current_organisation() or abort(403)
+    org = access.current_organisation()
+    if org is None:
+        return render_template(
+            "dispatch/message.html",
+            title="Kein Zugang",
+            message="Ihr Konto gehört zu keiner Organisation. Aufrufe starten Mitglieder "
+            "freigegebener Organisationen.",
+        ), 403
+    if not org.approved:
+        # Pending or rejected: the page says so; a POST is refused and creates nothing.
+        return render_template(
+            "dispatch/ticket_form.html", errors={}, form={}, org=org, title="Neuer Aufruf"
+        ), 403
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -289,30 +338,32 @@ def callout():  # noqa: ANN201
         else:
             _commit()
             return render_template("dispatch/ticket_created.html", ticket=ticket)
-    status = 422 if errors else (403 if not org.approved else 200)
     return render_template(
         "dispatch/ticket_form.html", errors=errors, form=request.form, org=org, title="Neuer Aufruf"
-    ), status
+    ), (422 if errors else 200)
 
 
 # -- coordinators and operators --------------------------------------------------------------
 
 
 @bp.get("/dispatch/")
-@access.require("coordinator")
+@access.requires(Role.COORDINATOR)
 def dashboard():  # noqa: ANN201
     tickets = db.session.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(50)).all()
-    pending = db.session.scalars(
-        select(Organisation).where(Organisation.approved_at.is_(None)).order_by(Organisation.id)
-    ).all()
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    pending = [o for o in orgs if not o.approved and not o.rejected]
     helpers_ = db.session.scalars(select(Helper).order_by(Helper.name).limit(200)).all()
     return render_template(
-        "dispatch/dashboard.html", tickets=tickets, pending=pending, helpers=helpers_
+        "dispatch/dashboard.html",
+        tickets=tickets,
+        pending=pending,
+        organisations=orgs,
+        helpers=helpers_,
     )
 
 
 @bp.route("/dispatch/tickets/neu", methods=["GET", "POST"])
-@access.require("coordinator")
+@access.requires(Role.OPERATOR)
 def new_ticket():  # noqa: ANN201
     """The operator's form while on the phone with a requester."""
     errors: dict[str, str] = {}
@@ -341,7 +392,7 @@ def new_ticket():  # noqa: ANN201
 
 
 @bp.post("/dispatch/tickets/<int:ticket_id>/schliessen")
-@access.require("coordinator")
+@access.requires(Role.COORDINATOR)
 def close(ticket_id: int):  # noqa: ANN201
     ticket = db.session.get(Ticket, ticket_id) or abort(404)
     close_ticket(db.session, ticket)
@@ -352,7 +403,7 @@ def close(ticket_id: int):  # noqa: ANN201
 
 @bp.route("/dispatch/helfende/neu", methods=["GET", "POST"], defaults={"helper_id": None})
 @bp.route("/dispatch/helfende/<int:helper_id>", methods=["GET", "POST"])
-@access.require("coordinator")
+@access.requires(Role.COORDINATOR)
 def edit_helper(helper_id: int | None):  # noqa: ANN201
     helper = db.session.get(Helper, helper_id) if helper_id else None
     if helper_id and helper is None:
@@ -401,7 +452,7 @@ def _helper_form(helper: Helper | None) -> dict[str, str]:
 
 
 @bp.route("/dispatch/helfende/import", methods=["GET", "POST"])
-@access.require("coordinator")
+@access.requires(Role.COORDINATOR)
 def import_helpers():  # noqa: ANN201
     result = None
     if request.method == "POST":

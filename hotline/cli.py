@@ -297,10 +297,14 @@ def demo_cmd() -> None:
     from hotline.demo import load_demo
     from hotline.extensions import db as database
 
+    # The demo sign-ins have a published password: development and test databases only.
+    accounts = current_app.config["ENV_NAME"] in {"development", "testing"}
     session = database.new_session()
     with session.begin():
-        summary = load_demo(session, dt.datetime.now(dt.UTC))
+        summary = load_demo(session, dt.datetime.now(dt.UTC), accounts=accounts)
     click.echo(summary)
+    if not accounts:
+        click.echo("no demo sign-ins outside RUFBEREIT_ENV=development")
 
 
 @main.command("purge")

@@ -1,4 +1,5 @@
-"""Demo data for ``scripts/run``: lines, operators and shifts around the current time."""
+"""Demo data for ``scripts/run``: lines, operators and shifts around the current time, and
+(development only) sign-ins for the dispatch pages."""
 
 from __future__ import annotations
 
@@ -17,7 +18,18 @@ DEMO_LINE = "+4930120000"
 DEMO_HELP_LINE = "+4930120001"
 
 
-def load_demo(session: Session, now: dt.datetime) -> str:
+def load_demo(session: Session, now: dt.datetime, accounts: bool = True) -> str:
+    """Demo lines, operators and shifts; with ``accounts`` also the dispatch sign-ins (with a
+    published password, so only for development databases) and a few helpers."""
+    summary = _load_lines(session, now)
+    if accounts:
+        from dispatch.demo import load_dispatch_demo
+
+        summary += "\n" + load_dispatch_demo(session)
+    return summary
+
+
+def _load_lines(session: Session, now: dt.datetime) -> str:
     if session.scalar(select(Line.id).where(Line.number == DEMO_LINE)) is not None:
         return "demo data already present"
     heimweg = create_line(

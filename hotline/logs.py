@@ -6,6 +6,37 @@ import logging
 import re
 
 _NUMBER = re.compile(r"\+\d{8,15}")
+_URL = re.compile(r"https?://\S+")
+
+
+def mask_numbers_in_text(text: str, region: str = "DE") -> str:
+    """Mask the phone numbers in free text, such as an SMS body: E.164 and numbers the way
+    people write them (``+49 1521 2345678``, ``030 1234567``). Links are left alone, so a
+    developer can still follow them; short codes (a 6-digit reference) are not numbers."""
+    parts: list[str] = []
+    last = 0
+    for url in _URL.finditer(text):
+        parts.append(_mask_plain(text[last : url.start()], region))
+        parts.append(url.group(0))
+        last = url.end()
+    parts.append(_mask_plain(text[last:], region))
+    return "".join(parts)
+
+
+def _mask_plain(text: str, region: str) -> str:
+    import phonenumbers
+
+    from hotline.phones import mask
+
+    out: list[str] = []
+    last = 0
+    for match in phonenumbers.PhoneNumberMatcher(text, region):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        out.append(text[last : match.start])
+        out.append(mask(number))
+        last = match.end
+    out.append(text[last:])
+    return _NUMBER.sub(lambda m: mask(m.group(0)), "".join(out))
 
 
 class MaskNumbersFilter(logging.Filter):

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hotline.logs import mask_numbers_in_text
 from hotline.phones import mask
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,11 @@ class TelephonyError(Exception):
 
 
 class Telephony(Protocol):
-    def send_sms(self, to: str, from_: str, body: str) -> str:
-        """Send a text; return the provider's message id."""
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+        """Send a text; return the provider's message id.
+
+        ``status_callback``: absolute URL the provider posts this text's delivery status to.
+        """
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
         """Start an outbound call whose TwiML is fetched from ``url``; return the call id."""
@@ -50,11 +54,14 @@ class TwilioTelephony:
             # twilio-python builds every REST URL from the domain's base_url.
             self.client.api.base_url = base_url.rstrip("/")
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioRestException
+        from twilio.base.values import unset
 
         try:
-            return self.client.messages.create(to=to, from_=from_, body=body).sid
+            return self.client.messages.create(
+                to=to, from_=from_, body=body, status_callback=status_callback or unset
+            ).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
 
@@ -68,13 +75,18 @@ class TwilioTelephony:
 
 
 class ConsoleTelephony:
-    """Logs what would be sent. Numbers are masked: logs are not a place for personal data."""
+    """Logs what would be sent. Numbers are masked, in the text too (a helper who accepted
+    gets the requester's number): logs are not a place for personal data. Links stay
+    whole, so accept links can be clicked during development."""
 
     _ids = itertools.count(1)
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def __init__(self, region: str = "DE") -> None:
+        self.region = region
+
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         sid = f"SMconsole{next(self._ids):08d}"
-        log.info("SMS %s -> %s: %s", mask(from_), mask(to), body)
+        log.info("SMS %s -> %s: %s", mask(from_), mask(to), mask_numbers_in_text(body, self.region))
         return sid
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
@@ -87,14 +99,14 @@ class ConsoleTelephony:
 class RecordingTelephony:
     """Keeps everything it is asked to send; for tests at the seam."""
 
-    sms: list[dict[str, str]] = field(default_factory=list)
+    sms: list[dict[str, str | None]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
     fail_with: TelephonyError | None = None
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
         if self.fail_with:
             raise self.fail_with
-        self.sms.append({"to": to, "from": from_, "body": body})
+        self.sms.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
         return f"SM{len(self.sms):032d}"
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
@@ -115,5 +127,5 @@ def build_telephony(config: dict) -> Telephony:
             config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], config["TWILIO_API_BASE_URL"]
         )
     if backend == "console":
-        return ConsoleTelephony()
+        return ConsoleTelephony(config.get("DEFAULT_REGION") or "DE")
     raise ValueError(f"TELEPHONY_BACKEND must be 'twilio' or 'console', not {backend!r}")

@@ -1,4 +1,4 @@
-"""``rufbereit dispatch import-helpers``."""
+"""``rufbereit dispatch import-helpers`` and ``add-member``."""
 
 from __future__ import annotations
 
@@ -36,3 +36,47 @@ def test_a_bad_row_imports_nothing_and_exits_1(app, session, monkeypatch, tmp_pa
     assert result.exit_code == 1
     assert "helfende.csv:3:" in result.output and "nothing imported (1 error(s))" in result.output
     assert session.scalars(select(Helper)).first() is None
+
+
+def test_add_member_from_the_command_line(app, session, monkeypatch):
+    from dispatch.models import Organisation, OrganisationMember
+    from hotline.rosters.models import Role, User
+
+    org = Organisation(name="Tafel Mitte")
+    session.add(org)
+    session.flush()
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "dispatch",
+            "add-member",
+            str(org.id),
+            "max",
+            "--name",
+            "Max",
+            "--password",
+            "lang-genug-123",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "member max added to Tafel Mitte (not approved yet)" in result.output
+    user = session.scalars(select(User).where(User.username == "max")).one()
+    assert (user.name, user.role) == ("Max", Role.MEMBER)
+    assert session.get(OrganisationMember, user.id).organisation_id == org.id
+
+
+def test_add_member_refuses_a_short_password(app, session, monkeypatch):
+    from dispatch.models import Organisation
+    from hotline.rosters.models import User
+
+    org = Organisation(name="Tafel Mitte")
+    session.add(org)
+    session.flush()
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+    result = CliRunner().invoke(
+        cli.main, ["dispatch", "add-member", str(org.id), "max", "--password", "kurz"]
+    )
+    assert result.exit_code == 1
+    assert "passwords need at least 10 characters" in result.output
+    assert session.scalars(select(User)).first() is None

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from hotline import create_app
 from hotline.extensions import db
+from hotline.rosters.models import Role
 from hotline.worker import set_app
 from tests.conftest import TwilioDriver, make_line, test_config
 from tests.dispatch_support import (
@@ -24,6 +25,7 @@ from tests.dispatch_support import (
     make_ticket,
     request_scope,
 )
+from tests.roster_support import login, make_user
 
 #: Quiet hours off (start == end), so the test means the same at any time of day.
 E2E_CONFIG = {**DISPATCH_CONFIG, "DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}
@@ -135,11 +137,48 @@ def test_30003_from_the_rest_api_is_not_retried_and_the_next_wave_asks_someone_e
     assert session.get(Helper, first.id).status == HelperStatus.ACTIVE
 
 
+def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signed_for(
+    rest_app, session, redis, twilio_server
+):
+    from urllib.parse import urlsplit
+
+    from twilio.request_validator import RequestValidator
+
+    from dispatch.jobs import drain
+    from dispatch.waves import send_wave
+    from tests.conftest import AUTH_TOKEN
+    from tests.dispatch_support import DAYTIME, messages
+
+    rest_app.config.update(E2E_CONFIG)
+    set_app(rest_app)
+    make_helper(session)
+    ticket = make_ticket(session)
+    with rest_app.app_context():
+        send_wave(session, ticket.id, 1, DAYTIME)
+        drain(ticket.id)
+    [sent] = twilio_server.messages
+    assert sent["StatusCallback"] == "https://hotline.example.org/twilio/sms/status"
+    # Twilio signs the callback for exactly the URL it was given.
+    form = {"MessageSid": sent["sid"], "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(sent["StatusCallback"], form)
+    with request_scope():
+        response = rest_app.test_client().post(
+            urlsplit(sent["StatusCallback"]).path,
+            data=form,
+            headers={"X-Twilio-Signature": signature},
+        )
+    assert response.status_code == 204
+    session.expire_all()
+    [offer_text] = messages(session, "offer:")
+    assert (offer_text.sid, offer_text.delivery_status) == (sent["sid"], "delivered")
+
+
 # -- concurrency on real PostgreSQL ---------------------------------------------------------------
 
 DISPATCH_TABLES = (
     "dispatch_messages, dispatch_inbound, dispatch_offers, dispatch_intakes, dispatch_tickets, "
-    "dispatch_signups, dispatch_organisations, dispatch_helpers, outbox"
+    "dispatch_signups, dispatch_organisation_members, dispatch_organisations, dispatch_helpers, "
+    "roster_users, outbox"
 )
 
 
@@ -174,12 +213,12 @@ def test_ten_helpers_accept_at_once_exactly_three_are_accepted_and_seven_told_it
     with pg_app.app_context():
         session = db.new_session()
         helpers = [make_helper(session, postal_code="10115") for _ in range(12)]
+        make_user(session, Role.COORDINATOR, username="koordination")
         session.commit()
         helper_phones = {h.id: h.phone for h in helpers}
         session.close()
     operator = pg_app.test_client()
-    token = _csrf(operator, "/dispatch/anmelden")
-    operator.post("/dispatch/anmelden", data={"csrf_token": token, "token": "coordinator-secret"})
+    assert login(operator, "koordination").status_code == 302
     created = operator.post(
         "/dispatch/tickets/neu",
         data={
@@ -279,11 +318,11 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
         real = telephony().send_sms
         sends = []
 
-        def dies_on_the_third(to: str, from_: str, body: str) -> str:
+        def dies_on_the_third(to: str, from_: str, body: str, status_callback=None) -> str:  # noqa: ANN001
             sends.append(to)
             if len(sends) == 3:
                 raise SystemExit("worker process killed")  # not an error the job handles
-            return real(to, from_, body)
+            return real(to, from_, body, status_callback)
 
         monkeypatch.setattr(telephony(), "send_sms", dies_on_the_third)
         with pytest.raises(SystemExit):

@@ -34,8 +34,7 @@ def test_a_wave_job_starts_sending_and_schedules_the_next_wave(ctx, session):
     ticket = make_ticket(session, window_start=utcnow())
     assert dispatch_jobs.run_wave(ticket.id, 1) == "sent: 3 asked"
     assert f"dispatch-drain-{ticket.id}" in jobs.queue.job_ids
-    [next_wave] = scheduled_ids()
-    assert next_wave.startswith(f"dispatch-wave-{ticket.id}-2-at-")
+    assert scheduled_ids() == [f"dispatch-wave-{ticket.id}-2-next"]
 
 
 def test_after_the_last_wave_only_the_unfilled_check_is_scheduled(ctx, session, phone):
@@ -46,7 +45,7 @@ def test_after_the_last_wave_only_the_unfilled_check_is_scheduled(ctx, session, 
     session.flush()
     dispatch_jobs.run_wave(ticket.id, 3)
     [check] = scheduled_ids()
-    assert check.startswith(f"dispatch-wave-{ticket.id}-4-at-")
+    assert check == f"dispatch-wave-{ticket.id}-4-next"
     assert dispatch_jobs.run_wave(ticket.id, 4) == "exhausted: 0 asked"
     assert scheduled_ids() == [check]  # nothing new
     dispatch_jobs.drain(ticket.id)
@@ -111,3 +110,98 @@ def test_signup_code_text_is_sent_by_the_drain_for_all(ctx, session, phone):
     dispatch_jobs.drain(None)
     assert phone.sms[0]["body"].endswith("123456")
     assert messages(session, "signup:")[0].state == MessageState.SENT
+
+
+# -- scheduled waves of filled and closed tickets ---------------------------------------------
+
+
+def wave_jobs(ticket_id: int) -> list[str]:
+    return sorted(j for j in scheduled_ids() if j.startswith(f"dispatch-wave-{ticket_id}-"))
+
+
+def run_worker(app, redis) -> None:  # noqa: ANN001
+    from rq import Queue, SimpleWorker
+
+    from tests.dispatch_support import request_scope
+
+    with request_scope():
+        SimpleWorker([Queue(app.config["RQ_QUEUE"], connection=redis)], connection=redis).work(
+            burst=True
+        )
+
+
+def test_filling_a_ticket_removes_its_scheduled_waves_from_redis(ctx, session, redis):
+    from tests.dispatch_support import post_sms
+
+    for _ in range(4):
+        make_helper(session)
+    ticket = make_ticket(session, window_start=utcnow())
+    other = make_ticket(session, window_start=utcnow())
+    dispatch_jobs.run_wave(ticket.id, 1)
+    dispatch_jobs.run_wave(other.id, 1)
+    assert wave_jobs(ticket.id) == [f"dispatch-wave-{ticket.id}-2-next"]
+    asked = offers(session, ticket)[0].helper
+
+    post_sms(ctx, session, asked.phone, f"JA {ticket.reference}")
+    run_worker(ctx, redis)
+
+    session.expire_all()
+    assert ticket.status == TicketStatus.FILLED
+    assert wave_jobs(ticket.id) == []
+    assert not redis.exists(f"rq:job:dispatch-wave-{ticket.id}-2-next")
+    assert wave_jobs(other.id) == [f"dispatch-wave-{other.id}-2-next"]  # still open
+
+
+def test_a_withdrawal_that_reopens_the_ticket_schedules_the_next_wave_again(ctx, session, redis):
+    from tests.dispatch_support import post_sms
+
+    for _ in range(6):
+        make_helper(session)
+    ticket = make_ticket(session, window_start=utcnow())
+    dispatch_jobs.run_wave(ticket.id, 1)
+    asked = offers(session, ticket)[0].helper
+    post_sms(ctx, session, asked.phone, f"JA {ticket.reference}")
+    run_worker(ctx, redis)
+    assert wave_jobs(ticket.id) == []
+
+    post_sms(ctx, session, asked.phone, f"ABSAGE {ticket.reference}")
+    run_worker(ctx, redis)  # the outbox starts wave 2 now, which schedules wave 3
+
+    session.expire_all()
+    assert ticket.status == TicketStatus.OPEN and ticket.waves_sent == 2
+    assert {o.wave for o in offers(session, ticket)} == {1, 2}
+    assert wave_jobs(ticket.id) == [f"dispatch-wave-{ticket.id}-3-next"]
+
+
+def test_closing_a_ticket_removes_its_scheduled_waves(ctx, session):
+    from dispatch.tickets import close_ticket
+    from hotline.jobs import process_outbox
+    from hotline.models import OutboxMessage
+
+    make_helper(session)
+    ticket = make_ticket(session, window_start=utcnow())
+    dispatch_jobs.run_wave(ticket.id, 1)
+    close_ticket(session, ticket)
+    session.flush()
+    row = session.query(OutboxMessage).filter_by(kind="dispatch_cancel_waves").one()
+    assert process_outbox(row.id) == "1 scheduled wave(s) cancelled"
+    assert wave_jobs(ticket.id) == []
+
+
+def test_a_wave_postponed_by_quiet_hours_is_scheduled_for_the_morning_and_cancelled_on_fill(
+    ctx, session
+):
+    from zoneinfo import ZoneInfo
+
+    from dispatch.tickets import close_ticket
+
+    hour = dt.datetime.now(ZoneInfo("Europe/Berlin")).hour
+    ctx.config.update(DISPATCH_QUIET_START=hour, DISPATCH_QUIET_END=(hour + 3) % 24)  # now
+    make_helper(session)
+    ticket = make_ticket(session, window_start=utcnow())
+    assert dispatch_jobs.run_wave(ticket.id, 1) == "quiet: 0 asked"
+    assert wave_jobs(ticket.id) == [f"dispatch-wave-{ticket.id}-1-morning"]
+    close_ticket(session, ticket)
+    session.flush()
+    assert dispatch_jobs.cancel_scheduled_waves(ticket.id, ticket.max_waves) == 1
+    assert wave_jobs(ticket.id) == []

@@ -145,11 +145,11 @@ def test_a_worker_killed_mid_wave_sends_nobody_a_second_text(ctx, session, phone
     calls = []
 
     class DyingTelephony:
-        def send_sms(self, to, from_, body):  # noqa: ANN001, ANN201
+        def send_sms(self, to, from_, body, status_callback=None):  # noqa: ANN001, ANN201
             calls.append(to)
             if len(calls) == 3:
                 raise Dies("worker killed while talking to the provider")
-            return phone.send_sms(to, from_, body)
+            return phone.send_sms(to, from_, body, status_callback)
 
     with pytest.raises(Dies):
         send(session, DyingTelephony())
@@ -294,3 +294,29 @@ def test_the_requester_is_told_once_even_when_the_ticket_fills_again(ctx, sessio
     assert ticket.status == TicketStatus.FILLED
     send(session, phone)
     assert [m["to"] for m in phone.sms].count("+4915212345678") == 1
+
+
+def test_texts_carry_the_absolute_status_callback_url(ctx, session, phone):
+    make_helper(session)
+    ticket = make_ticket(session)
+    send_wave(session, ticket.id, 1, DAYTIME)
+    send(session, phone)
+    assert [m["status_callback"] for m in phone.sms] == [
+        "https://hotline.example.org/twilio/sms/status"
+    ]
+
+
+def test_without_a_public_url_texts_go_out_without_callback_and_that_is_logged_once(
+    ctx, session, phone, caplog
+):
+    ctx.config["PUBLIC_BASE_URL"] = ""
+    for _ in range(2):
+        make_helper(session)
+    ticket = make_ticket(session, needed=2)
+    send_wave(session, ticket.id, 1, DAYTIME)
+    with caplog.at_level("WARNING", logger="dispatch.outbound"):
+        send(session, phone, limit=1)
+        send(session, phone)
+    assert [m["status_callback"] for m in phone.sms] == [None, None]
+    warnings = [r.getMessage() for r in caplog.records if "status callback" in r.getMessage()]
+    assert len(warnings) == 1 and "PUBLIC_BASE_URL is not set" in warnings[0]

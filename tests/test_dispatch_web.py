@@ -12,6 +12,7 @@ from dispatch.models import (
     HelperStatus,
     OfferState,
     Organisation,
+    OrganisationMember,
     Ticket,
     TicketSource,
     TicketStatus,
@@ -19,7 +20,10 @@ from dispatch.models import (
 from dispatch.tickets import close_ticket
 from dispatch.waves import create_offers
 from hotline.models import OutboxMessage
+from hotline.rosters.models import Role, User
+from tests.conftest import make_operator
 from tests.dispatch_support import DAYTIME, configure, make_helper, make_ticket, messages, offers
+from tests.roster_support import login, make_user
 
 
 @pytest.fixture
@@ -47,12 +51,16 @@ def offer_for(app, session):  # noqa: ANN001, ANN201
     return ticket, offers(session, ticket)[0]
 
 
-def coordinator(client) -> None:  # noqa: ANN001
-    token = csrf(client, "/dispatch/anmelden")
-    response = client.post(
-        "/dispatch/anmelden", data={"csrf_token": token, "token": "coordinator-secret"}
-    )
-    assert response.status_code == 302
+def signed_in(client, session, role: Role = Role.COORDINATOR, username: str = "koordination"):  # noqa: ANN001, ANN201
+    """A roster account with ``role``, signed in on ``client`` at the rosters' sign-in page."""
+    operator = make_operator(session) if role == Role.OPERATOR else None
+    user = make_user(session, role, operator=operator, username=username)
+    assert login(client, username).status_code == 302
+    return user
+
+
+def coordinator(client, session) -> None:  # noqa: ANN001
+    signed_in(client, session, Role.COORDINATOR)
 
 
 # -- accept links -----------------------------------------------------------------------------
@@ -188,13 +196,23 @@ def test_signup_needs_consent(client, session):
 # -- organisations and coordinators ---------------------------------------------------------------
 
 
-def register(client, name: str = "Tafel Mitte") -> str:  # noqa: ANN001
+MEMBER_PASSWORD = "tafel-passwort-1234"
+
+
+def register(client, name: str = "Tafel Mitte", username: str = "tafel", **extra: str):  # noqa: ANN001, ANN201
     token = csrf(client, "/organisationen/registrieren")
-    page = client.post(
+    return client.post(
         "/organisationen/registrieren",
-        data={"csrf_token": token, "name": name, "contact_phone": "0151 99887766"},
-    ).get_data(as_text=True)
-    return re.search(r'<code id="token">([^<]+)</code>', page).group(1)
+        data={
+            "csrf_token": token,
+            "name": name,
+            "contact_phone": "0151 99887766",
+            "member_name": "Tina Tafel",
+            "username": username,
+            "password": MEMBER_PASSWORD,
+            **extra,
+        },
+    )
 
 
 CALLOUT = {
@@ -208,47 +226,92 @@ CALLOUT = {
 }
 
 
-def test_coordinator_pages_need_sign_in(client):
+def approve(ctx, session, org: Organisation) -> None:  # noqa: ANN001
+    boss = ctx.test_client()
+    coordinator(boss, session)
+    token = csrf(boss, "/dispatch/")
+    response = boss.post(f"/dispatch/organisationen/{org.id}/freigeben", data={"csrf_token": token})
+    assert response.status_code == 302
+    session.expire_all()
+
+
+def test_registering_creates_a_pending_organisation_and_its_first_member_signed_in(client, session):
+    response = register(client)
+    assert response.status_code == 200
+    assert "Tafel Mitte ist registriert" in response.get_data(as_text=True)
+    org = session.scalars(select(Organisation)).one()
+    assert (org.name, org.contact_phone, org.approved) == ("Tafel Mitte", "+4915199887766", False)
+    [member] = session.scalars(select(OrganisationMember)).all()
+    user = session.get(User, member.user_id)
+    assert (member.organisation_id, user.username, user.name) == (org.id, "tafel", "Tina Tafel")
+    assert user.role == Role.MEMBER and user.operator_id is None
+    assert user.password_hash.startswith("scrypt:") and MEMBER_PASSWORD not in user.password_hash
+    page = client.get("/dispatch/aufrufe/neu")  # signed in, but not approved yet
+    assert page.status_code == 403 and "noch nicht freigegeben" in page.get_data(as_text=True)
+
+
+def test_registration_with_a_short_password_or_a_taken_username_stores_nothing(client, session):
+    make_user(session, Role.PLANNER, username="paula")
+    short = register(client, password="zu-kurz")
+    assert short.status_code == 422
+    assert "mindestens 10 Zeichen" in short.get_data(as_text=True)
+    taken = register(client, username="paula")
+    assert taken.status_code == 422
+    assert "paula" in taken.get_data(as_text=True) and "vergeben" in taken.get_data(as_text=True)
+    assert session.scalars(select(Organisation)).first() is None
+    assert session.scalars(select(OrganisationMember)).first() is None
+    assert [u.username for u in session.scalars(select(User))] == ["paula"]
+
+
+def test_coordinator_pages_send_anonymous_visitors_to_the_roster_sign_in(client):
     response = client.get("/dispatch/")
-    assert response.status_code == 302 and "/dispatch/anmelden" in response.location
-
-
-def test_a_wrong_token_does_not_sign_in(client):
-    token = csrf(client, "/dispatch/anmelden")
-    assert (
-        client.post("/dispatch/anmelden", data={"csrf_token": token, "token": "nope"}).status_code
-        == 403
-    )
-    assert client.get("/dispatch/").status_code == 302
+    assert response.status_code == 302
+    assert response.location == "/anmelden?next=/dispatch/"
 
 
 def test_an_organisation_that_is_not_approved_cannot_create_call_outs(ctx, session):
     client = ctx.test_client()
-    org_token = register(client)
-    login = csrf(client, "/dispatch/anmelden")
-    client.post("/dispatch/anmelden", data={"csrf_token": login, "token": org_token})
-    page = client.get("/dispatch/aufrufe/neu")
-    assert page.status_code == 403
-    assert "noch nicht freigegeben" in page.get_data(as_text=True)
-    token = csrf(client, "/dispatch/aufrufe/neu")
+    register(client)
+    token = csrf(client, "/organisationen/registrieren")
     response = client.post("/dispatch/aufrufe/neu", data={**CALLOUT, "csrf_token": token})
-    assert response.status_code == 422
+    assert response.status_code == 403
+    assert "noch nicht freigegeben" in response.get_data(as_text=True)
+    assert session.scalars(select(Ticket)).first() is None
+
+
+def test_a_rejected_organisation_cannot_create_call_outs(ctx, session):
+    member = ctx.test_client()
+    register(member)
+    org = session.scalars(select(Organisation)).one()
+    boss = ctx.test_client()
+    coordinator(boss, session)
+    token = csrf(boss, "/dispatch/")
+    boss.post(f"/dispatch/organisationen/{org.id}/ablehnen", data={"csrf_token": token})
+    session.expire_all()
+    assert org.rejected and not org.approved
+    assert (
+        "Tafel Mitte"
+        not in boss.get("/dispatch/").get_data(as_text=True).split("<h2>Alle Organisationen")[0]
+    )
+    page = member.get("/dispatch/aufrufe/neu")
+    assert page.status_code == 403 and "nicht freigegeben" in page.get_data(as_text=True)
+    token = csrf(member, "/organisationen/registrieren")
+    response = member.post("/dispatch/aufrufe/neu", data={**CALLOUT, "csrf_token": token})
+    assert response.status_code == 403
     assert session.scalars(select(Ticket)).first() is None
 
 
 def test_a_coordinator_approves_and_then_members_create_call_outs(ctx, session):
     member = ctx.test_client()
-    org_token = register(member)
+    register(member)
     org = session.scalars(select(Organisation)).one()
     boss = ctx.test_client()
-    coordinator(boss)
+    coordinator(boss, session)
     assert "Tafel Mitte" in boss.get("/dispatch/").get_data(as_text=True)
     token = csrf(boss, "/dispatch/")
     boss.post(f"/dispatch/organisationen/{org.id}/freigeben", data={"csrf_token": token})
     session.expire_all()
     assert org.approved
-    login = csrf(member, "/dispatch/anmelden")
-    member.post("/dispatch/anmelden", data={"csrf_token": login, "token": org_token})
     token = csrf(member, "/dispatch/aufrufe/neu")
     response = member.post("/dispatch/aufrufe/neu", data={**CALLOUT, "csrf_token": token})
     assert response.status_code == 200
@@ -263,8 +326,98 @@ def test_a_coordinator_approves_and_then_members_create_call_outs(ctx, session):
     assert ticket.reference in response.get_data(as_text=True)
 
 
+def test_approving_needs_a_coordinator(ctx, session):
+    register(ctx.test_client())
+    org = session.scalars(select(Organisation)).one()
+    path = f"/dispatch/organisationen/{org.id}/freigeben"
+    anonymous = ctx.test_client()
+    token = csrf(anonymous, "/organisationen/registrieren")
+    response = anonymous.post(path, data={"csrf_token": token})
+    assert response.status_code == 302 and response.location == f"/anmelden?next={path}"
+    for role, username in ((Role.OPERATOR, "otto"), (Role.PLANNER, "paula")):
+        client = ctx.test_client()
+        signed_in(client, session, role, username)
+        token = csrf(client, "/dispatch/tickets/neu")
+        assert client.post(path, data={"csrf_token": token}).status_code == 403
+        assert client.get("/dispatch/").status_code == 403
+    session.expire_all()
+    assert not org.approved
+
+
+def test_a_member_signs_in_lands_on_the_call_out_form_and_has_no_other_pages(ctx, session):
+    register(ctx.test_client())
+    approve(ctx, session, session.scalars(select(Organisation)).one())
+    member = ctx.test_client()
+    response = login(member, "tafel", MEMBER_PASSWORD)
+    assert response.status_code == 302 and response.location == "/dienstplan/"
+    assert member.get("/dienstplan/").location == "/dispatch/aufrufe/neu"
+    assert member.get("/dispatch/aufrufe/neu").status_code == 200
+    for path in ("/dispatch/tickets/neu", "/dispatch/", "/dienstplan/offen", "/dienstplan/tausch"):
+        assert member.get(path).status_code == 403, path
+
+
+def test_an_account_without_organisation_cannot_create_call_outs(client, session):
+    coordinator(client, session)
+    page = client.get("/dispatch/aufrufe/neu")
+    assert page.status_code == 403
+    assert "gehört zu keiner Organisation" in page.get_data(as_text=True)
+
+
+def test_a_coordinator_adds_a_member_who_can_then_post_call_outs(ctx, session):
+    register(ctx.test_client())
+    org = session.scalars(select(Organisation)).one()
+    approve(ctx, session, org)
+    boss = ctx.test_client()
+    signed_in(boss, session, Role.COORDINATOR, "chefin")
+    token = csrf(boss, f"/dispatch/organisationen/{org.id}")
+    response = boss.post(
+        f"/dispatch/organisationen/{org.id}",
+        data={
+            "csrf_token": token,
+            "member_name": "Max Mitglied",
+            "username": "max",
+            "password": "max-passwort-1234",
+        },
+    )
+    assert response.status_code == 302
+    page = boss.get(f"/dispatch/organisationen/{org.id}").get_data(as_text=True)
+    assert "Max Mitglied (max)" in page and "Tina Tafel (tafel)" in page
+    max_ = session.scalars(select(User).where(User.username == "max")).one()
+    assert max_.role == Role.MEMBER
+    assert session.get(OrganisationMember, max_.id).organisation_id == org.id
+    member = ctx.test_client()
+    assert login(member, "max", "max-passwort-1234").status_code == 302
+    token = csrf(member, "/dispatch/aufrufe/neu")
+    assert (
+        member.post("/dispatch/aufrufe/neu", data={**CALLOUT, "csrf_token": token}).status_code
+        == 200
+    )
+    assert session.scalars(select(Ticket)).one().organisation_id == org.id
+
+
+def test_adding_a_member_with_a_short_password_is_refused(ctx, session):
+    register(ctx.test_client())
+    org = session.scalars(select(Organisation)).one()
+    boss = ctx.test_client()
+    coordinator(boss, session)
+    token = csrf(boss, f"/dispatch/organisationen/{org.id}")
+    response = boss.post(
+        f"/dispatch/organisationen/{org.id}",
+        data={"csrf_token": token, "username": "max", "password": "kurz"},
+    )
+    assert response.status_code == 422
+    assert session.scalars(select(User).where(User.username == "max")).first() is None
+
+
+def test_operators_create_tickets_by_phone_but_reach_no_coordinator_page(client, session):
+    signed_in(client, session, Role.OPERATOR, "otto")
+    assert client.get("/dispatch/tickets/neu").status_code == 200
+    for path in ("/dispatch/", "/dispatch/helfende/neu", "/dispatch/helfende/import"):
+        assert client.get(path).status_code == 403, path
+
+
 def test_operator_creates_a_ticket_while_on_the_phone_and_dispatch_is_queued(client, session):
-    coordinator(client)
+    signed_in(client, session, Role.OPERATOR, "otto")
     token = csrf(client, "/dispatch/tickets/neu")
     response = client.post(
         "/dispatch/tickets/neu",
@@ -288,7 +441,7 @@ def test_operator_creates_a_ticket_while_on_the_phone_and_dispatch_is_queued(cli
 
 
 def test_operator_form_reports_an_unknown_postal_code(client, session):
-    coordinator(client)
+    coordinator(client, session)
     token = csrf(client, "/dispatch/tickets/neu")
     response = client.post(
         "/dispatch/tickets/neu",
@@ -306,7 +459,7 @@ def test_operator_form_reports_an_unknown_postal_code(client, session):
 
 def test_coordinator_edits_a_helper(client, session):
     helper = make_helper(session, name="Alt")
-    coordinator(client)
+    coordinator(client, session)
     token = csrf(client, f"/dispatch/helfende/{helper.id}")
     response = client.post(
         f"/dispatch/helfende/{helper.id}",
@@ -346,7 +499,7 @@ def upload(client, text: str):  # noqa: ANN001, ANN201
 
 
 def test_csv_import_by_a_coordinator(client, session):
-    coordinator(client)
+    coordinator(client, session)
     response = upload(client, CSV_OK)
     assert response.status_code == 200
     assert "2 Helfende importiert" in response.get_data(as_text=True)
@@ -354,7 +507,7 @@ def test_csv_import_by_a_coordinator(client, session):
 
 
 def test_csv_import_with_a_bad_row_imports_nothing_and_names_the_row(client, session):
-    coordinator(client)
+    coordinator(client, session)
     bad = CSV_OK + "Cem,12,99999,5,flying,de,,3,de,2026-01-04\n"
     response = upload(client, bad)
     page = response.get_data(as_text=True)
@@ -364,7 +517,7 @@ def test_csv_import_with_a_bad_row_imports_nothing_and_names_the_row(client, ses
 
 
 def test_coordinator_adds_a_helper_with_the_form(client, session):
-    coordinator(client)
+    coordinator(client, session)
     page = client.get("/dispatch/helfende/neu")
     assert page.status_code == 200 and 'name="postal_code"' in page.get_data(as_text=True)
     token = csrf(client, "/dispatch/helfende/neu")
@@ -392,3 +545,20 @@ def test_offer_pages_are_not_cached_and_send_no_referrer(client, session):
     response = client.get(f"/d/{offer.token}")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_demo_sign_ins_reach_their_pages(ctx, session):
+    from dispatch.demo import DEMO_PASSWORD
+    from hotline.demo import load_demo
+    from hotline.models import utcnow
+
+    with ctx.app_context():
+        summary = load_demo(session, utcnow())
+    session.flush()
+    assert "koordination" in summary and "tafel" in summary and DEMO_PASSWORD in summary
+    boss = ctx.test_client()
+    assert login(boss, "koordination", DEMO_PASSWORD).status_code == 302
+    assert "Tafel Demo" in boss.get("/dispatch/").get_data(as_text=True)
+    member = ctx.test_client()
+    assert login(member, "tafel", DEMO_PASSWORD).status_code == 302
+    assert member.get("/dispatch/aufrufe/neu").status_code == 200

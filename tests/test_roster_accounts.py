@@ -180,3 +180,18 @@ def test_one_address_trying_many_accounts_is_throttled(app, session):
     assert result == LoginResult.THROTTLED
     result, user = authenticate(session, "paula", PASSWORD, "198.51.100.7")
     assert result == LoginResult.OK and user.username == "paula"
+
+
+def test_admins_cannot_create_organisation_member_accounts_on_the_users_page(app, session):
+    make_user(session, Role.ADMIN, username="ada")
+    client = app.test_client()
+    login(client, "ada")
+    assert 'value="member"' not in client.get("/dienstplan/benutzer").get_data(as_text=True)
+    response = post(
+        client,
+        "/dienstplan/benutzer",
+        {"username": "max", "name": "Max", "password": PASSWORD, "role": "member"},
+    )
+    assert response.status_code == 422
+    assert "Seite der Organisation" in response.get_data(as_text=True)
+    assert session.scalar(select(User.id).where(User.username == "max")) is None

@@ -60,6 +60,8 @@ def create_user(
         raise AccountError(f"operator {operator_id} does not exist")
     if role == Role.OPERATOR and operator_id is None:
         raise AccountError("operator accounts must belong to an operator")
+    if role == Role.MEMBER and operator_id is not None:
+        raise AccountError("organisation members are not operators")
     user = User(
         username=username,
         name=name.strip() or username,

@@ -222,6 +222,14 @@ DE_ERRORS: list[tuple[str, str]] = [
         r"operator accounts must belong to an operator",
         "Konten der Rolle operator gehören zu einer ehrenamtlichen Person.",
     ),
+    (
+        r"organisation members are not operators",
+        "Mitglieder von Organisationen sind keine Ehrenamtlichen am Telefon.",
+    ),
+    (
+        r"organisation members are added on the organisation's page",
+        "Mitglieder von Organisationen werden auf der Seite der Organisation angelegt.",
+    ),
     (r"required staff must be between 0 and 50", "Die Besetzung muss zwischen 0 und 50 liegen."),
     (
         r"hours must run from 0 to 23.*",

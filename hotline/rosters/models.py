@@ -37,10 +37,12 @@ class Role(str, Enum):
     COORDINATOR = "coordinator"
     PLANNER = "planner"
     OPERATOR = "operator"
+    #: A member of an organisation (dispatch call-outs); no roster pages at all.
+    MEMBER = "member"
 
     @property
     def rank(self) -> int:
-        return {"operator": 0, "planner": 1, "coordinator": 2, "admin": 3}[self.value]
+        return {"member": -1, "operator": 0, "planner": 1, "coordinator": 2, "admin": 3}[self.value]
 
     def at_least(self, other: Role) -> bool:
         return self.rank >= other.rank

@@ -6,8 +6,6 @@ call the domain functions, commit once.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,9 +22,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
-from wtforms.validators import ValidationError
 
 from hotline.extensions import db
 from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
@@ -35,6 +32,7 @@ from hotline.phones import InvalidPhoneNumber, to_mobile_e164
 from hotline.rosters import csvio, ical
 from hotline.rosters.accounts import AccountError, LoginResult, authenticate, create_user
 from hotline.rosters.audit import Actor, history
+from hotline.rosters.auth import check_csrf, load_user, requires, sign_in
 from hotline.rosters.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
 from hotline.rosters.models import OpenShift, Role, ShiftPattern, SwapOffer, User
 from hotline.rosters.open_shifts import (
@@ -55,26 +53,15 @@ from hotline.shifts import ShiftError
 
 bp = Blueprint("rosters", __name__)
 
-USER_KEY = "roster_user"
-
 
 # -- request plumbing --------------------------------------------------------------------
 
 
 @bp.before_request
 def _load_user() -> None:
-    user_id = session.get(USER_KEY)
-    g.roster_user = db.session.get(User, user_id) if user_id else None
-    if g.roster_user is not None and not g.roster_user.active:
-        session.pop(USER_KEY, None)
-        g.roster_user = None
-    if request.method == "POST" and not request.path.startswith("/kalender/"):
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            raise CSRFError(
-                gettext("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
-            ) from exc
+    load_user()
+    if not request.path.startswith("/kalender/"):
+        check_csrf()
 
 
 @bp.errorhandler(CSRFError)
@@ -97,25 +84,6 @@ def _template_helpers() -> dict[str, Any]:
             dt.datetime.combine(day, dt.time(hour)) + dt.timedelta(hours=1)
         ).strftime("%Y-%m-%dT%H:%M"),
     }
-
-
-def requires(role: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Signed-in users with at least ``role``; others go to the sign-in page or get 403."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = g.get("roster_user")
-            if user is None:
-                flash(gettext("Bitte melden Sie sich an."))
-                return redirect(url_for("rosters.login", next=request.path))
-            if not user.role.at_least(role):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _user() -> User:
@@ -198,9 +166,7 @@ def login():  # noqa: ANN201
         )
         _commit()
         if result == LoginResult.OK and user is not None:
-            session.clear()
-            session[USER_KEY] = user.id
-            session.permanent = False
+            sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         if result == LoginResult.THROTTLED:
             error, status = gettext("Zu viele Fehlversuche. Bitte später erneut versuchen."), 429
@@ -231,8 +197,14 @@ def set_language():  # noqa: ANN201
 
 
 @bp.get("/dienstplan/")
-@requires(Role.OPERATOR)
+@requires(Role.MEMBER)
 def index():  # noqa: ANN201
+    if not _user().role.at_least(Role.OPERATOR):
+        # Organisation members have no roster pages; their start page is elsewhere.
+        home = current_app.config.get("MEMBER_HOME_ENDPOINT")
+        if not home:
+            abort(403)
+        return redirect(url_for(home))
     if not _is_planner():
         return redirect(url_for("rosters.my_shifts"))
     lines = _lines()
@@ -804,6 +776,8 @@ def users():  # noqa: ANN201
     if request.method == "POST":
         form = request.form
         try:
+            if form.get("role") == Role.MEMBER.value:
+                raise AccountError("organisation members are added on the organisation's page")
             operator_id = int(form["operator_id"]) if form.get("operator_id") else None
             create_user(
                 db.session,
