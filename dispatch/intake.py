@@ -293,7 +293,7 @@ def _give_up(draft: IntakeDraft):  # noqa: ANN202
     if call is None or flow is None or not draft.on_failure:
         return fallback_response(draft.line_number)
     calls.add_step(call, "intake", "-")
-    ctx = CallContext(db.session, call, call.line, flow, utcnow())
+    ctx = CallContext(db.current_session, call, call.line, flow, utcnow())
     response = VoiceResponse()
     _say(response, draft, texts.voice("invalid", draft.language))
     return _commit(ctx.run(draft.on_failure, response))

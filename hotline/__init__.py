@@ -31,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["CALLER_HASH_SALT"]:
         app.config["CALLER_HASH_SALT"] = app.config["SECRET_KEY"]
+    from hotline.sessions import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

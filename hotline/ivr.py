@@ -33,13 +33,19 @@ VOICEMAIL_MAX_SECONDS = 120
 
 @dataclass
 class CallContext:
-    session: Session
+    #: The request's session, fetched only when a step needs the database (the entry webhook
+    #: usually does not: its line and operators come from the directory).
+    session_factory: Callable[[], Session]
     call: Call
     line: Line | LineInfo
     flow: Flow
     now: dt.datetime
     #: Who can be rung, when the caller supplies it (the entry webhook's cached list).
     available: Callable[[], Sequence[OperatorInfo]] | None = None
+
+    @property
+    def session(self) -> Session:
+        return self.session_factory()
 
     # -- speech ---------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ def _context(call: Call) -> CallContext | None:
     flow = flows.get(call.line.flow)
     if flow is None:
         return None
-    return CallContext(db.session, call, call.line, flow, utcnow())
+    return CallContext(db.current_session, call, call.line, flow, utcnow())
 
 
 def _current_call() -> CallContext | None:
@@ -69,7 +69,7 @@ def entry():  # noqa: ANN201
     form = request.form
     to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
     directory = current_directory()
-    line = directory.line(_session, to_number)
+    line = directory.line(db.current_session, to_number)
     if line is None:
         log.warning("call to %s, which is not a line", mask(to_number))
         return fallback_response(to_number)
@@ -82,12 +82,12 @@ def entry():  # noqa: ANN201
     salt = current_app.config["CALLER_HASH_SALT"]
     call = calls.new_call(line.id, call_sid, form.get("From", ""), salt, now)
     ctx = CallContext(
-        db.session,
+        db.current_session,
         call,
         line,
         flow,
         now,
-        available=lambda: directory.available(_session, line.id, now),
+        available=lambda: directory.available(db.current_session, line.id, now),
     )
     response = ctx.run(flow.start)
     session = db.active_session()
@@ -98,10 +98,6 @@ def entry():  # noqa: ANN201
         return _commit(response)
     db.autocommit_scalar(*calls.insert_call(call, db.dialect))
     return twiml(response)
-
-
-def _session():  # noqa: ANN202
-    return db.session
 
 
 @bp.post("/node/<node>")
