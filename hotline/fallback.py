@@ -9,6 +9,7 @@ import threading
 from flask import Response, current_app
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline import twiml as twiml_text
 from ivr_flows.messages import DEFAULT_VOICES, message
 
 log = logging.getLogger(__name__)
@@ -57,4 +58,4 @@ def fallback_response(line_number: str) -> Response:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(twiml_text.render(response), mimetype="text/xml")

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline import twiml as twiml_text
 from hotline.extensions import db, jobs
 from hotline.outbox import enqueue_ids
 from hotline.phones import InvalidPhoneNumber, mask, to_e164
@@ -85,4 +86,4 @@ def _reply(text: str | None):  # noqa: ANN202
     response = MessagingResponse()
     if text:
         response.message(text)
-    return current_app.response_class(str(response), mimetype="text/xml")
+    return current_app.response_class(twiml_text.render(response), mimetype="text/xml")
