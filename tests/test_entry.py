@@ -199,7 +199,7 @@ def committed(engine, database_url, redis_url, redis, phone, flows_dir):  # noqa
     set_app(app)
     number = "+4930777000"
     with database.factory() as s:
-        line = make_line(s, number=number, flow="direct")
+        line = make_line(s, number=number, flow="direct", fallback_number="+4930777099")
         op = make_operator(s)
         make_shift(s, op, line)
         s.commit()
@@ -252,6 +252,27 @@ def test_with_a_warm_directory_a_new_call_costs_one_statement(committed, monkeyp
         stored = s.scalar(select(Call).where(Call.call_sid == "CA" + "b" * 32))
     assert stored.line_id == line_id and stored.ring_round == 1
     assert abs(stored.started_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+def test_with_the_database_gone_a_warm_worker_still_rings_the_fallback(committed):
+    from hotline import fallback
+    from hotline.db import make_autocommit_engine, make_engine
+
+    app, number, _ = committed
+    fallback.forget()
+    TwilioDriver(app, call_sid="CA" + "d" * 32, to=number).twiml("/twilio/voice")
+    live = (db.engine, db.autocommit_engine)
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable"
+    db.engine = make_engine(unreachable)
+    db.autocommit_engine = make_autocommit_engine(unreachable) if live[1] is not None else None
+    db.factory = db.factory.__class__(db.engine, expire_on_commit=False)
+    try:
+        doc = TwilioDriver(app, call_sid="CA" + "e" * 32, to=number).twiml("/twilio/voice")
+    finally:
+        db.engine, db.autocommit_engine = live
+        db.factory = db.factory.__class__(db.engine, expire_on_commit=False)
+    assert doc.find("Dial").text == "+4930777099"
+    assert doc.find("Dial").get("callerId") == number
 
 
 def test_the_call_record_is_written_after_its_connection_was_dropped(database_url):
