@@ -982,7 +982,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reference",
         action="store_true",
-        help="also measure scripts/bench_lean_entry.py: the entry's database work alone",
+        help="also measure scripts/bench_lean_entry.py (the entry's database work alone) and"
+        " scripts/bench_floor_app.py (a signature check and one SELECT 1)",
     )
     parser.add_argument("--operators", type=int, default=SeedPlan.operators)
     parser.add_argument("--shifts", type=int, default=SeedPlan.shifts)
@@ -1019,6 +1020,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.reference:
         apps["reference"] = ("bench_lean_entry:app", SCRIPTS)
+        apps["floor"] = ("bench_floor_app:app", SCRIPTS)
     ports = {name: args.port + i for i, name in enumerate(apps)}
 
     def raw(requests: list[SignedRequest], server: str) -> list[bytes]:
@@ -1037,6 +1039,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets.append(
             Target("reference (one SQL statement)", "reference", raw(lean, "reference"), b"<Number")
         )
+        floor = build_requests(total, line_number(1), seed=4)
+        targets.append(Target("floor (SELECT 1)", "floor", raw(floor, "floor"), b"<Dial"))
 
     workdir = Path(tempfile.mkdtemp(prefix="rufbereit-bench-"))
     env = app_env(args.database_url, write_flows_dir(workdir / "flows"), args.log_level)
