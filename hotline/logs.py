@@ -60,3 +60,5 @@ def configure_logging(level: str = "INFO") -> None:
         handler.addFilter(MaskNumbersFilter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic announces each of its plugins at INFO on every start; only its migrations matter.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
