@@ -8,7 +8,7 @@ from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, CallLeg, CallOutcome, LegState, Line, Operator, utcnow
+from hotline.models import Call, CallLeg, CallOutcome, LegState, Operator, utcnow
 from hotline.phones import caller_hash
 
 #: Final Twilio call statuses; once one has been recorded the record is closed.
@@ -16,10 +16,6 @@ FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
 #: INSERT constructs that know ON CONFLICT, per supported database.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def line_by_number(session: Session, number: str) -> Line | None:
-    return session.scalar(select(Line).where(Line.number == number, Line.active.is_(True)))
 
 
 def new_call(line_id: int, call_sid: str, caller: str, salt: str, now: dt.datetime) -> Call:
@@ -210,7 +206,6 @@ __all__ = [
     "add_step",
     "call_by_sid",
     "insert_call",
-    "line_by_number",
     "new_call",
     "picked_up",
     "purge_personal_data",

@@ -18,12 +18,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.hours import Span
 from hotline.models import Line, RingStrategy
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -112,28 +116,25 @@ class Directory:
     def line(self, session_factory: Callable[[], Session], number: str) -> LineInfo | None:
         """The active line with ``number`` (or None); unknown numbers are remembered too, so a
         misrouted number cannot turn every call into a database query."""
-        now = self.clock()
-        hit = self._lines.get(number)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        line = load_line(session_factory(), number)
-        if self.ttl > 0:
-            with self._lock:
-                self._lines[number] = (now + self.ttl, line)
-        return line
+        return self._cached(self._lines, number, lambda: load_line(session_factory(), number))
 
     def available(
         self, session_factory: Callable[[], Session], line_id: int, at: dt.datetime
     ) -> tuple[OperatorInfo, ...]:
+        return self._cached(
+            self._available, line_id, lambda: load_available(session_factory(), line_id, at)
+        )
+
+    def _cached(self, store: dict[K, tuple[float, V]], key: K, load: Callable[[], V]) -> V:
         now = self.clock()
-        hit = self._available.get(line_id)
+        hit = store.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        operators = load_available(session_factory(), line_id, at)
+        value = load()
         if self.ttl > 0:
             with self._lock:
-                self._available[line_id] = (now + self.ttl, operators)
-        return operators
+                store[key] = (now + self.ttl, value)
+        return value
 
     def forget(self, line_id: int | None = None) -> None:
         """Drop cached answers (all, or one line's operators), e.g. after this worker saw an

@@ -90,13 +90,14 @@ def entry():  # noqa: ANN201
         available=lambda: directory.available(db.current_session, line.id, now),
     )
     response = ctx.run(flow.start)
+    insert = calls.insert_call(call, db.dialect)
     session = db.active_session()
     if session is not None and session.in_transaction():
         # The flow stored something else too (an intake draft, a queue call-out): the call
         # record joins that transaction.
-        session.execute(*calls.insert_call(call, session.get_bind().dialect.name))
+        session.execute(*insert)
         return _commit(response)
-    db.autocommit_scalar(*calls.insert_call(call, db.dialect))
+    db.autocommit_scalar(*insert)
     return twiml(response)
 
 

@@ -9,25 +9,15 @@ Nothing is written, so no commit is waited for.
 from __future__ import annotations
 
 import os
-from typing import Any
 
-import psycopg
 from bench_baseline_app import TWIML
+from bench_lean_entry import connection
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
 app = Flask(__name__)
 _validator = RequestValidator(os.environ.get("TWILIO_AUTH_TOKEN", ""))
 _base = os.environ.get("PUBLIC_BASE_URL", "")
-_connection: psycopg.Connection[Any] | None = None
-
-
-def _conn() -> psycopg.Connection[Any]:
-    global _connection
-    if _connection is None or _connection.closed:
-        url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
-        _connection = psycopg.connect(url, autocommit=True)
-    return _connection
 
 
 @app.post("/twilio/voice")
@@ -35,5 +25,5 @@ def entry() -> Response:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not _validator.validate(_base + request.path, request.form.to_dict(), signature):
         abort(403)
-    _conn().execute("SELECT 1").fetchone()
+    connection().execute("SELECT 1").fetchone()
     return Response(TWIML, mimetype="text/xml")

@@ -60,7 +60,7 @@ _salt = os.environ.get("CALLER_HASH_SALT", "").encode()
 _connection: psycopg.Connection[Any] | None = None
 
 
-def _conn() -> psycopg.Connection[Any]:
+def connection() -> psycopg.Connection[Any]:
     """One autocommit connection per gunicorn worker: the statement is its own transaction."""
     global _connection
     if _connection is None or _connection.closed:
@@ -78,7 +78,7 @@ def entry() -> Response:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     caller = form.get("From", "")
     rows = (
-        _conn()
+        connection()
         .execute(
             ENTRY_SQL,
             {
