@@ -17,9 +17,9 @@ from flask import g
 
 from dispatch.models import Organisation
 from dispatch.organisations import organisation_of
-from hotline.extensions import db
-from hotline.rosters.auth import check_csrf, load_user, requires
-from hotline.rosters.models import User
+from hotline.core.auth import check_csrf, load_user, requires
+from hotline.core.extensions import db
+from hotline.core.models import User
 
 __all__ = ["check_csrf", "current_organisation", "current_user", "load_user", "requires"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from dispatch.outbound import record_status
-from hotline.extensions import db
-from hotline.security import twilio_signed
+from hotline.core.extensions import db
+from hotline.core.security import twilio_signed
 
 bp = Blueprint("dispatch_status", __name__)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from hotline.core.cli import make_app
+
 
 @click.group("dispatch")
 def dispatch() -> None:
@@ -18,15 +20,14 @@ def dispatch() -> None:
 def import_helpers(path: Path) -> None:
     """Import helpers from a CSV file; all rows or none (errors are listed per line)."""
     from dispatch.helpers import import_csv
-    from hotline import cli as hotline_cli  # its create_app, so tests can swap the app
-    from hotline.extensions import db
+    from hotline.core.extensions import db
 
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         click.echo(f"error: {path} is not UTF-8", err=True)
         sys.exit(1)
-    app = hotline_cli.create_app()
+    app = make_app()
     with app.app_context():
         session = db.new_session()
         try:
@@ -53,10 +54,9 @@ def add_member(organisation_id: int, username: str, name: str, password: str) ->
     from dispatch.models import Organisation
     from dispatch.organisations import InvalidOrganisation
     from dispatch.organisations import add_member as add
-    from hotline import cli as hotline_cli
-    from hotline.extensions import db
+    from hotline.core.extensions import db
 
-    with hotline_cli.create_app().app_context():
+    with make_app().app_context():
         session = db.new_session()
         try:
             org = session.get(Organisation, organisation_id)
@@ -76,3 +76,7 @@ def add_member(organisation_id: int, username: str, name: str, password: str) ->
         finally:
             session.close()
     click.echo(summary)
+
+
+#: The groups this feature adds to ``rufbereit``.
+COMMANDS = (dispatch,)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from dispatch.helpers import create_helper
 from dispatch.models import Organisation
 from dispatch.organisations import add_member, approve
-from hotline.rosters.accounts import create_user
-from hotline.rosters.models import Role, User
+from hotline.core.accounts import create_user
+from hotline.core.models import Role, User
 
 DEMO_PASSWORD = "rufbereit-demo"
 #: (username, what the account may do), all with :data:`DEMO_PASSWORD`.

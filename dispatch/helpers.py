@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, Helper, HelperStatus, Signup
 from dispatch.postcodes import UnknownPostalCode, lookup
-from hotline.models import utcnow
-from hotline.phones import InvalidPhoneNumber, to_mobile_e164
+from hotline.core.models import utcnow
+from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
 
 WEEKDAYS = ["mo", "di", "mi", "do", "fr", "sa", "so"]
 _WEEKDAYS_EN = ["mo", "tu", "we", "th", "fr", "sa", "su"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,13 +31,13 @@ from dispatch import texts
 from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
 from dispatch.postcodes import UnknownPostalCode, lookup
 from dispatch.tickets import TicketRequest, create_ticket, window_for
-from hotline import calls
-from hotline.extensions import db, flows, jobs
-from hotline.fallback import fallback_response, twiml
-from hotline.models import utcnow
-from hotline.outbox import enqueue_ids
-from hotline.phones import InvalidPhoneNumber, to_e164
-from hotline.security import twilio_signed
+from hotline.core.extensions import db
+from hotline.core.fallback import fallback_response, twiml
+from hotline.core.ivr import NodeCall, call_flows
+from hotline.core.models import utcnow
+from hotline.core.outbox import commit
+from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.security import twilio_signed
 from ivr_flows.messages import DEFAULT_VOICES
 
 log = logging.getLogger(__name__)
@@ -231,15 +231,15 @@ def ask_message(draft: IntakeDraft, attempt: int = 1, preface: str | None = None
     )
 
 
-def begin(ctx, node, response: VoiceResponse | None = None) -> VoiceResponse:  # noqa: ANN001
-    """Entry from :meth:`hotline.ivr.CallContext.run` when the flow reaches an intake node;
+def begin(ctx: NodeCall, node, response: VoiceResponse | None = None) -> VoiceResponse:  # noqa: ANN001
+    """Entry from the IVR runner (registered for ``intake`` nodes) when the flow reaches an intake node;
     ``response`` holds what the flow has said so far in this request."""
     try:  # a withheld caller ID ("anonymous", "+266696687") is no callback number
-        caller = to_e164(ctx.call.caller_number or "", current_app.config["DEFAULT_REGION"])
+        caller = to_e164(ctx.caller_number or "", current_app.config["DEFAULT_REGION"])
     except InvalidPhoneNumber:
         caller = None
     draft = start_draft(
-        ctx.session, ctx.call.call_sid, ctx.line.number, caller, ctx.language, node.on_failure
+        ctx.session, ctx.call_sid, ctx.line_number, caller, ctx.language, node.on_failure
     )
     response = response if response is not None else VoiceResponse()
     if node.say:
@@ -259,10 +259,7 @@ def _any_error(exc: Exception):  # noqa: ANN202
 
 
 def _commit(response: VoiceResponse):  # noqa: ANN202
-    db.session.commit()
-    ids = g.pop("outbox_ids", [])
-    if ids:
-        enqueue_ids(jobs, ids)
+    commit()
     return twiml(response)
 
 
@@ -286,17 +283,16 @@ def _retry(draft: IntakeDraft, attempt: int, asker, preface_key: str = "invalid"
 
 
 def _give_up(draft: IntakeDraft):  # noqa: ANN202
-    from hotline.ivr import CallContext
-
-    call = calls.call_by_sid(db.session, draft.call_sid)
-    flow = flows.get(call.line.flow) if call else None
-    if call is None or flow is None or not draft.on_failure:
+    if not draft.on_failure:
         return fallback_response(draft.line_number)
-    calls.add_step(call, "intake", "-")
-    ctx = CallContext(db.current_session, call, call.line, flow, utcnow())
+    host = call_flows()
+    host.add_step(db.session, draft.call_sid, "intake", "-")
     response = VoiceResponse()
     _say(response, draft, texts.voice("invalid", draft.language))
-    return _commit(ctx.run(draft.on_failure, response))
+    resumed = host.resume(db.current_session, draft.call_sid, draft.on_failure, response)
+    if resumed is None:
+        return fallback_response(draft.line_number)
+    return _commit(resumed)
 
 
 @bp.post("/kind")
@@ -443,9 +439,7 @@ def _finish(draft: IntakeDraft):  # noqa: ANN202
     if recording and draft.ticket_id is None:
         draft.recording_url = recording
     ticket = finish_draft(db.session, draft)
-    call = calls.call_by_sid(db.session, draft.call_sid)
-    if call is not None:
-        calls.add_step(call, "intake", ticket.reference)
+    call_flows().add_step(db.session, draft.call_sid, "intake", ticket.reference)
     response = VoiceResponse()
     _say(
         response,

@@ -34,9 +34,9 @@ from dispatch.offers import OUTBOX_CANCEL_WAVES
 from dispatch.outbound import RateLimiter
 from dispatch.outbound import drain as drain_messages
 from dispatch.waves import WaveOutcome, send_wave
-from hotline.extensions import db, jobs, telephony
-from hotline.models import OutboxMessage, utcnow
-from hotline.worker import app_context
+from hotline.core.extensions import db, jobs, telephony
+from hotline.core.models import OutboxMessage, utcnow
+from hotline.core.worker import app_context
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +190,8 @@ def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]],
     return waves, pending
 
 
-def sweep(reschedule: bool = True) -> str:
-    """Enqueue due waves and pending texts; runs every minute on the worker."""
+def sweep() -> str:
+    """Enqueue due waves and pending texts (a periodic job, every minute)."""
     with app_context():
         session = db.new_session()
         try:
@@ -202,12 +202,10 @@ def sweep(reschedule: bool = True) -> str:
             enqueue_wave(ticket_id, wave)
         for ticket_id in pending:
             enqueue_drain(ticket_id)
-        if reschedule:
-            jobs.enqueue(sweep, job_id="dispatch-sweep", delay=SWEEP_INTERVAL)
         return f"{len(waves)} wave(s), {len(pending)} ticket(s) with pending texts"
 
 
-# -- outbox handlers (registered in hotline.jobs.HANDLERS) -------------------------------------
+# -- outbox handlers (registered by dispatch.init_app) -------------------------------------------
 
 
 def _must(ok: bool, what: str) -> None:

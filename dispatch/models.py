@@ -25,8 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models import Base, UTCDateTime, _enum, utcnow
-from hotline.rosters.models import User
+from hotline.core.models import Base, User, UTCDateTime, _enum, utcnow
 
 
 class HelperStatus(str, Enum):

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from dispatch import texts
 from dispatch.models import (
     Helper,
-    HelperStatus,
     MessageState,
     Offer,
     OfferState,
@@ -27,9 +26,9 @@ from dispatch.models import (
     TicketStatus,
 )
 from dispatch.outbound import CALL_PREFIX, queue_sms
-from hotline.models import utcnow
-from hotline.outbox import add_message
-from hotline.phones import InvalidPhoneNumber, to_mobile_e164
+from hotline.core.models import utcnow
+from hotline.core.outbox import add_message
+from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
 
 OUTBOX_DRAIN = "dispatch_drain"
 #: Remove the ticket's scheduled waves from RQ (after the commit that filled or closed it).
@@ -158,7 +157,7 @@ def withdraw(session: Session, offer: Offer) -> Result:
 
 
 def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
-    from hotline.phones import pretty
+    from hotline.core.phones import pretty
 
     address = f"{ticket.address}. " if ticket.address else f"{ticket.postal_code} {ticket.place}. "
     return texts.sms(
@@ -301,18 +300,3 @@ def open_offers(session: Session, helper: Helper) -> list[Offer]:
             .order_by(Offer.created_at.desc(), Offer.id.desc())
         )
     )
-
-
-def opt_out(session: Session, helper: Helper) -> None:
-    """STOP: no more texts from now on; open offers are withdrawn from this helper."""
-    helper.status = HelperStatus.OPTED_OUT
-    for offer in session.scalars(
-        select(Offer).where(Offer.helper_id == helper.id, Offer.state == OfferState.PENDING)
-    ):
-        offer.state = OfferState.DECLINED
-        offer.responded_at = utcnow()
-
-
-def opt_in(session: Session, helper: Helper) -> None:
-    helper.status = HelperStatus.ACTIVE
-    helper.consent_at = utcnow()

@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Organisation, OrganisationMember, Ticket, TicketSource
 from dispatch.tickets import InvalidTicket, TicketRequest, create_ticket
-from hotline.models import utcnow
-from hotline.phones import InvalidPhoneNumber, to_e164
-from hotline.rosters.accounts import AccountError, create_user
-from hotline.rosters.models import Role, User
+from hotline.core.accounts import AccountError, create_user
+from hotline.core.models import Role, User, utcnow
+from hotline.core.phones import InvalidPhoneNumber, to_e164
 
 
 class InvalidOrganisation(ValueError):
@@ -29,7 +28,7 @@ class InvalidOrganisation(ValueError):
 
 
 def _account_errors(exc: AccountError) -> dict[str, str]:
-    from hotline.rosters.i18n import error_text
+    from hotline.core.i18n import error_text
 
     message = str(exc)
     field = "password" if "password" in message else "username"

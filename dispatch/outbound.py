@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dispatch.consent import opt_out
 from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
 from dispatch.models import (
     DispatchMessage,
@@ -36,9 +37,9 @@ from dispatch.models import (
     Ticket,
     TicketStatus,
 )
-from hotline.models import utcnow
-from hotline.phones import mask
-from hotline.telephony import TelephonyError
+from hotline.core.models import utcnow
+from hotline.core.phones import mask
+from hotline.core.telephony import TelephonyError
 
 log = logging.getLogger(__name__)
 
@@ -316,8 +317,6 @@ def _consequences(session: Session, message: DispatchMessage, code: int | None) 
     if code == ERROR_UNSUBSCRIBED and message.helper_id:
         helper = session.get(Helper, message.helper_id)
         if helper is not None and helper.status != HelperStatus.OPTED_OUT:
-            from dispatch.offers import opt_out
-
             opt_out(session, helper)
     if message.offer_id and message.key.startswith("offer:"):
         offer = session.get(Offer, message.offer_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch import texts
+from dispatch.consent import opt_in, opt_out
 from dispatch.helpers import helper_by_phone
 from dispatch.models import Helper, HelperStatus, InboundReply, Offer, OfferState, Ticket
 from dispatch.offers import (
@@ -23,11 +25,9 @@ from dispatch.offers import (
     decline,
     details_text,
     open_offers,
-    opt_in,
-    opt_out,
     withdraw,
 )
-from hotline.sms import InboundSms
+from hotline.core.sms import InboundSms
 
 YES = {"JA", "YES", "1", "J", "Y"}
 NO = {"NEIN", "NO", "N", "2"}
@@ -47,6 +47,12 @@ STOP = {
 }
 START = {"START", "UNSTOP", "ANMELDEN"}
 CODE_RE = re.compile(r"^\d{6}$")
+
+
+def is_dispatch_number(session: Session, to: str) -> bool:
+    """Helpers answer the number their offers came from: the dispatch sender."""
+    sender = current_app.config.get("DISPATCH_SMS_FROM") or ""
+    return not sender or to == sender or not sender.startswith("+")
 
 
 def handle_sms(session: Session, sms: InboundSms) -> str | None:

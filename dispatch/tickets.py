@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, Organisation, Ticket, TicketSource, TicketStatus
 from dispatch.postcodes import lookup
-from hotline.models import utcnow
-from hotline.outbox import add_message
+from hotline.core.models import utcnow
+from hotline.core.outbox import add_message
 
 OUTBOX_START = "dispatch_start"
 

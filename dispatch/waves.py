@@ -129,7 +129,7 @@ def send_wave(
 def _tell_coordinators_unfilled(session: Session, ticket: Ticket) -> None:
     from dispatch.offers import OUTBOX_DRAIN
     from dispatch.outbound import queue_sms
-    from hotline.outbox import add_message
+    from hotline.core.outbox import add_message
 
     count = accepted_count(session, ticket.id)
     text = texts.sms(

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -29,11 +28,11 @@ from dispatch.models import Activity, Helper, Offer, OfferState, Organisation, T
 from dispatch.offers import OUTBOX_DRAIN, Outcome, accept, decline
 from dispatch.outbound import queue_sms
 from dispatch.tickets import InvalidTicket, TicketRequest, close_ticket, create_ticket
-from hotline.extensions import db, jobs
-from hotline.outbox import add_message, enqueue_ids
-from hotline.phones import InvalidPhoneNumber, to_e164
-from hotline.rosters.auth import sign_in
-from hotline.rosters.models import Role
+from hotline.core.auth import sign_in
+from hotline.core.extensions import db
+from hotline.core.models import Role
+from hotline.core.outbox import add_message, commit
+from hotline.core.phones import InvalidPhoneNumber, to_e164
 
 bp = Blueprint("dispatch_web", __name__, template_folder="templates")
 
@@ -70,13 +69,6 @@ def _private(response):  # noqa: ANN001, ANN202
     return response
 
 
-def _commit() -> None:
-    db.session.commit()
-    ids = g.pop("outbox_ids", [])
-    if ids:
-        enqueue_ids(jobs, ids)
-
-
 def _local(value: dt.datetime) -> str:
     return value.astimezone(ZoneInfo(dispatch_zone())).strftime("%d.%m.%Y %H:%M")
 
@@ -99,7 +91,7 @@ def offer(token: str):  # noqa: ANN201
             result = decline(db.session, found)
         else:
             abort(400)
-        _commit()
+        commit()
     status = 200 if ticket.status != TicketStatus.CLOSED or result else 410
     return (
         render_template(
@@ -153,7 +145,7 @@ def signup():  # noqa: ANN201
                 texts.sms("signup_code", language, code=code),
             )
             add_message(db.session, OUTBOX_DRAIN, {"ticket_id": None})
-            _commit()
+            commit()
             return redirect(url_for(".signup_confirm", signup_id=signup_row.id))
     return render_template(
         "dispatch/signup.html", errors=errors, form=form, chosen=request.form.getlist("activities")
@@ -176,7 +168,7 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
             error = str(exc)
             db.session.commit()  # keep the attempt count
         else:
-            _commit()
+            commit()
             return render_template("dispatch/signup_done.html", helper=helper)
     return render_template("dispatch/signup_code.html", error=error), (422 if error else 200)
 
@@ -203,7 +195,7 @@ def register_organisation():  # noqa: ANN201
         except organisations.InvalidOrganisation as exc:
             errors = exc.errors
         else:
-            _commit()
+            commit()
             sign_in(user)
             return render_template("dispatch/org_registered.html", org=org, member=user)
     form = request.form.to_dict()
@@ -218,7 +210,7 @@ def register_organisation():  # noqa: ANN201
 def approve_organisation(org_id: int):  # noqa: ANN201
     org = db.session.get(Organisation, org_id) or abort(404)
     organisations.approve(db.session, org)
-    _commit()
+    commit()
     return redirect(url_for(".dashboard"))
 
 
@@ -227,7 +219,7 @@ def approve_organisation(org_id: int):  # noqa: ANN201
 def reject_organisation(org_id: int):  # noqa: ANN201
     org = db.session.get(Organisation, org_id) or abort(404)
     organisations.reject(db.session, org)
-    _commit()
+    commit()
     return redirect(url_for(".dashboard"))
 
 
@@ -252,7 +244,7 @@ def organisation(org_id: int):  # noqa: ANN201
             db.session.rollback()
             form = {k: v for k, v in request.form.items() if k != "password"}
         else:
-            _commit()
+            commit()
             return redirect(url_for(".organisation", org_id=org.id))
     return render_template(
         "dispatch/organisation.html",
@@ -336,7 +328,7 @@ def callout():  # noqa: ANN201
         except InvalidTicket as exc:
             errors = exc.errors
         else:
-            _commit()
+            commit()
             return render_template("dispatch/ticket_created.html", ticket=ticket)
     return render_template(
         "dispatch/ticket_form.html", errors=errors, form=request.form, org=org, title="Neuer Aufruf"
@@ -380,7 +372,7 @@ def new_ticket():  # noqa: ANN201
         except InvalidTicket as exc:
             errors = exc.errors
         else:
-            _commit()
+            commit()
             return render_template("dispatch/ticket_created.html", ticket=ticket)
     return render_template(
         "dispatch/ticket_form.html",
@@ -397,7 +389,7 @@ def close(ticket_id: int):  # noqa: ANN201
     ticket = db.session.get(Ticket, ticket_id) or abort(404)
     close_ticket(db.session, ticket)
     add_message(db.session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
-    _commit()
+    commit()
     return redirect(url_for(".dashboard"))
 
 
@@ -421,7 +413,7 @@ def edit_helper(helper_id: int | None):  # noqa: ANN201
             errors = exc.errors
             db.session.rollback()
         else:
-            _commit()
+            commit()
             return redirect(url_for(".dashboard"))
     form = request.form.to_dict() if request.method == "POST" else _helper_form(helper)
     chosen = (
@@ -465,7 +457,7 @@ def import_helpers():  # noqa: ANN201
         else:
             result = helpers.import_csv(db.session, text, current_app.config["DEFAULT_REGION"])
         if result.ok:
-            _commit()
+            commit()
         else:
             db.session.rollback()
     return render_template("dispatch/import.html", result=result, columns=helpers.CSV_COLUMNS), (

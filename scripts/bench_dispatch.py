@@ -142,7 +142,7 @@ def helper_rows(rng: random.Random, now: dt.datetime):  # noqa: ANN201
 def reseed(sqlalchemy_url: str, now: dt.datetime) -> None:
     import psycopg
 
-    from hotline.migrations import upgrade
+    from hotline.core.migrations import upgrade
 
     url = psycopg_url(sqlalchemy_url)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -232,8 +232,8 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
     from dispatch.tickets import TicketRequest, create_ticket
     from dispatch.waves import create_offers
     from hotline import create_app
-    from hotline.extensions import db, jobs
-    from hotline.worker import set_app
+    from hotline.core.extensions import db, jobs
+    from hotline.core.worker import set_app
 
     app = create_app(
         {

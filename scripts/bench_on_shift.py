@@ -31,11 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from hotline.db import make_engine  # noqa: E402
-from hotline.migrations import upgrade  # noqa: E402
-from hotline.models import Line, Operator, OperatorStatus, Shift  # noqa: E402
-from hotline.rosters.models import Availability  # noqa: E402
-from hotline.shifts import MAX_SHIFT_HOURS, on_shift  # noqa: E402
+from hotline.core.db import make_engine  # noqa: E402
+from hotline.core.migrations import upgrade  # noqa: E402
+from hotline.core.oncall.models import (  # noqa: E402
+    Availability,  # noqa: E402
+    Line,
+    Operator,
+    OperatorStatus,
+    Shift,
+)
+from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, on_shift  # noqa: E402
 
 UTC = dt.UTC
 START = dt.datetime(2024, 1, 1, tzinfo=UTC)
@@ -146,7 +151,7 @@ def measure(fn, engine, probes) -> list[float]:  # noqa: ANN001
 
 
 def plans(engine, line_id: int, at: dt.datetime) -> None:  # noqa: ANN001
-    from hotline.rosters.availability import available_operator_ids
+    from hotline.core.oncall.availability import available_operator_ids
 
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)

@@ -61,7 +61,7 @@ SCRIPTS = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from hotline.shifts import local_to_utc  # noqa: E402
+from hotline.core.oncall.shifts import local_to_utc  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/rufbereit_bench"
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
@@ -393,7 +393,7 @@ def reseed(
     """Drop and recreate the schema with the app's migrations, then COPY the data set in."""
     import psycopg
 
-    from hotline.migrations import upgrade
+    from hotline.core.migrations import upgrade
 
     url = psycopg_url(sqlalchemy_url)
     with psycopg.connect(url, autocommit=True) as conn:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from hotline.db import make_engine
-from hotline.models import Base
+from hotline.core.db import make_engine
+from hotline.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from hotline import create_app
-from hotline.db import make_engine
-from hotline.extensions import db
-from hotline.migrations import upgrade
-from hotline.telephony import RecordingTelephony
-from hotline.worker import set_app
+from hotline.core.db import make_engine
+from hotline.core.extensions import db
+from hotline.core.migrations import upgrade
+from hotline.core.telephony import RecordingTelephony
+from hotline.core.worker import set_app
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE = "https://hotline.example.org"
@@ -90,7 +90,7 @@ def redis(redis_url: str) -> Iterator[Redis]:
 def twiml_as_twilio_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every TwiML document a test makes the app answer with must come out exactly as
     twilio's own serialisation (``str(document)``) would write it."""
-    from hotline import twiml as twiml_text
+    from hotline.core import twiml as twiml_text
 
     render = twiml_text.render
 
@@ -200,7 +200,7 @@ _counter = iter(range(1, 10**6))
 
 
 def make_line(session: Session, **kw):  # noqa: ANN201
-    from hotline.lines import always_open, create_line
+    from hotline.core.oncall.lines import always_open, create_line
 
     hours = kw.pop("hours", None)
     line = create_line(
@@ -218,7 +218,7 @@ def make_line(session: Session, **kw):  # noqa: ANN201
 
 
 def make_operator(session: Session, **kw):  # noqa: ANN201
-    from hotline.operators import create_operator
+    from hotline.core.oncall.operators import create_operator
 
     n = next(_counter)
     return create_operator(
@@ -236,7 +236,7 @@ def make_shift(
     """A shift around now (or from ``start``, a naive local wall-clock time)."""
     from zoneinfo import ZoneInfo
 
-    from hotline.shifts import create_shift
+    from hotline.core.oncall.shifts import create_shift
 
     if start is None:
         local_now = dt.datetime.now(ZoneInfo(line.timezone)).replace(tzinfo=None, microsecond=0)

@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import Engine, delete
 from werkzeug.serving import make_server
 
-from hotline.models import Base
-from hotline.rosters.accounts import create_user
-from hotline.rosters.models import Role
+from hotline.core.accounts import create_user
+from hotline.core.models import Base, Role
 
 PASSWORD = "richtig-langes-passwort"
 
@@ -74,8 +73,8 @@ def committed_app_fixture(engine, database_url, redis_url, redis, phone):  # noq
     """The app on a real, committed database (several connections, threads, a live server);
     every row is deleted again afterwards."""
     from hotline import create_app
-    from hotline.extensions import db
-    from hotline.worker import set_app
+    from hotline.core.extensions import db
+    from hotline.core.worker import set_app
     from tests.conftest import test_config
 
     wipe(engine)

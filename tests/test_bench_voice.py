@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from hotline import create_app
-from hotline.config import load_config
-from hotline.extensions import db
-from hotline.models import Base, Call, Operator, Shift, UTCDateTime
-from hotline.shifts import on_shift
-from hotline.worker import set_app
+from hotline.core.config import load_config
+from hotline.core.extensions import db
+from hotline.core.models import Base, UTCDateTime
+from hotline.core.oncall.models import Operator, Shift
+from hotline.core.oncall.shifts import on_shift
+from hotline.core.worker import set_app
+from hotline.voice.models import Call
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 

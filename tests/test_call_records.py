@@ -6,8 +6,8 @@ import datetime as dt
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hotline.calls import purge_personal_data, record_status
-from hotline.models import Call, CallOutcome
+from hotline.voice.calls import purge_personal_data, record_status
+from hotline.voice.models import Call, CallOutcome
 from tests.conftest import make_line
 
 
@@ -115,11 +115,11 @@ def test_purge_command_reports_what_it_forgot(session, app, monkeypatch):
     monkeypatch.setattr(cli, "create_app", lambda: app)
     result = CliRunner().invoke(cli.main, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "forgot 0 caller number(s) and 0 recording link(s)" in result.output
+    assert "calls: forgot 0 caller number(s), 0 recording link(s)" in result.output
 
 
 def test_worker_purge_job_applies_the_configured_retention(app, session):
-    from hotline.jobs import purge_job
+    from hotline.core.retention import purge_job
 
     app.config["CALLER_NUMBER_RETENTION_DAYS"] = 7
     line = make_line(session)
@@ -132,6 +132,6 @@ def test_worker_purge_job_applies_the_configured_retention(app, session):
     )
     session.add(old)
     session.flush()
-    assert purge_job(reschedule=False) == "forgot 1 number(s), 0 recording link(s)"
+    assert "calls: forgot 1 caller number(s), 0 recording link(s)" in purge_job()
     session.expire_all()
     assert session.get(Call, old.id).caller_number is None

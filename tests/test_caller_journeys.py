@@ -7,10 +7,11 @@ import datetime as dt
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from hotline import create_app, fallback
-from hotline.extensions import db
-from hotline.lines import add_coordinator
-from hotline.models import Call, CallOutcome
+from hotline import create_app
+from hotline.core import fallback
+from hotline.core.extensions import db
+from hotline.core.oncall.lines import add_coordinator
+from hotline.voice.models import Call, CallOutcome
 from tests.conftest import (
     TwilioDriver,
     make_line,
@@ -219,7 +220,7 @@ def test_database_going_down_mid_service_rings_the_lines_own_fallback(session, a
     """The fallback number seen in the database is remembered for when it goes away."""
     from sqlalchemy.orm import sessionmaker
 
-    from hotline.db import make_engine
+    from hotline.core.db import make_engine
 
     fallback.forget()
     make_line(session, fallback_number="+4930120077")

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotline import cli
-from hotline.models import Call, CallOutcome, Line, Operator, Shift
+from hotline.core.oncall.models import Line, Operator, Shift
+from hotline.voice.models import Call, CallOutcome
 from tests.conftest import make_line
 
 

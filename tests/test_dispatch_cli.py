@@ -40,7 +40,7 @@ def test_a_bad_row_imports_nothing_and_exits_1(app, session, monkeypatch, tmp_pa
 
 def test_add_member_from_the_command_line(app, session, monkeypatch):
     from dispatch.models import Organisation, OrganisationMember
-    from hotline.rosters.models import Role, User
+    from hotline.core.models import Role, User
 
     org = Organisation(name="Tafel Mitte")
     session.add(org)
@@ -68,7 +68,7 @@ def test_add_member_from_the_command_line(app, session, monkeypatch):
 
 def test_add_member_refuses_a_short_password(app, session, monkeypatch):
     from dispatch.models import Organisation
-    from hotline.rosters.models import User
+    from hotline.core.models import User
 
     org = Organisation(name="Tafel Mitte")
     session.add(org)

@@ -14,9 +14,9 @@ from sqlalchemy import select, text
 
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from hotline import create_app
-from hotline.extensions import db
-from hotline.rosters.models import Role
-from hotline.worker import set_app
+from hotline.core.extensions import db
+from hotline.core.models import Role
+from hotline.core.worker import set_app
 from tests.conftest import TwilioDriver, make_line, test_config
 from tests.dispatch_support import (
     DISPATCH_CONFIG,
@@ -305,8 +305,8 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
     from dispatch import jobs as dispatch_jobs
     from dispatch.models import DispatchMessage, MessageState
     from dispatch.waves import send_wave
-    from hotline.extensions import telephony
-    from hotline.models import utcnow
+    from hotline.core.extensions import telephony
+    from hotline.core.models import utcnow
 
     rest_app.config.update(E2E_CONFIG)
     set_app(rest_app)
@@ -332,7 +332,7 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
         for message in session.scalars(select(DispatchMessage)):
             message.created_at -= dt.timedelta(minutes=1)
         session.flush()
-        dispatch_jobs.sweep(reschedule=False)
+        dispatch_jobs.sweep()
     run_worker(rest_app, redis)
     texted = [m["To"] for m in twilio_server.messages]
     assert len(texted) == len(set(texted)) == 5

@@ -7,7 +7,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
-from hotline.models import OutboxMessage
+from hotline.core.models import OutboxMessage
 from tests.conftest import make_line, say_texts
 from tests.dispatch_support import configure
 
@@ -141,14 +141,14 @@ def test_intake_webhooks_need_a_twilio_signature(line, twilio):
 
 
 def test_an_intake_webhook_for_an_unknown_call_gets_the_fallback(line, twilio, app, monkeypatch):
-    monkeypatch.setattr("hotline.fallback._known", {})  # numbers remembered by earlier calls
+    monkeypatch.setattr("hotline.core.fallback._known", {})  # numbers remembered by earlier calls
     app.config["FALLBACK_NUMBER"] = "+4930999999"
     doc = twilio.twiml("/twilio/voice/intake/kind?a=1", Digits="1")
     assert doc.find("Dial").text == "+4930999999"
 
 
 def test_an_application_error_answers_with_the_fallback(line, twilio, app, monkeypatch):
-    monkeypatch.setattr("hotline.fallback._known", {})  # numbers remembered by earlier calls
+    monkeypatch.setattr("hotline.core.fallback._known", {})  # numbers remembered by earlier calls
     app.config["FALLBACK_NUMBER"] = "+4930999999"
     to_intake(twilio)
 
@@ -164,7 +164,7 @@ def test_an_application_error_answers_with_the_fallback(line, twilio, app, monke
 def test_redis_down_during_intake_stores_the_ticket_and_the_caller_hears_the_reference(
     line, twilio, session, monkeypatch, app
 ):
-    from hotline.extensions import jobs
+    from hotline.core.extensions import jobs
 
     class DownQueue:
         def enqueue(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
@@ -182,12 +182,12 @@ def test_redis_down_during_intake_stores_the_ticket_and_the_caller_hears_the_ref
 
     # Redis is back: the worker's outbox sweep picks the ticket up and wave 1 is scheduled
     monkeypatch.undo()
-    from hotline.jobs import process_outbox, sweep_outbox
+    from hotline.core.outbox import process_outbox, sweep_outbox
 
     with app.app_context():
-        assert sweep_outbox(reschedule=False, grace_seconds=0) == 1
+        assert sweep_outbox(grace_seconds=0) == 1
         assert process_outbox(pending.id) == "wave 1 scheduled"
-    from hotline.extensions import jobs as jobs_
+    from hotline.core.extensions import jobs as jobs_
 
     with app.app_context():
         assert f"dispatch-wave-{ticket.id}-1" in jobs_.queue.job_ids
@@ -220,7 +220,7 @@ def test_the_caller_may_say_when(line, twilio, session, said, expected):
 
 
 def test_the_terminal_simulator_plays_the_intake(app, session, connection):
-    from hotline.simulator import Simulator
+    from hotline.voice.simulator import Simulator
 
     configure(app)
     make_line(session, number=LINE, name="Nachbarschaftshilfe", flow="nachbarschaftshilfe")

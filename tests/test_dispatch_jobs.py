@@ -9,8 +9,8 @@ from rq.registry import ScheduledJobRegistry
 
 from dispatch import jobs as dispatch_jobs
 from dispatch.models import MessageState, TicketStatus
-from hotline.extensions import jobs
-from hotline.models import utcnow
+from hotline.core.extensions import jobs
+from hotline.core.models import utcnow
 from tests.dispatch_support import configure, make_helper, make_ticket, messages, offers
 
 AWAKE = {"DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}  # quiet hours off
@@ -82,7 +82,7 @@ def test_the_sweep_sends_waves_that_are_due_and_texts_left_pending(ctx, session,
 
     create_offers(session, stuck, [make_helper(session).id], 1, utcnow() - dt.timedelta(minutes=5))
     session.flush()
-    assert dispatch_jobs.sweep(reschedule=False) == "1 wave(s), 1 ticket(s) with pending texts"
+    assert dispatch_jobs.sweep() == "1 wave(s), 1 ticket(s) with pending texts"
     queued = jobs.queue.job_ids
     assert f"dispatch-wave-{due.id}-2" in queued
     assert f"dispatch-drain-{stuck.id}" in queued
@@ -92,8 +92,8 @@ def test_the_sweep_sends_waves_that_are_due_and_texts_left_pending(ctx, session,
 def test_outbox_start_fails_while_redis_is_down_so_the_row_stays_pending(ctx, session, monkeypatch):
     ticket = make_ticket(session)
     monkeypatch.setattr(jobs, "enqueue", lambda *a, **k: False)
-    from hotline.jobs import process_outbox
-    from hotline.models import OutboxMessage
+    from hotline.core.models import OutboxMessage
+    from hotline.core.outbox import process_outbox
 
     row = session.query(OutboxMessage).filter_by(kind="dispatch_start").one()
     with pytest.raises(dispatch_jobs.EnqueueFailed):
@@ -175,8 +175,8 @@ def test_a_withdrawal_that_reopens_the_ticket_schedules_the_next_wave_again(ctx,
 
 def test_closing_a_ticket_removes_its_scheduled_waves(ctx, session):
     from dispatch.tickets import close_ticket
-    from hotline.jobs import process_outbox
-    from hotline.models import OutboxMessage
+    from hotline.core.models import OutboxMessage
+    from hotline.core.outbox import process_outbox
 
     make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())

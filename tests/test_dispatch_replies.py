@@ -200,7 +200,7 @@ def test_a_duplicate_webhook_acts_once_and_repeats_the_answer(ctx, session):
 
 def test_texts_from_numbers_that_are_not_helpers_are_passed_on(ctx, session):
     from dispatch.replies import handle_sms
-    from hotline.sms import InboundSms
+    from hotline.core.sms import InboundSms
 
     sms = InboundSms("SM" + "9" * 32, "+4917099999999", "+4915799990000", "JA")
     assert handle_sms(session, sms) is None

@@ -10,7 +10,7 @@ from dispatch.models import HelperStatus, MessageState, OfferState, TicketStatus
 from dispatch.offers import accept
 from dispatch.outbound import RateLimiter, drain
 from dispatch.waves import WaveOutcome, send_wave
-from hotline.telephony import TelephonyError
+from hotline.core.telephony import TelephonyError
 from tests.dispatch_support import (
     DAYTIME,
     SENDER,

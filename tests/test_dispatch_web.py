@@ -19,8 +19,7 @@ from dispatch.models import (
 )
 from dispatch.tickets import close_ticket
 from dispatch.waves import create_offers
-from hotline.models import OutboxMessage
-from hotline.rosters.models import Role, User
+from hotline.core.models import OutboxMessage, Role, User
 from tests.conftest import make_operator
 from tests.dispatch_support import DAYTIME, configure, make_helper, make_ticket, messages, offers
 from tests.roster_support import login, make_user
@@ -549,8 +548,8 @@ def test_offer_pages_are_not_cached_and_send_no_referrer(client, session):
 
 def test_the_demo_sign_ins_reach_their_pages(ctx, session):
     from dispatch.demo import DEMO_PASSWORD
-    from hotline.demo import load_demo
-    from hotline.models import utcnow
+    from hotline.core.demo import load_demo
+    from hotline.core.models import utcnow
 
     with ctx.app_context():
         summary = load_demo(session, utcnow())

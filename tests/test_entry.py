@@ -12,11 +12,13 @@ from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.db import Database
-from hotline.directory import Directory
-from hotline.extensions import db
-from hotline.models import Call, CallLeg, Line, Operator, OutboxMessage, Shift
-from hotline.worker import set_app
+from hotline.core.db import Database
+from hotline.core.extensions import db
+from hotline.core.models import OutboxMessage
+from hotline.core.oncall.models import Line, Operator, Shift
+from hotline.core.worker import set_app
+from hotline.voice.directory import Directory
+from hotline.voice.models import Call, CallLeg
 from ivr_flows import FLOWS_DIR
 from tests.conftest import TwilioDriver, make_line, make_operator, make_shift, test_config
 
@@ -191,7 +193,7 @@ def test_nobody_on_shift_at_entry_queues_the_caller_in_one_transaction(cached, s
 def committed(engine, database_url, redis_url, redis, phone, flows_dir):  # noqa: ANN001, ANN201
     """An app on the real database (no outer transaction) with a committed line, operator and
     shift; removed again afterwards."""
-    from hotline.extensions import db as database
+    from hotline.core.extensions import db as database
 
     app = create_app(
         test_config(database_url, redis_url, FLOWS_DIR=str(flows_dir)), telephony=phone
@@ -255,8 +257,8 @@ def test_with_a_warm_directory_a_new_call_costs_one_statement(committed, monkeyp
 
 
 def test_with_the_database_gone_a_warm_worker_still_rings_the_fallback(committed):
-    from hotline import fallback
-    from hotline.db import make_autocommit_engine, make_engine
+    from hotline.core import fallback
+    from hotline.core.db import make_autocommit_engine, make_engine
 
     app, number, _ = committed
     fallback.forget()

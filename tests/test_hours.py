@@ -1,6 +1,6 @@
 import datetime as dt
 
-from hotline.hours import Span, is_open, parse_span
+from hotline.core.oncall.hours import Span, is_open, parse_span
 
 BERLIN = "Europe/Berlin"
 FRI, SAT = 4, 5

@@ -5,8 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from hotline.lines import add_closure
-from hotline.models import Call, CallOutcome
+from hotline.core.oncall.lines import add_closure
+from hotline.voice.models import Call, CallOutcome
 from tests.conftest import make_line, make_operator, make_shift, say_texts
 
 

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 
 import hotline  # noqa: F401 - imports every model module via create_app's imports
 from hotline import create_app
-from hotline.models import Base
+from hotline.core.models import Base
 from tests.conftest import test_config
 
 
@@ -21,7 +21,7 @@ def test_0004_keeps_organisations_drops_their_tokens_and_downgrades(tmp_path):
     """Organisation tokens give way to member accounts (on a scratch SQLite file)."""
     from sqlalchemy import create_engine, inspect, text
 
-    from hotline.migrations import downgrade, upgrade
+    from hotline.core.migrations import downgrade, upgrade
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade(url, revision="0003")

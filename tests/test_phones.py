@@ -1,6 +1,6 @@
 import pytest
 
-from hotline.phones import InvalidPhoneNumber, caller_hash, mask, to_e164, to_mobile_e164
+from hotline.core.phones import InvalidPhoneNumber, caller_hash, mask, to_e164, to_mobile_e164
 
 
 def test_national_number_is_stored_in_e164():

@@ -4,10 +4,10 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from hotline import create_app
-from hotline.extensions import db
-from hotline.jobs import process_outbox, sweep_outbox
-from hotline.models import OutboxMessage
-from hotline.worker import set_app
+from hotline.core.extensions import db
+from hotline.core.models import OutboxMessage
+from hotline.core.outbox import process_outbox, sweep_outbox
+from hotline.core.worker import set_app
 from tests.conftest import TwilioDriver, make_line, test_config
 
 
@@ -30,7 +30,7 @@ def test_sweep_enqueues_what_redis_missed(app, session, redis):
     message = OutboxMessage(kind="voicemail_notice", payload={"call_id": 1})
     session.add(message)
     session.flush()
-    assert sweep_outbox(reschedule=False, grace_seconds=0) == 1
+    assert sweep_outbox(grace_seconds=0) == 1
     queue = Queue(app.config["RQ_QUEUE"], connection=redis)
     assert queue.job_ids == [f"outbox-{message.id}"]
 
@@ -50,8 +50,8 @@ def test_outbox_job_for_a_missing_row_does_nothing(app):
 
 
 def test_worker_runs_queued_outbox_jobs(app, session, redis, phone):
-    from hotline.lines import add_coordinator
-    from hotline.models import Call, CallOutcome
+    from hotline.core.oncall.lines import add_coordinator
+    from hotline.voice.models import Call, CallOutcome
 
     line = make_line(session)
     add_coordinator(line, "Koordination", "+4915100000009")

@@ -6,9 +6,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from hotline import create_app
-from hotline.extensions import db
-from hotline.models import Shift
-from hotline.rosters.models import Role, User
+from hotline.core.extensions import db
+from hotline.core.models import Role, User
+from hotline.core.oncall.models import Shift
 from tests.conftest import make_line, make_operator, make_shift, test_config
 from tests.roster_support import PASSWORD, csrf_token, login, make_user, post
 
@@ -170,7 +170,7 @@ def test_cli_refuses_a_short_admin_password(app, session, monkeypatch):
 
 
 def test_one_address_trying_many_accounts_is_throttled(app, session):
-    from hotline.rosters.accounts import ADDRESS_FACTOR, LoginResult, authenticate
+    from hotline.core.accounts import ADDRESS_FACTOR, LoginResult, authenticate
 
     make_user(session, Role.PLANNER, username="paula")
     for i in range(5 * ADDRESS_FACTOR):

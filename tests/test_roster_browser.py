@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.models import Shift
-from hotline.rosters.models import OpenShift, Role
+from hotline.core.extensions import db
+from hotline.core.models import Role
+from hotline.core.oncall.models import Shift
+from hotline.rosters.models import OpenShift
 from hotline.rosters.open_shifts import publish_open_shift
 from hotline.rosters.staffing import monday_of
 from tests.conftest import make_line, make_operator

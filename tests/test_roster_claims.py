@@ -7,10 +7,11 @@ import threading
 
 from sqlalchemy import func, select
 
-from hotline.extensions import db
-from hotline.models import Shift
+from hotline.core.extensions import db
+from hotline.core.models import Role
+from hotline.core.oncall.models import Shift
 from hotline.rosters.audit import SYSTEM, Actor, history
-from hotline.rosters.models import OpenShift, Role, SwapStatus
+from hotline.rosters.models import OpenShift, SwapStatus
 from hotline.rosters.open_shifts import (
     ClaimResult,
     claim_open_shift,

@@ -9,10 +9,10 @@ import io
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from hotline.models import Operator, Shift
+from hotline.core.models import Role
+from hotline.core.oncall.models import Operator, Shift
 from hotline.rosters import csvio, ical
 from hotline.rosters.audit import SYSTEM
-from hotline.rosters.models import Role
 from hotline.rosters.shift_edits import add_shift
 from tests.conftest import make_line, make_operator
 from tests.roster_support import login, make_user, post

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from hotline.models import Operator
+from hotline.core.models import Role, User
+from hotline.core.oncall.models import Operator
 from hotline.rosters.audit import SYSTEM
-from hotline.rosters.models import OpenShift, Role, StaffingLevel, User
+from hotline.rosters.models import OpenShift, StaffingLevel
 from hotline.rosters.open_shifts import offer_swap, publish_open_shift
 from hotline.rosters.patterns import create_pattern
 from hotline.rosters.shift_edits import add_shift

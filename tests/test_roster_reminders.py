@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from hotline.extensions import jobs
-from hotline.models import OutboxMessage
-from hotline.outbox import enqueue_ids
+from hotline.core.extensions import jobs
+from hotline.core.models import OutboxMessage
+from hotline.core.outbox import enqueue_ids
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.models import ShiftReminder
 from hotline.rosters.reminders import reminder_sweep
@@ -32,7 +32,7 @@ def shift_starting_in(session, line, operator, minutes: int):
 def test_operator_is_reminded_before_the_shift(app, session, redis, phone):
     line, anna = make_line(session), make_operator(session)
     shift_starting_in(session, line, anna, 30)
-    assert reminder_sweep(reschedule=False) == 1
+    assert reminder_sweep() == 1
     run_worker(app, redis)
     assert [m["to"] for m in phone.sms] == [anna.phone_number]
     assert phone.sms[0]["from"] == line.number
@@ -43,7 +43,7 @@ def test_shifts_beyond_the_lead_time_are_not_reminded_yet(app, session, redis, p
     line, anna = make_line(session), make_operator(session)
     lead = app.config["SHIFT_REMINDER_MINUTES"]
     shift_starting_in(session, line, anna, lead + 30)
-    assert reminder_sweep(reschedule=False) == 0
+    assert reminder_sweep() == 0
     run_worker(app, redis)
     assert phone.sms == []
 
@@ -51,11 +51,11 @@ def test_shifts_beyond_the_lead_time_are_not_reminded_yet(app, session, redis, p
 def test_reminder_is_sent_once_when_the_worker_restarts(app, session, redis, phone):
     line, anna = make_line(session), make_operator(session)
     shift_starting_in(session, line, anna, 30)
-    reminder_sweep(reschedule=False)
+    reminder_sweep()
     run_worker(app, redis)
     # The worker restarts: it schedules the sweep again, and the outbox sweep re-enqueues
     # whatever it finds; a job for the same message may even still sit in Redis.
-    assert reminder_sweep(reschedule=False) == 0
+    assert reminder_sweep() == 0
     message_ids = list(session.scalars(select(OutboxMessage.id)))
     enqueue_ids(jobs, message_ids)
     run_worker(app, redis)
@@ -66,8 +66,8 @@ def test_reminder_is_sent_once_when_the_worker_restarts(app, session, redis, pho
 def test_two_sweeps_before_the_worker_runs_queue_one_reminder(app, session, redis, phone):
     line, anna = make_line(session), make_operator(session)
     shift_starting_in(session, line, anna, 30)
-    reminder_sweep(reschedule=False)
-    reminder_sweep(reschedule=False)
+    reminder_sweep()
+    reminder_sweep()
     run_worker(app, redis)
     assert len(phone.sms) == 1
     assert session.scalar(select(func.count(OutboxMessage.id))) == 1
@@ -76,6 +76,6 @@ def test_two_sweeps_before_the_worker_runs_queue_one_reminder(app, session, redi
 def test_reminder_uses_the_operators_language(app, session, redis, phone):
     line, ben = make_line(session), make_operator(session, languages=["en"])
     shift_starting_in(session, line, ben, 10)
-    reminder_sweep(reschedule=False)
+    reminder_sweep()
     run_worker(app, redis)
     assert phone.sms[0]["body"].startswith("Reminder: your shift")

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import Shift
+from hotline.core.models import Role
+from hotline.core.oncall.models import Shift
+from hotline.core.oncall.shifts import ShiftError, on_shift
 from hotline.rosters.audit import SYSTEM, Actor, history
-from hotline.rosters.models import Role
 from hotline.rosters.patterns import add_exception, create_pattern, update_pattern
 from hotline.rosters.shift_edits import RemoveOutcome, add_shift, change_shift, remove_shift
 from hotline.rosters.staffing import set_level, week_view
-from hotline.shifts import ShiftError, on_shift
 from tests.conftest import make_line, make_operator
 from tests.roster_support import login, make_user, post
 

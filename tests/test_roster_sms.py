@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from hotline.models import OperatorStatus, utcnow
+from hotline.core.inbound import UNKNOWN_SENDER_REPLY
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Availability, OperatorStatus
+from hotline.core.oncall.shifts import on_shift
 from hotline.rosters.audit import SYSTEM
-from hotline.rosters.models import Availability
 from hotline.rosters.shift_edits import add_shift
-from hotline.shifts import on_shift
-from hotline.sms import UNKNOWN_SENDER_REPLY
 from tests.conftest import make_line, make_operator
 
 LINE_NUMBER = "+4930120000"

@@ -4,7 +4,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from hotline.models import Call, CallLeg, LegState, RingStrategy
+from hotline.core.oncall.models import RingStrategy
+from hotline.voice.models import Call, CallLeg, LegState
 from tests.conftest import make_line, make_operator, make_shift
 
 

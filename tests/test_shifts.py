@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from hotline.models import OperatorStatus
-from hotline.shifts import ShiftError, create_shift, on_shift
+from hotline.core.oncall.models import OperatorStatus
+from hotline.core.oncall.shifts import ShiftError, create_shift, on_shift
 from tests.conftest import make_line, make_operator
 
 UTC = dt.UTC

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from hotline.models import Call
-from hotline.simulator import Simulator
+from hotline.voice.models import Call
+from hotline.voice.simulator import Simulator
 from tests.conftest import make_line, make_operator, make_shift
 
 

@@ -3,7 +3,7 @@
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import twiml as twiml_text
+from hotline.core import twiml as twiml_text
 
 
 def _render(document) -> str:  # noqa: ANN001

@@ -5,7 +5,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from hotline import create_app
-from hotline.extensions import db
+from hotline.core.extensions import db
 from tests.conftest import AUTH_TOKEN, test_config
 
 TWILIO_ENDPOINTS = [

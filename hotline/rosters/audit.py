@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Shift
+from hotline.core.oncall.models import Shift
 from hotline.rosters.models import ShiftAudit
 
 

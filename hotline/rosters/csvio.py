@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
-from hotline.operators import KNOWN_LANGUAGES, OperatorError, create_operator
-from hotline.phones import InvalidPhoneNumber, to_e164, to_mobile_e164
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.oncall.operators import KNOWN_LANGUAGES, OperatorError, create_operator
+from hotline.core.oncall.shifts import ShiftError
+from hotline.core.phones import InvalidPhoneNumber, to_e164, to_mobile_e164
 from hotline.rosters.audit import Actor
 from hotline.rosters.shift_edits import add_shift
-from hotline.shifts import ShiftError
 
 OPERATOR_COLUMNS = ["name", "phone", "languages", "status"]
 SHIFT_COLUMNS = ["operator_phone", "line_number", "start", "end"]

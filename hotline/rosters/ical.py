@@ -13,7 +13,8 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Shift, utcnow
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Shift
 from hotline.rosters.models import CalendarFeed
 
 PAST_DAYS = 30

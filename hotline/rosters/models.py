@@ -27,66 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models import Base, Line, Operator, Shift, UTCDateTime, _enum, utcnow
-
-
-class Role(str, Enum):
-    """Who may do what; each role includes the rights of the ones below it."""
-
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    PLANNER = "planner"
-    OPERATOR = "operator"
-    #: A member of an organisation (dispatch call-outs); no roster pages at all.
-    MEMBER = "member"
-
-    @property
-    def rank(self) -> int:
-        return {"member": -1, "operator": 0, "planner": 1, "coordinator": 2, "admin": 3}[self.value]
-
-    def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
+from hotline.core.models import Base, UTCDateTime, _enum, utcnow
+from hotline.core.oncall.models import Line, Operator, Shift
 
 
 class SwapStatus(str, Enum):
     OPEN = "open"
     TAKEN = "taken"
     WITHDRAWN = "withdrawn"
-
-
-class User(Base):
-    """Someone who signs in to the roster pages. Operators' accounts link to their operator."""
-
-    __tablename__ = "roster_users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(_enum(Role, "roster_role"))
-    operator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("operators.id", ondelete="SET NULL"), unique=True
-    )
-    language: Mapped[str] = mapped_column(String(8), default="de")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    operator: Mapped[Operator | None] = relationship()
-
-
-class LoginFailure(Base):
-    """One failed sign-in; recent rows per account and address throttle further attempts."""
-
-    __tablename__ = "roster_login_failures"
-    __table_args__ = (
-        Index("ix_roster_login_failures_key", "username", "address", "at"),
-        Index("ix_roster_login_failures_address", "address", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(120))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StaffingLevel(Base):
@@ -213,28 +161,6 @@ class SwapOffer(Base):
     shift: Mapped[Shift | None] = relationship()
     offered_by: Mapped[Operator] = relationship(foreign_keys=[offered_by_id])
     taken_by: Mapped[Operator | None] = relationship(foreign_keys=[taken_by_id])
-
-
-class Availability(Base):
-    """An operator who texted ``AN``/``ON``: rung like someone on shift until ``until`` or
-    until they text ``AUS``/``OFF`` (which sets ``until`` to that moment).
-
-    Bounded like shifts (``until - started_at`` at most ``MAX_SHIFT_HOURS``) so the routing
-    query stays a range scan on ``(line_id, started_at)``.
-    """
-
-    __tablename__ = "roster_availability"
-    __table_args__ = (
-        Index("ix_roster_availability_line_start", "line_id", "started_at", "until"),
-        Index("ix_roster_availability_operator", "operator_id", "until"),
-        CheckConstraint("until >= started_at", name="availability_order"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
-    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
-    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class ShiftReminder(Base):

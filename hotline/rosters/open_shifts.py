@@ -13,11 +13,12 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, ShiftError, local_to_utc
 from hotline.rosters.audit import Actor
 from hotline.rosters.models import OpenShift, SwapOffer, SwapStatus
 from hotline.rosters.shift_edits import add_shift, change_shift
-from hotline.shifts import MAX_SHIFT_HOURS, ShiftError, local_to_utc
 
 
 class ClaimResult(str, Enum):

@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
-from hotline.phones import InvalidPhoneNumber, mask, to_e164
-from hotline.rosters.availability import end_availability, set_available
-from hotline.sms import InboundSms
+from hotline.core.models import utcnow
+from hotline.core.oncall.availability import end_availability, set_available
+from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
+from hotline.core.sms import InboundSms
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,11 @@ def next_shifts(
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def is_line_number(session: Session, to: str) -> bool:
+    """Operators text their line's number: that is where their keywords are understood."""
+    return _line_for(session, to) is not None
 
 
 def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:

@@ -13,11 +13,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Line, Operator, Shift, utcnow
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Line, Operator, Shift
+from hotline.core.oncall.shifts import ShiftError, local_to_utc
 from hotline.rosters.audit import Actor
 from hotline.rosters.models import PatternException, PatternOccurrence, ShiftPattern
 from hotline.rosters.shift_edits import add_shift, remove_shift
-from hotline.shifts import ShiftError, local_to_utc
 
 # A pattern covers at most this many days, so materialising it is a bounded amount of work.
 MAX_PATTERN_DAYS = 366

@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.extensions import db, jobs, telephony
-from hotline.models import Line, Operator, OperatorStatus, OutboxMessage, Shift, utcnow
-from hotline.outbox import enqueue_ids
-from hotline.phones import mask
+from hotline.core.extensions import db, jobs, telephony
+from hotline.core.models import OutboxMessage, utcnow
+from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.outbox import enqueue_ids
+from hotline.core.phones import mask
+from hotline.core.worker import app_context
 from hotline.rosters.models import ShiftReminder
 from hotline.rosters.operator_sms import TEXTS, describe_shift, operator_language
-from hotline.worker import app_context
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,8 @@ def send_reminder(session: Session, message: OutboxMessage) -> str:
     return "reminded"
 
 
-def reminder_sweep(reschedule: bool = True) -> int:
-    """Queue the reminders that are due; repeats every minute while the worker runs."""
+def reminder_sweep() -> int:
+    """Queue the reminders that are due (a periodic job, every minute)."""
     with app_context():
         session = db.new_session()
         try:
@@ -106,6 +107,4 @@ def reminder_sweep(reschedule: bool = True) -> int:
             session.close()
         if ids:
             enqueue_ids(jobs, ids)
-        if reschedule:
-            jobs.enqueue(reminder_sweep, job_id="roster-reminders", delay=SWEEP_INTERVAL)
         return len(ids)

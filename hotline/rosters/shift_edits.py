@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Operator, Shift, utcnow
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Operator, Shift
+from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
 from hotline.rosters.audit import Actor, record, snapshot
 from hotline.rosters.models import PatternOccurrence
-from hotline.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
 
 
 class RemoveOutcome:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.hours import line_is_open
-from hotline.models import Line, Shift
+from hotline.core.oncall.hours import line_is_open
+from hotline.core.oncall.models import Line, Shift
+from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, local_to_utc
 from hotline.rosters.models import StaffingLevel
-from hotline.shifts import MAX_SHIFT_HOURS, local_to_utc
 
 # Operators needed in an opening hour that has no explicit staffing level.
 DEFAULT_REQUIRED = 1

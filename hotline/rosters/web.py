@@ -25,16 +25,18 @@ from flask import (
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 
-from hotline.extensions import db
-from hotline.models import Line, Operator, OperatorStatus, Shift, utcnow
-from hotline.operators import KNOWN_LANGUAGES, OperatorError, create_operator
-from hotline.phones import InvalidPhoneNumber, to_mobile_e164
+from hotline.core.accounts import AccountError, LoginResult, authenticate, create_user
+from hotline.core.auth import check_csrf, load_user, requires, sign_in
+from hotline.core.extensions import db
+from hotline.core.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
+from hotline.core.models import Role, User, utcnow
+from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.oncall.operators import KNOWN_LANGUAGES, OperatorError, create_operator
+from hotline.core.oncall.shifts import ShiftError
+from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
 from hotline.rosters import csvio, ical
-from hotline.rosters.accounts import AccountError, LoginResult, authenticate, create_user
 from hotline.rosters.audit import Actor, history
-from hotline.rosters.auth import check_csrf, load_user, requires, sign_in
-from hotline.rosters.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
-from hotline.rosters.models import OpenShift, Role, ShiftPattern, SwapOffer, User
+from hotline.rosters.models import OpenShift, ShiftPattern, SwapOffer
 from hotline.rosters.open_shifts import (
     ClaimResult,
     claim_open_shift,
@@ -49,7 +51,6 @@ from hotline.rosters.open_shifts import (
 from hotline.rosters.patterns import add_exception, create_pattern, delete_pattern, update_pattern
 from hotline.rosters.shift_edits import RemoveOutcome, add_shift, change_shift, remove_shift
 from hotline.rosters.staffing import levels, monday_of, set_level, week_view
-from hotline.shifts import ShiftError
 
 bp = Blueprint("rosters", __name__)
 

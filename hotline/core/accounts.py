@@ -1,0 +1,120 @@
+"""Accounts for the roster pages: strong password hashes, throttled sign-in, roles.
+
+Passwords are hashed with werkzeug's scrypt. After ``LOGIN_MAX_FAILURES`` failed attempts for
+one account from one address within ``LOGIN_LOCK_MINUTES`` further attempts are refused —
+even with the right password — until the window has passed. One address trying many accounts
+is stopped after :data:`ADDRESS_FACTOR` times as many failures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hotline.core.models import LoginFailure, Role, User, utcnow
+from hotline.core.oncall.models import Operator
+
+MIN_PASSWORD_LENGTH = 10
+# Failures from one address, over all accounts, that lock that address (× max_failures).
+ADDRESS_FACTOR = 4
+# Verified against when the account does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    pass
+
+
+class LoginResult(str, Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    return generate_password_hash(password, method="scrypt")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    name: str,
+    password: str,
+    role: Role | str,
+    operator_id: int | None = None,
+    language: str = "de",
+) -> User:
+    username = username.strip().lower()
+    if not username:
+        raise AccountError("a username is required")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"the username {username!r} is taken")
+    role = Role(role)
+    if operator_id is not None and session.get(Operator, operator_id) is None:
+        raise AccountError(f"operator {operator_id} does not exist")
+    if role == Role.OPERATOR and operator_id is None:
+        raise AccountError("operator accounts must belong to an operator")
+    if role == Role.MEMBER and operator_id is not None:
+        raise AccountError("organisation members are not operators")
+    user = User(
+        username=username,
+        name=name.strip() or username,
+        password_hash=hash_password(password),
+        role=role,
+        operator_id=operator_id,
+        language=language if language in ("de", "en") else "de",
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    max_failures: int = 5,
+    lock_minutes: int = 15,
+    now: dt.datetime | None = None,
+) -> tuple[LoginResult, User | None]:
+    now = now or utcnow()
+    username = username.strip().lower()[:120]
+    address = (address or "-")[:64]
+    since = now - dt.timedelta(minutes=lock_minutes)
+    failures = session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.username == username,
+            LoginFailure.address == address,
+            LoginFailure.at > since,
+        )
+    )
+    from_address = session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.address == address, LoginFailure.at > since
+        )
+    )
+    if failures >= max_failures or from_address >= max_failures * ADDRESS_FACTOR:
+        return LoginResult.THROTTLED, None
+    # Failures older than the window count for nothing any more; forget them.
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        session.add(LoginFailure(username=username, address=address, at=now))
+        return LoginResult.WRONG, None
+    if not check_password_hash(user.password_hash, password):
+        session.add(LoginFailure(username=username, address=address, at=now))
+        return LoginResult.WRONG, None
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.username == username, LoginFailure.address == address
+        )
+    )
+    return LoginResult.OK, user

@@ -1,0 +1,136 @@
+"""Tables every feature shares: the declarative base and column types, the transactional
+outbox, and the accounts people sign in with.
+
+Times are stored as UTC instants (:class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere.
+
+    Keeping the column naive makes SQLite and PostgreSQL behave identically and the indexes
+    plain b-trees.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+def _enum(cls: type[Enum], name: str) -> SAEnum:
+    return SAEnum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OutboxMessage(Base):
+    """Work that must survive Redis being down: stored first, enqueued after commit,
+    swept by the worker until done."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Role(str, Enum):
+    """Who may do what; each role includes the rights of the ones below it."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    PLANNER = "planner"
+    OPERATOR = "operator"
+    #: A member of an organisation (dispatch call-outs); no roster pages at all.
+    MEMBER = "member"
+
+    @property
+    def rank(self) -> int:
+        return {"member": -1, "operator": 0, "planner": 1, "coordinator": 2, "admin": 3}[self.value]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class User(Base):
+    """Someone who signs in to the roster pages. Operators' accounts link to their operator."""
+
+    __tablename__ = "roster_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role, "roster_role"))
+    operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL"), unique=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    operator: Mapped[Operator | None] = relationship("Operator")  # noqa: F821 - in oncall
+
+
+class LoginFailure(Base):
+    """One failed sign-in; recent rows per account and address throttle further attempts."""
+
+    __tablename__ = "roster_login_failures"
+    __table_args__ = (
+        Index("ix_roster_login_failures_key", "username", "address", "at"),
+        Index("ix_roster_login_failures_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

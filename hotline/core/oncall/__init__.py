@@ -1,0 +1,1 @@
+"""Who can be rung: lines, operators, shifts, ad-hoc availability, opening hours."""

@@ -1,0 +1,93 @@
+"""Shifts: wall-clock times in an IANA zone, queried by UTC instant.
+
+Planners think in wall-clock time ("22:00 to 02:00"), so that is what is stored, together
+with the zone. The UTC instants are derived once, when the shift is written; on a DST night a
+22:00–02:00 shift therefore ends when the wall clock shows 02:00, however many hours that is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session
+
+from hotline.core.oncall.availability import available_operator_ids
+from hotline.core.oncall.models import MAX_SHIFT_HOURS, Line, Operator, OperatorStatus, Shift
+
+# Longest allowed shift. It bounds the "on shift now" range scan: only shifts that started in
+# the last MAX_SHIFT_HOURS can still be running, so the query never walks all history.
+
+
+class ShiftError(ValueError):
+    """A shift that cannot be stored as given."""
+
+
+def local_to_utc(local: dt.datetime, timezone: str) -> dt.datetime:
+    """Wall-clock time in ``timezone`` → aware UTC.
+
+    Ambiguous times (the repeated hour in autumn) take the first occurrence; times that do not
+    exist (the skipped hour in spring) are read with the offset in force before the jump,
+    which lands on the instant the clocks skip forward (PEP 495, ``fold=0``).
+    """
+    return local.replace(tzinfo=ZoneInfo(timezone), fold=0).astimezone(dt.UTC)
+
+
+def create_shift(
+    session: Session,
+    operator_id: int,
+    line_id: int,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+    timezone: str | None = None,
+) -> Shift:
+    """Add a shift; ``local_start``/``local_end`` are naive wall-clock times."""
+    line = session.get(Line, line_id)
+    if line is None:
+        raise ShiftError(f"line {line_id} does not exist")
+    if session.get(Operator, operator_id) is None:
+        raise ShiftError(f"operator {operator_id} does not exist")
+    tz = timezone or line.timezone
+    try:
+        ZoneInfo(tz)
+    except Exception as exc:
+        raise ShiftError(f"unknown timezone {tz!r}") from exc
+    if local_start.tzinfo is not None or local_end.tzinfo is not None:
+        raise ShiftError("shift times are wall-clock times without a timezone")
+    starts_at = local_to_utc(local_start, tz)
+    ends_at = local_to_utc(local_end, tz)
+    if ends_at <= starts_at:
+        raise ShiftError("a shift must end after it starts")
+    if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
+        raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+    shift = Shift(
+        operator_id=operator_id,
+        line_id=line_id,
+        local_start=local_start,
+        local_end=local_end,
+        timezone=tz,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    session.add(shift)
+    return shift
+
+
+def on_shift(session: Session, line_id: int, at: dt.datetime) -> list[Operator]:
+    """Active operators on shift on ``line_id`` at instant ``at``, and those who said by SMS
+    that they are available now (two indexed range scans, no walk over history)."""
+    earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
+    on_duty = select(Shift.operator_id).where(
+        Shift.line_id == line_id,
+        Shift.starts_at > earliest,
+        Shift.starts_at <= at,
+        Shift.ends_at > at,
+    )
+    # One IN over a UNION, not two INs joined by OR: with OR, PostgreSQL filters every
+    # operator row against both subqueries (a scan of all operators on each call).
+    stmt = select(Operator).where(
+        Operator.id.in_(union(on_duty, available_operator_ids(line_id, at))),
+        Operator.status == OperatorStatus.ACTIVE,
+    )
+    return list(session.scalars(stmt))

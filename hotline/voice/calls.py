@@ -1,0 +1,231 @@
+"""Call records: one row per inbound call, idempotent against webhook retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Operator
+from hotline.core.phones import caller_hash
+from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
+
+#: Final Twilio call statuses; once one has been recorded the record is closed.
+FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+_STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
+#: INSERT constructs that know ON CONFLICT, per supported database.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def new_call(line_id: int, call_sid: str, caller: str, salt: str, now: dt.datetime) -> Call:
+    """A call record for the entry webhook, not yet stored: the flow runs on it first, and
+    :func:`insert_call` then writes it as it stands, in one statement."""
+    return Call(
+        call_sid=call_sid,
+        line_id=line_id,
+        caller_hash=caller_hash(caller or "anonymous", salt),
+        caller_number=caller or None,
+        started_at=now,
+        twilio_status="in-progress",
+        menu_path="",
+        ring_round=0,
+    )
+
+
+#: Columns written when a call record is created, in table order.
+_NEW_CALL_COLUMNS = tuple(c.key for c in Call.__table__.columns if c.key != "id")
+
+
+def _insert_call_statement(dialect: str) -> Insert:
+    table = Call.__table__
+    return (
+        _INSERTS[dialect](table)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(table.c.id)
+    )
+
+
+#: Built once: the statement is the same for every call, only its parameters change.
+_INSERT_CALL = {dialect: _insert_call_statement(dialect) for dialect in _INSERTS}
+
+
+def insert_call(call: Call, dialect: str) -> tuple[Insert, dict[str, object]]:
+    """``INSERT … ON CONFLICT (call_sid) DO NOTHING RETURNING id`` for a new call record, and
+    its parameters: every column of ``call`` as it stands.
+
+    Idempotent: a retried webhook, or a duplicate racing this one, inserts nothing (and
+    returns no id), so one CallSid never has two records.
+    """
+    return _INSERT_CALL[dialect], {key: getattr(call, key) for key in _NEW_CALL_COLUMNS}
+
+
+def record_round(
+    session: Session, call: Call, round_no: int, operator_ids: list[int], state: LegState
+) -> None:
+    """Record that ``operator_ids`` were rung in ``round_no`` (idempotent per operator and
+    round). Legs are written when Twilio reports back, not when the ringing starts, so the
+    entry webhook has only the call record to write."""
+    if not operator_ids:
+        return
+    insert = _INSERTS[session.get_bind().dialect.name]
+    session.execute(
+        insert(CallLeg)
+        .values(
+            [
+                {"call_id": call.id, "operator_id": op, "round": round_no, "state": state}
+                for op in operator_ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["call_id", "operator_id", "round"])
+    )
+
+
+def picked_up(session: Session, call: Call, operator_id: int, round_no: int) -> CallLeg:
+    """The operator's leg for this round, marked as picked up but not (yet) accepted: if the
+    keypress never comes it was a mailbox or a decline, and the next round skips them."""
+    record_round(session, call, round_no, [operator_id], LegState.DECLINED)
+    leg = session.scalar(
+        select(CallLeg).where(
+            CallLeg.call_id == call.id,
+            CallLeg.operator_id == operator_id,
+            CallLeg.round == round_no,
+        )
+    )
+    assert leg is not None  # just inserted or already there
+    if leg.state == LegState.RINGING:
+        leg.state = LegState.DECLINED
+    return leg
+
+
+def call_by_sid(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def add_step(call: Call, node_id: str, value: str) -> None:
+    """Append ``node=value`` to the menu path (what the caller chose, in order)."""
+    step = f"{node_id}={value}"
+    call.menu_path = f"{call.menu_path}/{step}" if call.menu_path else step
+
+
+def accept(session: Session, leg: CallLeg, now: dt.datetime) -> bool:
+    """Mark ``leg``'s operator as the one who answered, if nobody has yet.
+
+    A conditional UPDATE makes this atomic: when two operators press 1 in the same second,
+    exactly one wins and the other hears that the call is taken.
+    """
+    result = session.execute(
+        update(Call)
+        .where(Call.id == leg.call_id, Call.answered_by_id.is_(None))
+        .values(answered_by_id=leg.operator_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    call = session.get(Call, leg.call_id)
+    session.refresh(call)
+    call.wait_seconds = max(0, int((now - call.started_at).total_seconds()))
+    leg.state = LegState.ACCEPTED
+    operator = session.get(Operator, leg.operator_id)
+    if operator is not None:
+        operator.last_call_at = now
+    return True
+
+
+def accept_from_queue(session: Session, call: Call, operator_id: int, now: dt.datetime) -> bool:
+    """An operator who took a call out of the hold queue answered ``call``."""
+    result = session.execute(
+        update(Call)
+        .where(Call.id == call.id, Call.answered_by_id.is_(None))
+        .values(answered_by_id=operator_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(call)
+    call.wait_seconds = max(0, int((now - call.started_at).total_seconds()))
+    call.queue_left_at = call.queue_left_at or now
+    operator = session.get(Operator, operator_id)
+    if operator is not None:
+        operator.last_call_at = now
+    return True
+
+
+def record_status(
+    session: Session, call_sid: str, status: str, duration: str | None, now: dt.datetime
+) -> Call | None:
+    """Apply a status callback. Duplicates and late, out-of-order callbacks change nothing."""
+    call = call_by_sid(session, call_sid)
+    if call is None or call.ended_at is not None:
+        return call
+    if status in FINAL_STATUSES:
+        call.twilio_status = status
+        call.ended_at = now
+        if duration and duration.isdigit():
+            call.duration_seconds = int(duration)
+        if call.outcome is None:
+            call.outcome = CallOutcome.ANSWERED if call.answered_by_id else CallOutcome.ABANDONED
+        if call.queued_at and call.queue_left_at is None:
+            call.queue_left_at = now
+    elif _STATUS_ORDER.get(status, -1) > _STATUS_ORDER.get(call.twilio_status or "", -1):
+        call.twilio_status = status
+    return call
+
+
+def purge_personal_data(
+    session: Session, now: dt.datetime, number_days: int, recording_days: int
+) -> tuple[int, int]:
+    """Forget callers' numbers and voicemail links past their retention period.
+
+    The salted hash stays, so repeat callers can still be counted.
+    """
+    numbers = session.execute(
+        update(Call)
+        .where(
+            Call.caller_number.is_not(None), Call.started_at < now - dt.timedelta(days=number_days)
+        )
+        .values(caller_number=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    recordings = session.execute(
+        update(Call)
+        .where(
+            Call.recording_url.is_not(None),
+            Call.started_at < now - dt.timedelta(days=recording_days),
+        )
+        .values(recording_url=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return numbers, recordings
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "accept",
+    "accept_from_queue",
+    "add_step",
+    "call_by_sid",
+    "insert_call",
+    "new_call",
+    "picked_up",
+    "purge_personal_data",
+    "record_round",
+    "record_status",
+    "utcnow",
+]
+
+
+BUSY_WINDOW = dt.timedelta(hours=4)
+
+
+def busy_operator_ids(session: Session, now: dt.datetime | None = None) -> set[int]:
+    """Operators in a call right now (answered recently and not yet ended)."""
+    now = now or dt.datetime.now(dt.UTC)
+    stmt = select(Call.answered_by_id).where(
+        Call.answered_by_id.is_not(None),
+        Call.ended_at.is_(None),
+        Call.answered_at > now - BUSY_WINDOW,
+    )
+    return set(session.scalars(stmt))

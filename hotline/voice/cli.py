@@ -1,0 +1,65 @@
+"""``rufbereit stats|simulate``: call statistics and the terminal call simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import current_app
+
+from hotline.core.cli import with_appcontext
+
+
+@click.command("stats")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago)."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Day after the last (default: tomorrow)."
+)
+@click.option("--partner", help="Only lines of this partner/region.")
+@with_appcontext
+def stats_cmd(since: dt.datetime | None, until: dt.datetime | None, partner: str | None) -> None:
+    """Calls per line: outcomes, answered share, average wait, distinct callers."""
+    from hotline.core.extensions import db as database
+    from hotline.voice.stats import line_stats
+
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = since.replace(tzinfo=dt.UTC) if since else today - dt.timedelta(days=30)
+    end = until.replace(tzinfo=dt.UTC) if until else today + dt.timedelta(days=1)
+    with database.new_session() as session:
+        rows = line_stats(session, start, end, partner)
+    click.echo(
+        f"calls from {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+        + (f", partner {partner}" if partner else "")
+    )
+    if not rows:
+        click.echo("no calls")
+    for row in rows:
+        wait = f"{row.avg_wait_seconds:.0f} s" if row.avg_wait_seconds is not None else "-"
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(row.outcomes.items()))
+        click.echo(
+            f"{row.line} [{row.partner or '-'}]: {row.calls} calls, {row.callers} callers, "
+            f"{row.answered_share:.0%} answered, average wait {wait}; {outcomes}"
+        )
+
+
+@click.command("simulate")
+@click.argument("number")
+@click.option("--caller", default="+4915700000000", help="Caller ID to present.")
+@with_appcontext
+def simulate_cmd(number: str, caller: str) -> None:
+    """Play a line's IVR in the terminal, the way a caller would hear it.
+
+    NUMBER is the line's phone number. Nothing is written to the database.
+    """
+    import logging
+
+    from hotline.voice.simulator import Simulator
+
+    logging.getLogger().setLevel(logging.WARNING)  # the caller's view, not the server log
+    Simulator(current_app._get_current_object(), number, caller).run()  # type: ignore[attr-defined]
+
+
+#: The commands this feature adds to ``rufbereit``.
+COMMANDS = (stats_cmd, simulate_cmd)

@@ -1,0 +1,83 @@
+"""Call records: one row per inbound call, one per operator rung in a ringing round."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.core.models import Base, UTCDateTime, _enum, utcnow
+from hotline.core.oncall.models import Line, Operator
+
+
+class CallOutcome(str, Enum):
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    VOICEMAIL = "voicemail"
+    AFTER_HOURS = "after_hours"
+    FALLBACK = "fallback"
+
+
+class LegState(str, Enum):
+    RINGING = "ringing"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Call(Base):
+    """One inbound call to a line, from first webhook to final status."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_line_started", "line_id", "started_at"),
+        # "which operators are in a call now": open calls answered recently
+        Index("ix_calls_open_answered", "ended_at", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    caller_hash: Mapped[str] = mapped_column(String(64), index=True)
+    caller_number: Mapped[str | None] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(8))
+    menu_path: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome, "call_outcome"))
+    twilio_status: Mapped[str | None] = mapped_column(String(20))
+    ring_round: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    queue_left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    fallback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    line: Mapped[Line] = relationship()
+    answered_by: Mapped[Operator | None] = relationship()
+    legs: Mapped[list[CallLeg]] = relationship(back_populates="call", order_by="CallLeg.id")
+
+    def menu_steps(self) -> list[str]:
+        return [s for s in self.menu_path.split("/") if s]
+
+
+class CallLeg(Base):
+    """One operator rung for a call in one ringing round, and what they did."""
+
+    __tablename__ = "call_legs"
+    __table_args__ = (UniqueConstraint("call_id", "operator_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    state: Mapped[LegState] = mapped_column(_enum(LegState, "leg_state"), default=LegState.RINGING)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="legs")
+    operator: Mapped[Operator] = relationship()

@@ -1,0 +1,342 @@
+"""Twilio voice webhooks. Each handler parses the form, calls the domain, commits once and
+returns TwiML. Any failure, including the database being unreachable, is answered with the
+fallback TwiML: a caller never hears an application error."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from hotline.core.extensions import db, flows
+from hotline.core.fallback import fallback_response, remember, twiml
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Operator
+from hotline.core.outbox import add_message, commit
+from hotline.core.phones import mask
+from hotline.core.security import twilio_signed
+from hotline.voice import calls, routing
+from hotline.voice.directory import current_directory
+from hotline.voice.ivr import CallContext
+from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+
+
+@bp.errorhandler(Exception)
+def _any_error(exc: Exception):  # noqa: ANN202
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return exc
+    log.exception("voice webhook %s failed; answering with the fallback number", request.path)
+    return fallback_response(request.form.get("To", ""))
+
+
+def _commit(response: VoiceResponse):  # noqa: ANN202
+    """Commit the request's work once, then hand committed outbox rows to the queue."""
+    commit()
+    return twiml(response)
+
+
+def _context(call: Call) -> CallContext | None:
+    flow = flows.get(call.line.flow)
+    if flow is None:
+        return None
+    return CallContext(db.current_session, call, call.line, flow, utcnow())
+
+
+def _current_call() -> CallContext | None:
+    call = calls.call_by_sid(db.session, request.form.get("CallSid", ""))
+    return _context(call) if call else None
+
+
+def _lost():  # noqa: ANN202
+    """A follow-up webhook for a call we have no record of: ring the fallback."""
+    log.warning("no call record for %s at %s", request.form.get("CallSid"), request.path)
+    return fallback_response(request.form.get("To", ""))
+
+
+@bp.post("")
+@twilio_signed
+def entry():  # noqa: ANN201
+    """A new call. The hot path: the line and who can be rung come from the per-worker
+    directory, the flow runs on an unsaved call record, and the record is then written in one
+    statement (on PostgreSQL, one round trip with no transaction around it)."""
+    form = request.form
+    to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
+    directory = current_directory()
+    line = directory.line(db.current_session, to_number)
+    if line is None:
+        log.warning("call to %s, which is not a line", mask(to_number))
+        return fallback_response(to_number)
+    remember(line.number, line.fallback_number)
+    flow = flows.get(line.flow)
+    if flow is None:
+        log.error("line %s uses flow %r, which is not loaded", line.id, line.flow)
+        return fallback_response(to_number)
+    now = utcnow()
+    salt = current_app.config["CALLER_HASH_SALT"]
+    call = calls.new_call(line.id, call_sid, form.get("From", ""), salt, now)
+    ctx = CallContext(
+        db.current_session,
+        call,
+        line,
+        flow,
+        now,
+        available=lambda: directory.available(db.current_session, line.id, now),
+    )
+    response = ctx.run(flow.start)
+    insert = calls.insert_call(call, db.dialect)
+    session = db.active_session()
+    if session is not None and session.in_transaction():
+        # The flow stored something else too (an intake draft, a queue call-out): the call
+        # record joins that transaction.
+        session.execute(*insert)
+        return _commit(response)
+    db.autocommit_scalar(*insert)
+    return twiml(response)
+
+
+@bp.post("/node/<node>")
+@twilio_signed
+def node(node: str):  # noqa: ANN201
+    ctx = _current_call()
+    if ctx is None:
+        return _lost()
+    attempt = request.args.get("a", 1, type=int)
+    if request.args.get("empty"):
+        digits, speech = "", ""
+    else:
+        digits = request.form.get("Digits", "").strip()
+        speech = request.form.get("SpeechResult", "").strip()
+    return _commit(ctx.answer(node, attempt, digits, speech))
+
+
+@bp.post("/screen")
+@twilio_signed
+def screen():  # noqa: ANN201
+    """Runs on the operator's leg when they pick up: whisper, and wait for 1."""
+    response = VoiceResponse()
+    call = calls.call_by_sid(db.session, request.args.get("call", ""))
+    operator_id = request.args.get("op", 0, type=int)
+    round_no = request.args.get("r", 0, type=int)
+    ctx = _context(call) if call is not None else None
+    if ctx is None or db.session.get(Operator, operator_id) is None:
+        response.hangup()
+        return twiml(response)
+    if call.answered_by_id is not None or call.ended_at is not None:
+        ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+        response.hangup()
+        return twiml(response)
+    # Picked up but not accepted (yet): if the keypress never comes, this was a mailbox or a
+    # decline, and the next round rings everyone else.
+    leg = calls.picked_up(db.session, call, operator_id, round_no)
+    gather = response.gather(
+        num_digits=1,
+        action=url_for("voice.screen_answer", leg=leg.id),
+        timeout=8,
+    )
+    whisper = ctx.msg("whisper")
+    ctx.say(gather, whisper, language=ctx.flow.default_language)
+    ctx.say(gather, whisper, language=ctx.flow.default_language)
+    response.hangup()
+    return _commit(response)
+
+
+@bp.post("/screen/answer")
+@twilio_signed
+def screen_answer():  # noqa: ANN201
+    leg = db.session.get(CallLeg, request.args.get("leg", 0, type=int))
+    response = VoiceResponse()
+    if leg is None or request.form.get("Digits") != "1":
+        response.hangup()  # not bridged: the caller's <Dial> goes on / ends
+        return twiml(response)
+    if calls.accept(db.session, leg, utcnow()):
+        log.info("call %s accepted by operator %s", leg.call_id, leg.operator_id)
+        current_directory().forget(leg.call.line_id)  # they are busy now
+        return _commit(response)  # an empty document bridges the call
+    ctx = _context(leg.call)
+    if ctx:
+        ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+    response.hangup()
+    return _commit(response)
+
+
+@bp.post("/dial-result")
+@twilio_signed
+def dial_result():  # noqa: ANN201
+    ctx = _current_call()
+    if ctx is None:
+        return _lost()
+    ops = request.args.get("ops", "")
+    calls.record_round(
+        db.session,
+        ctx.call,
+        request.args.get("r", ctx.call.ring_round, type=int),
+        [int(op) for op in ops.split(",") if op.isdigit()],
+        LegState.RINGING,
+    )
+    bridged = request.form.get("DialBridged", "").lower() == "true"
+    if ctx.call.answered_by_id is not None or bridged:
+        response = VoiceResponse()
+        response.hangup()
+        return _commit(response)
+    return _commit(ctx.ring())
+
+
+@bp.post("/queue/wait")
+@twilio_signed
+def queue_wait():  # noqa: ANN201
+    """Twilio's waitUrl: tell the caller their position; leave after the line's timeout."""
+    ctx = _current_call()
+    response = VoiceResponse()
+    if ctx is None:
+        response.leave()
+        return twiml(response)
+    waited = request.form.get("QueueTime", "0")
+    waited_s = int(waited) if waited.isdigit() else 0
+    if waited_s >= ctx.line.queue_timeout:
+        response.leave()
+        return twiml(response)
+    position = request.form.get("QueuePosition", "1")
+    ctx.say(response, ctx.msg("queue", position=position))
+    response.pause(length=15)
+    return twiml(response)
+
+
+@bp.post("/queue/result")
+@twilio_signed
+def queue_result():  # noqa: ANN201
+    ctx = _current_call()
+    if ctx is None:
+        return _lost()
+    result = request.form.get("QueueResult", "")
+    ctx.call.queue_left_at = ctx.call.queue_left_at or ctx.now
+    if result == "bridged" or ctx.call.answered_by_id is not None:
+        response = VoiceResponse()
+        response.hangup()
+        return _commit(response)
+    if result == "hangup":
+        ctx.call.outcome = ctx.call.outcome or CallOutcome.ABANDONED
+        return _commit(VoiceResponse())
+    return _commit(ctx.overflow())
+
+
+@bp.post("/queue/offer")
+@twilio_signed
+def queue_offer():  # noqa: ANN201
+    """An operator called out of the queue picked up: whisper and wait for 1."""
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    operator_id = request.args.get("op", 0, type=int)
+    response = VoiceResponse()
+    ctx = _context(call) if call else None
+    if ctx is None or call.answered_by_id is not None or call.queue_left_at is not None:
+        if ctx:
+            ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+        response.hangup()
+        return twiml(response)
+    gather = response.gather(
+        num_digits=1,
+        action=url_for("voice.queue_offer_answer", call=call.id, op=operator_id),
+        timeout=8,
+    )
+    ctx.say(gather, ctx.msg("whisper"), language=ctx.flow.default_language)
+    ctx.say(gather, ctx.msg("whisper"), language=ctx.flow.default_language)
+    response.hangup()
+    return twiml(response)
+
+
+@bp.post("/queue/offer/answer")
+@twilio_signed
+def queue_offer_answer():  # noqa: ANN201
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    operator_id = request.args.get("op", 0, type=int)
+    response = VoiceResponse()
+    if call is None or request.form.get("Digits") != "1":
+        response.hangup()
+        return twiml(response)
+    dial = response.dial()
+    dial.queue(
+        routing.queue_name(call.line),
+        url=url_for("voice.queue_bridge", op=operator_id),
+    )
+    return twiml(response)
+
+
+@bp.post("/queue/bridge")
+@twilio_signed
+def queue_bridge():  # noqa: ANN201
+    """Runs on the queued caller's leg just before they are connected to an operator."""
+    ctx = _current_call()
+    response = VoiceResponse()
+    if ctx is None:
+        return twiml(response)
+    operator_id = request.args.get("op", 0, type=int)
+    if db.session.get(Operator, operator_id) is not None:
+        calls.accept_from_queue(db.session, ctx.call, operator_id, ctx.now)
+    ctx.say(response, ctx.msg("connecting"))
+    return _commit(response)
+
+
+@bp.post("/fallback-result")
+@twilio_signed
+def fallback_result():  # noqa: ANN201
+    ctx = _current_call()
+    if ctx is None:
+        return _lost()
+    if request.form.get("DialCallStatus") == "completed":
+        ctx.call.outcome = CallOutcome.FALLBACK
+        response = VoiceResponse()
+        response.hangup()
+        return _commit(response)
+    return _commit(ctx.overflow())
+
+
+@bp.post("/voicemail")
+@twilio_signed
+def voicemail():  # noqa: ANN201
+    ctx = _current_call()
+    if ctx is None:
+        return _lost()
+    call = ctx.call
+    first_time = call.outcome != CallOutcome.VOICEMAIL  # a retried webhook notifies nobody twice
+    call.outcome = CallOutcome.VOICEMAIL
+    call.recording_url = request.form.get("RecordingUrl") or call.recording_url
+    duration = request.form.get("RecordingDuration", "")
+    call.recording_seconds = int(duration) if duration.isdigit() else call.recording_seconds
+    if first_time:
+        add_message(db.session, "voicemail_notice", {"call_id": call.id})
+    response = VoiceResponse()
+    ctx.say(response, ctx.msg("voicemail_thanks"))
+    response.hangup()
+    return _commit(response)
+
+
+@bp.post("/status")
+@twilio_signed
+def status():  # noqa: ANN201
+    form = request.form
+    calls.record_status(
+        db.session,
+        form.get("CallSid", ""),
+        form.get("CallStatus", ""),
+        form.get("CallDuration"),
+        utcnow(),
+    )
+    db.session.commit()
+    return ("", 204)
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback():  # noqa: ANN201
+    """Twilio's Fallback URL: used when the main webhook failed. No database access."""
+    log.error(
+        "Twilio used the fallback URL (error %s at %s)",
+        request.form.get("ErrorCode"),
+        request.form.get("ErrorUrl"),
+    )
+    return fallback_response(request.form.get("To", ""))
