@@ -223,7 +223,7 @@ def main() -> int:
 
 def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
     from sqlalchemy import delete, func, select
 
     from dispatch.matching import match_list
@@ -331,7 +331,7 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
 
         # -- 3. worker throughput ----------------------------------------------------------------
         say(f"worker: sending at {args.rate:g} SMS/s per sending number")
-        queue = Queue(app.config["RQ_QUEUE"], connection=jobs.redis)
+        queue = jobs.queue
         began = time.perf_counter()
         SimpleWorker([queue], connection=jobs.redis).work(burst=True)
         send_seconds = time.perf_counter() - began

@@ -23,7 +23,7 @@ from tests.conftest import (
 
 
 def run_worker(app, redis):
-    queue = Queue(app.config["RQ_QUEUE"], connection=redis)
+    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
     SimpleWorker([queue], connection=redis).work(burst=True)
 
 

@@ -39,7 +39,7 @@ def _csrf(client, path: str) -> str:  # noqa: ANN001
 
 
 def run_worker(app, redis) -> None:  # noqa: ANN001
-    queue = Queue(app.config["RQ_QUEUE"], connection=redis)
+    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
     with request_scope():
         SimpleWorker([queue], connection=redis).work(burst=True)
 

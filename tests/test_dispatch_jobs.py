@@ -125,9 +125,9 @@ def run_worker(app, redis) -> None:  # noqa: ANN001
     from tests.dispatch_support import request_scope
 
     with request_scope():
-        SimpleWorker([Queue(app.config["RQ_QUEUE"], connection=redis)], connection=redis).work(
-            burst=True
-        )
+        SimpleWorker(
+            [Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)], connection=redis
+        ).work(burst=True)
 
 
 def test_filling_a_ticket_removes_its_scheduled_waves_from_redis(ctx, session, redis):

@@ -31,7 +31,7 @@ def test_sweep_enqueues_what_redis_missed(app, session, redis):
     session.add(message)
     session.flush()
     assert sweep_outbox(grace_seconds=0) == 1
-    queue = Queue(app.config["RQ_QUEUE"], connection=redis)
+    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
     assert queue.job_ids == [f"outbox-{message.id}"]
 
 
@@ -69,7 +69,7 @@ def test_worker_runs_queued_outbox_jobs(app, session, redis, phone):
     session.add(message)
     session.flush()
     set_app(app)
-    queue = Queue(app.config["RQ_QUEUE"], connection=redis)
+    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
     queue.enqueue(process_outbox, message.id, job_id=f"outbox-{message.id}")
     queue.enqueue(process_outbox, message.id, job_id=f"outbox-{message.id}-again")
     SimpleWorker([queue], connection=redis).work(burst=True)

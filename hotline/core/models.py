@@ -134,3 +134,29 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OptOut(Base):
+    """A number that texted STOP (or whose carrier reported it unsubscribed): no text of any
+    kind goes to it until it texts START. Kept by the core so every outbound path honours it,
+    whichever feature the person belongs to."""
+
+    __tablename__ = "opt_outs"
+
+    phone_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: ``sms`` (a keyword), ``provider`` (error 21610) or ``link`` (an unsubscribe link).
+    source: Mapped[str] = mapped_column(String(20), default="sms")
+
+
+class InboundMessage(Base):
+    """One inbound text, by its provider id: a redelivered webhook gets the stored reply and
+    changes nothing. The body is not kept; the reply is forgotten with the row."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (Index("ix_inbound_messages_received", "received_at"),)
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    route: Mapped[str | None] = mapped_column(String(40))
+    reply: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from flask import Flask
@@ -13,6 +14,19 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
+
+
+class Priority(str, Enum):
+    """The queues every worker serves, in this order: a worker takes bulk work only when no
+    urgent or default job waits, and bulk jobs are short, so urgent work never waits behind
+    a wave of texts."""
+
+    #: Caller-facing: a queued caller's operator call-outs, voicemail notices.
+    URGENT = "urgent"
+    #: Everything else that a person is waiting for (replies, reminders, sweeps).
+    DEFAULT = "default"
+    #: Bulk texts: dispatch waves, sign-up codes.
+    BULK = "bulk"
 
 
 class Jobs:
@@ -39,9 +53,19 @@ class Jobs:
             )
         return self._redis
 
+    def queue_named(self, priority: Priority | str = Priority.DEFAULT) -> Queue:
+        """The RQ queue of ``priority`` (``RQ_QUEUE`` is the prefix of every queue name)."""
+        name = f"{self.queue_name}-{Priority(priority).value}"
+        return Queue(name, connection=self.redis, is_async=self.is_async)
+
     @property
     def queue(self) -> Queue:
-        return Queue(self.queue_name, connection=self.redis, is_async=self.is_async)
+        return self.queue_named(Priority.DEFAULT)
+
+    @property
+    def queues(self) -> list[Queue]:
+        """All queues, most urgent first (the order workers serve them in)."""
+        return [self.queue_named(p) for p in Priority]
 
     def enqueue(
         self,
@@ -50,6 +74,7 @@ class Jobs:
         job_id: str | None = None,
         delay: dt.timedelta | None = None,
         retry: Retry | None = None,
+        priority: Priority | str = Priority.DEFAULT,
     ) -> bool:
         """Enqueue, returning False (and logging) instead of raising when Redis is down.
 
@@ -57,10 +82,11 @@ class Jobs:
         the outbox sweep picks the rows up once Redis is back.
         """
         try:
+            queue = self.queue_named(priority)
             if delay is not None:
-                self.queue.enqueue_in(delay, func, *args, job_id=job_id, retry=retry)
+                queue.enqueue_in(delay, func, *args, job_id=job_id, retry=retry)
             else:
-                self.queue.enqueue(func, *args, job_id=job_id, retry=retry)
+                queue.enqueue(func, *args, job_id=job_id, retry=retry)
             return True
         except (RedisError, OSError) as exc:
             log.warning(

@@ -60,8 +60,8 @@ class Registry:
     #: ``(name, loader, creates sign-ins)``; sign-ins have a published password.
     demo_loaders: list[tuple[str, SessionTask, bool]] = field(default_factory=list)
     retention_rules: list[tuple[str, SessionTask]] = field(default_factory=list)
-    #: ``(session, phone) -> None``: a person opted out of every text; each feature that
-    #: texts people marks its own records (the pipeline refuses the number anyway).
+    #: ``(session, phone, opted_out) -> None``: a number opted out of (or back into) every
+    #: text; each feature that texts people updates its own records.
     opt_out_hooks: list[Callable[[Session, str, bool], None]] = field(default_factory=list)
     #: The voice hotline's implementation of :class:`hotline.core.ivr.CallFlows`.
     call_flows: Any = None

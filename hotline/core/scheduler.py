@@ -42,7 +42,7 @@ def tick(app: Flask) -> list[str]:
         except (RedisError, OSError) as exc:
             log.warning("periodic jobs: Redis unavailable (%s)", exc)
             return enqueued
-        if taken and jobs.enqueue(job.func, job_id=f"periodic-{job.name}"):
+        if taken and jobs.enqueue(job.func, job_id=f"periodic-{job.name}", priority=job.queue):
             enqueued.append(job.name)
     return enqueued
 
@@ -60,7 +60,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     if not burst:
         tick(app)
         threading.Thread(target=_ticker, args=(app, stop), daemon=True).start()
-    worker = Worker([jobs.queue_name], connection=jobs.redis)
+    worker = Worker(jobs.queues, connection=jobs.redis)
     try:
         worker.work(with_scheduler=True, burst=burst)
     finally:
