@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
-from hotline.core import health, inbound
+from hotline.core import fallback, health, inbound
 from hotline.core.config import load_config
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
@@ -57,8 +57,12 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     jobs.init_app(app)
     flows.init_app(app)
     init_telephony(app, telephony)
+    fallback.init_fallback(app)
+    fallback.watch_lines()
     app.register_blueprint(inbound.bp)
     app.register_blueprint(health.bp)
     for feature in FEATURES:
         feature.init_app(app, registry)
+    if app.config.get("FALLBACK_SYNC_AT_START", app.config["ENV_NAME"] != "testing"):
+        fallback.sync_from_database(app)
     return app

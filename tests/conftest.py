@@ -121,6 +121,7 @@ def test_config(database_url: str, redis_url: str, **overrides: object) -> dict[
         "CALLER_HASH_SALT": "test-salt",
         "FALLBACK_NUMBERS": {},
         "FALLBACK_NUMBER": "",
+        "FALLBACK_SNAPSHOT_PATH": "",
     }
     config.update(overrides)
     return config

@@ -186,7 +186,6 @@ def test_closed_line_caller_hears_opening_hours(session, twilio):
 
 
 def test_database_down_rings_the_fallback_number(database_url, redis_url):
-    fallback.forget()
     app = create_app(
         test_config(
             database_url,
@@ -203,7 +202,6 @@ def test_database_down_rings_the_fallback_number(database_url, redis_url):
 
 
 def test_twilio_fallback_url_rings_the_fallback_without_the_database(database_url, redis_url):
-    fallback.forget()
     app = create_app(
         test_config(
             database_url,
@@ -222,7 +220,8 @@ def test_database_going_down_mid_service_rings_the_lines_own_fallback(session, a
 
     from hotline.core.db import make_engine
 
-    fallback.forget()
+    with app.app_context():
+        fallback.forget()
     make_line(session, fallback_number="+4930120077")
     twilio.twiml("/twilio/voice")
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/unreachable")

@@ -7,6 +7,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
+from hotline.core import fallback
 from hotline.core.models import OutboxMessage
 from tests.conftest import make_line, say_texts
 from tests.dispatch_support import configure
@@ -141,14 +142,16 @@ def test_intake_webhooks_need_a_twilio_signature(line, twilio):
 
 
 def test_an_intake_webhook_for_an_unknown_call_gets_the_fallback(line, twilio, app, monkeypatch):
-    monkeypatch.setattr("hotline.core.fallback._known", {})  # numbers remembered by earlier calls
+    with app.app_context():
+        fallback.forget()  # numbers remembered by earlier calls
     app.config["FALLBACK_NUMBER"] = "+4930999999"
     doc = twilio.twiml("/twilio/voice/intake/kind?a=1", Digits="1")
     assert doc.find("Dial").text == "+4930999999"
 
 
 def test_an_application_error_answers_with_the_fallback(line, twilio, app, monkeypatch):
-    monkeypatch.setattr("hotline.core.fallback._known", {})  # numbers remembered by earlier calls
+    with app.app_context():
+        fallback.forget()  # numbers remembered by earlier calls
     app.config["FALLBACK_NUMBER"] = "+4930999999"
     to_intake(twilio)
 

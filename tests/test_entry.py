@@ -261,7 +261,8 @@ def test_with_the_database_gone_a_warm_worker_still_rings_the_fallback(committed
     from hotline.core.db import make_autocommit_engine, make_engine
 
     app, number, _ = committed
-    fallback.forget()
+    with app.app_context():
+        fallback.forget()
     TwilioDriver(app, call_sid="CA" + "d" * 32, to=number).twiml("/twilio/voice")
     live = (db.engine, db.autocommit_engine)
     unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable"
