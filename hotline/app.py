@@ -18,6 +18,7 @@ import dispatch
 from hotline import rosters, voice
 from hotline.core import fallback, health, inbound
 from hotline.core.config import load_config
+from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
 from hotline.core.registry import init_registry
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     flows.init_app(app)
     init_telephony(app, telephony)
     fallback.init_fallback(app)
+    init_deadline(app)
     fallback.watch_lines()
     app.register_blueprint(inbound.bp)
     app.register_blueprint(health.bp)

@@ -71,6 +71,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ENV_NAME": env.get("RUFBEREIT_ENV", "production"),
         "DATABASE_URL": env.get("DATABASE_URL", DEFAULT_SQLITE_URL),
         "DB_CONNECT_TIMEOUT": _int(env, "DB_CONNECT_TIMEOUT", 2),
+        # Seconds after which a Twilio webhook stops waiting and answers with the fallback.
+        "WEBHOOK_DEADLINE_SECONDS": _float(env, "WEBHOOK_DEADLINE_SECONDS", 2.5),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RQ_QUEUE": env.get("RQ_QUEUE", "rufbereit"),
         "TELEPHONY_BACKEND": env.get(

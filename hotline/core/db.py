@@ -29,6 +29,13 @@ def engine_options(url: str, connect_timeout: int = 2, echo: bool = False) -> di
             pool_timeout=2,
             connect_args={
                 "connect_timeout": connect_timeout,
+                # A host that stops answering is noticed by the kernel within seconds, not
+                # the minutes of the system defaults (libpq keepalives, unacknowledged data).
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 2,
+                "tcp_user_timeout": 5000,
                 # Bounded statement time: a webhook must answer well inside Twilio's 15 s.
                 "options": "-c statement_timeout=5000",
             },
@@ -206,7 +213,12 @@ class Database:
 
     def _teardown(self, exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()
+        if session is None:
+            return
+        if g.get("webhook_deadline_hit"):
+            # Interrupted mid-statement: a ROLLBACK would wait on the same silent socket.
+            session.invalidate()
+            return
+        if exc is not None:
+            session.rollback()
+        session.close()

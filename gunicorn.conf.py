@@ -1,0 +1,22 @@
+"""Gunicorn settings for the web process (``Procfile``: ``gunicorn -c gunicorn.conf.py``).
+
+Sync workers: every Twilio webhook runs under its own deadline (``WEBHOOK_DEADLINE_SECONDS``,
+a timer signal in the worker's main thread), so no request holds a worker for longer than
+that, and the Fallback URL, which touches no database, is never starved. ``timeout`` is the
+last resort for a worker stuck where even the timer cannot interrupt it: it is killed and
+replaced well inside Twilio's 15 s.
+"""
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
+worker_class = "sync"
+timeout = int(os.environ.get("WEB_WORKER_TIMEOUT", "10"))
+graceful_timeout = 10
+keepalive = 5
+# Twilio's URL carries the signature's input: keep it whole in the logs' request line only
+# as far as the path; query strings can hold personal data.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
