@@ -75,6 +75,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WEBHOOK_DEADLINE_SECONDS": _float(env, "WEBHOOK_DEADLINE_SECONDS", 2.5),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RQ_QUEUE": env.get("RQ_QUEUE", "rufbereit"),
+        # Seconds a request waits for Redis before it leaves the work to the sweep.
+        "REDIS_SOCKET_TIMEOUT": _float(env, "REDIS_SOCKET_TIMEOUT", 1.0),
         "TELEPHONY_BACKEND": env.get(
             "TELEPHONY_BACKEND", "twilio" if account_sid and auth_token else "console"
         ),

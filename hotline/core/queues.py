@@ -10,7 +10,9 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
@@ -35,11 +37,13 @@ class Jobs:
         self.queue_name = "rufbereit"
         self._redis: Redis | None = None
         self.is_async = True
+        self.socket_timeout = 1.0
 
     def init_app(self, app: Flask) -> None:
         self.url = app.config["REDIS_URL"]
         self.queue_name = app.config["RQ_QUEUE"]
         self.is_async = app.config.get("RQ_ASYNC", True)
+        self.socket_timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT") or 1.0)
         self._redis = None
         app.extensions["rufbereit.jobs"] = self
 
@@ -48,8 +52,15 @@ class Jobs:
         if self._redis is None:
             if not self.url:
                 raise RedisError("REDIS_URL is not set")
+            # Short, unretried timeouts: a request that enqueues after its commit loses
+            # nothing when Redis is slow or gone (the sweep re-enqueues), but it must not
+            # keep a caller waiting. redis-py would otherwise retry a timeout many times.
             self._redis = Redis.from_url(
-                self.url, socket_connect_timeout=1, socket_timeout=2, health_check_interval=30
+                self.url,
+                socket_connect_timeout=self.socket_timeout,
+                socket_timeout=self.socket_timeout,
+                health_check_interval=30,
+                retry=RedisRetry(NoBackoff(), 0),
             )
         return self._redis
 
