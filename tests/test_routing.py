@@ -212,8 +212,8 @@ def test_when_nobody_picks_up_at_all_the_caller_moves_to_the_queue(session, twil
     line = make_line(session)
     make_shift(session, make_operator(session), line)
     make_shift(session, make_operator(session), line)
-    to_route(twilio)
-    doc = twilio.twiml("/twilio/voice/dial-result", DialCallStatus="no-answer", DialBridged="false")
+    action = to_route(twilio).find("Dial").get("action")  # names the round and who it rang
+    doc = twilio.twiml(action, DialCallStatus="no-answer", DialBridged="false")
     assert doc.find("Dial") is None
     assert doc.find("Enqueue").text == f"line-{line.id}"
 
@@ -243,3 +243,29 @@ def test_operator_whose_last_call_never_reported_an_end_is_rung_again_later(sess
     session.add(stale)
     session.flush()
     assert dialled(to_route(twilio)) == [op.phone_number]
+
+
+def test_with_twelve_on_shift_the_second_round_rings_the_two_left_out_first(session, twilio):
+    line = make_line(session)
+    team = [make_operator(session, name=f"Op {i}") for i in range(12)]
+    for op in team:
+        make_shift(session, op, line)
+    first = to_route(twilio).find("Dial")
+    rung_first = {n.text for n in first.findall("Number")}
+    assert len(rung_first) == 10
+    second = twilio.twiml(first.get("action"), DialCallStatus="no-answer", DialBridged="false")
+    rung_second = [n.text for n in second.find("Dial").findall("Number")]
+    left_out = {op.phone_number for op in team} - rung_first
+    assert len(left_out) == 2 and set(rung_second[:2]) == left_out
+    assert rung_first | set(rung_second) == {op.phone_number for op in team}
+
+
+def test_queue_call_outs_with_twelve_free_operators_call_every_one_within_two_rounds() -> None:
+    from types import SimpleNamespace
+
+    from hotline.voice.routing import callout_batch
+
+    free = [SimpleNamespace(id=i, languages=["de"], last_call_at=None) for i in range(12)]
+    called = {op.id for r in (1, 2) for op in callout_batch(free, "de", r)}
+    assert called == set(range(12))
+    assert len(callout_batch(free, "de", 1)) == 10

@@ -18,7 +18,7 @@ from hotline.core.telephony import TelephonyError
 from hotline.core.worker import app_context
 from hotline.voice.directory import load_available
 from hotline.voice.models import Call
-from hotline.voice.routing import rank
+from hotline.voice.routing import callout_batch
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def queue_callout(call_id: int, round_no: int) -> str:
             now = utcnow()
             operators = load_available(session, line.id, now)
             base = _public_base()
-            for operator in rank(operators, call.language)[:10]:
+            for operator in callout_batch(operators, call.language, round_no):
                 with _request_ctx(base):
                     path = url_for("voice.queue_offer", call=call.id, op=operator.id)
                 try:
@@ -97,7 +97,7 @@ def queue_callout(call_id: int, round_no: int) -> str:
                     job_id=f"callout-{call_id}-{round_no + 1}",
                     delay=interval,
                 )
-            return f"called {len(operators[:10])} operator(s)"
+            return f"called {min(len(operators), 10)} operator(s)"
         finally:
             session.close()
 

@@ -70,14 +70,15 @@ def plan_ring(
 ) -> RingPlan | None:
     """The next set of operators to ring for ``call``, or None when it is time to overflow.
 
-    - simultaneous: everyone on shift (up to ten) who has not screened this call out. A new
-      round is only tried when someone in the previous one picked up without accepting (a
-      mailbox, say): the others had their chance to answer already.
+    - simultaneous: everyone on shift who has not screened this call out, ten at most per
+      round (Twilio's limit). A further round is rung when someone in the previous one picked
+      up without accepting (a mailbox, say) or when some on shift have not been rung for this
+      call yet: those come first, so with more than ten on shift nobody is skipped.
     - sequential: the longest-idle operator not yet tried for this call.
 
     ``available`` supplies who can be rung (the entry webhook passes its cached list); by
     default it is read from the database. Nothing is written here: the legs of a round are
-    recorded when Twilio reports back on it (:func:`hotline.calls.record_round`).
+    recorded when Twilio reports back on it (:func:`hotline.voice.calls.record_round`).
     """
     # Legs only exist once a round has been rung, so a call in round 0 (the entry webhook)
     # has none: no query on the hot path.
@@ -88,18 +89,46 @@ def plan_ring(
     )
     tried = {leg.operator_id for leg in legs}
     declined = {leg.operator_id for leg in legs if leg.state == LegState.DECLINED}
-    if line.ring_strategy == RingStrategy.SIMULTANEOUS and call.ring_round > 0:
-        last = [leg for leg in legs if leg.round == call.ring_round]
-        if call.ring_round >= MAX_ROUNDS or not any(leg.state == LegState.DECLINED for leg in last):
-            return None
-    excluded = declined if line.ring_strategy == RingStrategy.SIMULTANEOUS else tried
+    simultaneous = line.ring_strategy == RingStrategy.SIMULTANEOUS
+    excluded = declined if simultaneous else tried
     pool = available() if available is not None else load_available(session, line.id, now)
     candidates = [op for op in pool if op.id not in excluded]
     if not candidates:
         return None
-    limit = MAX_SIMULTANEOUS if line.ring_strategy == RingStrategy.SIMULTANEOUS else 1
+    if simultaneous and call.ring_round > 0:
+        last = [leg for leg in legs if leg.round == call.ring_round]
+        screened_out = any(leg.state == LegState.DECLINED for leg in last)
+        not_yet_rung = any(op.id not in tried for op in candidates)
+        if call.ring_round >= MAX_ROUNDS or not (screened_out or not_yet_rung):
+            return None
     call.ring_round += 1
-    return RingPlan(round=call.ring_round, operators=rank(candidates, call.language)[:limit])
+    if not simultaneous:
+        return RingPlan(round=call.ring_round, operators=rank(candidates, call.language)[:1])
+    return RingPlan(
+        round=call.ring_round, operators=untried_first(candidates, tried, call.language)
+    )
+
+
+def untried_first(
+    operators: Sequence[R], tried: set[int], language: str | None, limit: int = MAX_SIMULTANEOUS
+) -> list[R]:
+    """Up to ``limit`` operators: those not rung for this call yet first, each group ranked."""
+    fresh = [op for op in operators if op.id not in tried]
+    again = [op for op in operators if op.id in tried]
+    return (rank(fresh, language) + rank(again, language))[:limit]
+
+
+def callout_batch(
+    operators: Sequence[R], language: str | None, round_no: int, limit: int = MAX_SIMULTANEOUS
+) -> list[R]:
+    """Who a queue call-out round calls: the ranked list in windows of ``limit`` that move on
+    each round (wrapping around), so with more than ``limit`` free operators every one of
+    them is called while the caller waits, longest idle first."""
+    ranked = rank(operators, language)
+    if len(ranked) <= limit:
+        return ranked
+    start = ((round_no - 1) * limit) % len(ranked)
+    return (ranked[start:] + ranked[:start])[:limit]
 
 
 def next_overflow(call: Call, line: Line | LineInfo) -> Overflow:
