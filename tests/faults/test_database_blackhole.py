@@ -97,7 +97,7 @@ def _timed(driver: TwilioDriver, path: str, **params: str):  # noqa: ANN202
 
 
 def test_a_warm_worker_rings_the_lines_fallback_within_the_deadline(
-    flows_dir, proxy, line_committed, database_url, redis_url
+    flows_dir, proxy, line_committed, database_url, redis_url, outcome
 ):
     app = _app(database_url, redis_url, proxy, flows_dir)
     warm = TwilioDriver(app, call_sid="CA" + "1" * 32, to=NUMBER).twiml("/twilio/voice")
@@ -106,10 +106,11 @@ def test_a_warm_worker_rings_the_lines_fallback_within_the_deadline(
     response, took = _timed(TwilioDriver(app, call_sid="CA" + "2" * 32, to=NUMBER), "/twilio/voice")
     assert response.status_code == 200 and took < 2.0
     assert b"<Dial" in response.data and FALLBACK.encode() in response.data
+    outcome.record(kept=1)  # the caller reached the fallback number
 
 
 def test_a_worker_whose_directory_is_cold_rings_the_fallback_within_the_deadline(
-    flows_dir, proxy, line_committed, database_url, redis_url
+    flows_dir, proxy, line_committed, database_url, redis_url, outcome
 ):
     app = _app(database_url, redis_url, proxy, flows_dir, ROUTING_CACHE_SECONDS=0)
     TwilioDriver(app, call_sid="CA" + "3" * 32, to=NUMBER).twiml("/twilio/voice")
@@ -117,19 +118,23 @@ def test_a_worker_whose_directory_is_cold_rings_the_fallback_within_the_deadline
     response, took = _timed(TwilioDriver(app, call_sid="CA" + "4" * 32, to=NUMBER), "/twilio/voice")
     assert response.status_code == 200 and took < 2.0
     assert FALLBACK.encode() in response.data
+    outcome.record(kept=1)  # the caller reached the fallback number
 
 
 def test_a_worker_started_during_the_outage_rings_the_configured_fallback(
-    flows_dir, proxy, database_url, redis_url
+    flows_dir, proxy, database_url, redis_url, outcome
 ):
     proxy.set_mode(Mode.BLACKHOLE)
     app = _app(database_url, redis_url, proxy, flows_dir, FALLBACK_NUMBERS={NUMBER: FALLBACK})
     response, took = _timed(TwilioDriver(app, to=NUMBER), "/twilio/voice")
     assert response.status_code == 200 and took < 2.0
     assert FALLBACK.encode() in response.data
+    outcome.record(kept=1)  # the caller reached the fallback number
 
 
-def test_the_fallback_url_answers_within_a_second(flows_dir, proxy, database_url, redis_url):
+def test_the_fallback_url_answers_within_a_second(
+    flows_dir, proxy, database_url, redis_url, outcome
+):
     proxy.set_mode(Mode.BLACKHOLE)
     app = _app(database_url, redis_url, proxy, flows_dir, FALLBACK_NUMBERS={NUMBER: FALLBACK})
     response, took = _timed(
@@ -137,6 +142,7 @@ def test_the_fallback_url_answers_within_a_second(flows_dir, proxy, database_url
     )
     assert response.status_code == 200 and took < 1.0
     assert FALLBACK.encode() in response.data
+    outcome.record(kept=1)  # the caller reached the fallback number
 
 
 def test_a_status_callback_during_the_outage_answers_within_the_deadline(
@@ -162,7 +168,7 @@ def test_an_sms_during_the_outage_gets_a_valid_reply_within_the_deadline(
 
 
 def test_with_the_production_deadline_the_entry_answers_within_three_seconds(
-    flows_dir, proxy, line_committed, database_url, redis_url
+    flows_dir, proxy, line_committed, database_url, redis_url, outcome
 ):
     app = _app(database_url, redis_url, proxy, flows_dir)
     app.config["WEBHOOK_DEADLINE_SECONDS"] = 2.5  # the default
@@ -170,3 +176,4 @@ def test_with_the_production_deadline_the_entry_answers_within_three_seconds(
     proxy.set_mode(Mode.BLACKHOLE)
     response, took = _timed(TwilioDriver(app, call_sid="CA" + "7" * 32, to=NUMBER), "/twilio/voice")
     assert took < 3.0 and FALLBACK.encode() in response.data
+    outcome.record(kept=1)  # the caller reached the fallback number

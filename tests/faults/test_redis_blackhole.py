@@ -46,7 +46,7 @@ def silent_redis_app(redis_proxy, connection, database_url, redis_url, phone):  
 
 
 def test_a_caller_nobody_can_take_is_queued_quickly_and_the_call_out_waits_in_the_outbox(
-    silent_redis_app, redis_proxy, session
+    silent_redis_app, redis_proxy, session, outcome
 ):
     make_line(session)  # nobody on shift: the entry queues the caller and asks for call-outs
     redis_proxy.set_mode(Mode.BLACKHOLE)
@@ -60,3 +60,4 @@ def test_a_caller_nobody_can_take_is_queued_quickly_and_the_call_out_waits_in_th
     assert doc.find("Enqueue") is not None
     pending = session.scalars(select(OutboxMessage).where(OutboxMessage.done_at.is_(None))).all()
     assert [m.kind for m in pending] == ["queue_callout"]
+    outcome.record(kept=len(pending))  # the call-out, for the sweep
