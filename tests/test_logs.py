@@ -55,3 +55,64 @@ def test_console_sms_log_keeps_links_whole_so_they_can_be_clicked(caplog):
     [logged] = [r.getMessage() for r in caplog.records if r.name == "hotline.core.telephony"]
     assert link in logged and "JA 483920" in logged and "10115 Berlin" in logged
     assert "1234567" not in logged.replace(link, "") and "+49301****67" in logged
+
+
+def test_a_traceback_carrying_a_number_is_masked_in_the_log_output():
+    import io
+
+    from hotline.core.logs import configure_logging
+
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    try:
+        raise ValueError("no operator for +4917612345678 (typed as 017612345678)")
+    except ValueError:
+        logging.getLogger("hotline.test").exception("lookup failed")
+    written = stream.getvalue()
+    assert "lookup failed" in written and "ValueError" in written
+    assert "+4917612345678" not in written and "017612345678" not in written
+
+
+def test_a_database_error_on_a_call_leaves_no_full_number_in_any_log(
+    database_url, redis_url, engine
+):
+    """A call record the database refuses (a CallSid longer than its column): the webhook
+    logs the error with its traceback, and neither the SQL parameters nor anything else in
+    it shows the caller's number."""
+    import io
+
+    import pytest
+    from sqlalchemy.orm import Session
+
+    from hotline import create_app
+    from hotline.core.extensions import db
+    from hotline.core.logs import configure_logging
+    from hotline.core.oncall.models import Line
+    from tests.conftest import TwilioDriver, make_line, test_config
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite does not enforce column lengths")
+    with Session(engine) as s:
+        line = make_line(s, number="+4930779000", fallback_number="+4930779099")
+        s.commit()
+        line_id = line.id
+    stream = io.StringIO()
+    try:
+        app = create_app(test_config(database_url, redis_url, ROUTING_CACHE_SECONDS=0))
+        configure_logging("INFO", stream=stream)
+        caller = "+4917699887766"
+        driver = TwilioDriver(app, call_sid="CA" + "9" * 80, caller=caller, to="+4930779000")
+        doc = driver.twiml("/twilio/voice")
+        assert doc.find("Dial").text == "+4930779099"  # the caller still reaches someone
+    finally:
+        for eng in (db.engine, db.autocommit_engine):
+            if eng is not None:
+                eng.dispose()
+        db.factory = None
+        with Session(engine) as s:
+            s.delete(s.get(Line, line_id))
+            s.commit()
+    written = stream.getvalue()
+    assert "Traceback" in written and "StringDataRightTruncation" in written
+    assert "SQL parameters hidden" in written
+    assert "+4917699887766" not in written and "17699887766" not in written

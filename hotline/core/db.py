@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def engine_options(url: str, connect_timeout: int = 2, echo: bool = False) -> dict[str, Any]:
     """Engine options that keep a dead database from stalling a webhook."""
-    opts: dict[str, Any] = {"echo": echo, "future": True}
+    # SQL parameters hold phone numbers: they never appear in an error or a log line.
+    opts: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if url.startswith("postgresql"):
         opts.update(
             pool_pre_ping=True,
