@@ -23,7 +23,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from dispatch.config import load_dispatch_config
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
-    from dispatch.replies import handle_sms, is_dispatch_number
+    from dispatch.replies import handle_sms, is_dispatch_number, understands
 
     for key, value in load_dispatch_config().items():
         app.config.setdefault(key, value)
@@ -33,7 +33,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     # Organisation members have no roster pages: after signing in they land on the call-outs.
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
     registry.ivr_node("intake", intake.begin)
-    registry.sms_route("helpers", is_dispatch_number, handle_sms)
+    registry.sms_route("helpers", is_dispatch_number, handle_sms, understands)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)

@@ -27,6 +27,7 @@ from dispatch.offers import (
     open_offers,
     withdraw,
 )
+from hotline.core.phones import InvalidPhoneNumber, to_e164
 from hotline.core.sms import InboundSms
 
 YES = {"JA", "YES", "1", "J", "Y"}
@@ -50,9 +51,25 @@ CODE_RE = re.compile(r"^\d{6}$")
 
 
 def is_dispatch_number(session: Session, to: str) -> bool:
-    """Helpers answer the number their offers came from: the dispatch sender."""
+    """Helpers answer the number their offers came from: the dispatch sender.
+
+    Unset or alphanumeric, offers come from a sender name that cannot be answered, so
+    helpers' replies are understood on every number texts arrive at (in practice a line's
+    number, shared with the operators' keywords).
+    """
     sender = current_app.config.get("DISPATCH_SMS_FROM") or ""
-    return not sender or to == sender or not sender.startswith("+")
+    if not sender.startswith("+"):
+        return True
+    try:
+        sender = to_e164(sender, current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber:
+        return True
+    return to == sender
+
+
+def understands(keyword: str) -> bool:
+    """The keywords helpers act with; any other word only gets the help text."""
+    return keyword in YES or keyword in NO or keyword in WITHDRAW or bool(CODE_RE.match(keyword))
 
 
 def handle_sms(session: Session, sms: InboundSms) -> str | None:

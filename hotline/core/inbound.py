@@ -1,9 +1,26 @@
-"""Inbound SMS webhook (``/twilio/sms``) and the delivery-status callback.
+"""Inbound SMS webhook (``/twilio/sms``): every text is routed once, here, by the number
+texted.
 
-Inbound texts are offered to the registered handlers in order (operators' keywords, helpers'
-replies, …); the first that returns a reply wins. Handlers are plain functions
-``(session, InboundSms) -> str | None`` registered in ``create_app`` via
-``app.extensions["rufbereit.sms_handlers"]``.
+Features register a route for the numbers they own (:meth:`Registry.sms_route`):
+
+* a line's number → operators' keywords (rosters: ``AN``/``AUS``/``SCHICHTEN`` …);
+* the dispatch sender ``DISPATCH_SMS_FROM`` → helpers' replies (dispatch: ``JA``/``NEIN``,
+  offer codes, ``ABSAGE``);
+* a number nobody owns → :data:`UNKNOWN_SENDER_REPLY`.
+
+**One number, several routes** (a small organisation whose line number is also the dispatch
+sender): each route says which keywords it understands. Routes that understand the keyword
+are asked first, and the first that knows the sender answers, so someone who is both
+operator and helper gets ``AN`` handled by rosters and ``JA`` by dispatch. A word no route
+understands (or a sender the understanding route does not know) goes to every other route of
+that number, and their answers are joined: a person who is both learns both sets of
+keywords. If no route knows the sender: :data:`UNKNOWN_SENDER_REPLY`.
+
+**Dispatch sender unset or alphanumeric** (offers then come from a sender name, which cannot
+be answered): helpers' replies are understood on every number the organisation receives
+texts on, in practice a line's number, shared with rosters by keyword as above.
+
+Texts whose sender cannot be parsed get an empty reply.
 """
 
 from __future__ import annotations
@@ -31,16 +48,35 @@ UNKNOWN_SENDER_REPLY = (
     "Danke für Ihre Nachricht. Diese Nummer nimmt keine SMS entgegen; bitte rufen Sie uns an. "
     "/ Thank you for your message. This number does not take text messages; please call us."
 )
+#: The route name of texts nobody took.
+UNKNOWN_ROUTE = "unknown"
 
 
-def handle_inbound(session: Session, sms: InboundSms) -> str | None:
-    for route in registry().sms_routes:
-        if not route.owns(session, sms.to):
-            continue
-        reply = route.handler(session, sms)
-        if reply is not None:
-            return reply
-    return UNKNOWN_SENDER_REPLY
+def handle_inbound(session: Session, sms: InboundSms) -> str:
+    """Handle one inbound text; returns the reply (``""`` for none). The caller commits."""
+    route, reply = route_sms(session, sms)
+    log.info("SMS %s from %s handled by %s", sms.message_sid, mask(sms.sender), route)
+    return reply
+
+
+def route_sms(session: Session, sms: InboundSms) -> tuple[str, str]:
+    """Who answers ``sms``, and what: ``(route name, reply)`` (see the module docstring)."""
+    keyword = sms.keyword
+    owners = [route for route in registry().sms_routes if route.owns(session, sms.to)]
+    for route in owners:
+        if route.understands(keyword):
+            reply = route.handler(session, sms)
+            if reply is not None:
+                return route.name, reply
+    answers = []
+    for route in owners:
+        if not route.understands(keyword):
+            reply = route.handler(session, sms)
+            if reply is not None:
+                answers.append((route.name, reply))
+    if not answers:
+        return UNKNOWN_ROUTE, UNKNOWN_SENDER_REPLY
+    return "+".join(name for name, _ in answers), "\n".join(r for _, r in answers if r)
 
 
 @bp.post("")
@@ -53,10 +89,20 @@ def inbound():  # noqa: ANN201
     except InvalidPhoneNumber:
         log.warning("SMS from an unusable sender %s ignored", mask(form.get("From")))
         return _reply(None)
-    sms = InboundSms(form.get("MessageSid", ""), sender, form.get("To", ""), form.get("Body", ""))
+    to = _e164_or_as_received(form.get("To", ""), region)
+    sms = InboundSms(form.get("MessageSid", ""), sender, to, form.get("Body", ""))
     reply = handle_inbound(db.session, sms)
     commit()
     return _reply(reply)
+
+
+def _e164_or_as_received(number: str, region: str) -> str:
+    """The texted number in E.164, so routes compare like with like; a short code stays as
+    it is (no route owns it unless one says so)."""
+    try:
+        return to_e164(number, region)
+    except InvalidPhoneNumber:
+        return number
 
 
 def _reply(text: str | None):  # noqa: ANN202

@@ -3,7 +3,10 @@
 ``AN``/``ON`` — available now (rung like someone on shift) until ``AUS``/``OFF`` or the time
 limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
-operator's first language. Senders who are not operators are left to the other handlers.
+operator's first language. Senders who are not operators are left to the other routes.
+
+On a number that is also the dispatch sender, only the keywords above are ours
+(:func:`understands`); someone who is operator and helper texts ``JA`` to dispatch there.
 """
 
 from __future__ import annotations
@@ -99,6 +102,11 @@ def next_shifts(
 def is_line_number(session: Session, to: str) -> bool:
     """Operators text their line's number: that is where their keywords are understood."""
     return _line_for(session, to) is not None
+
+
+def understands(keyword: str) -> bool:
+    """The keywords operators act with; any other word only gets the help text."""
+    return keyword in KEYWORDS
 
 
 def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
