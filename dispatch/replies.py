@@ -1,9 +1,9 @@
-"""Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes, ABSAGE,
-STOP/STOPP/ABMELDEN/UNSUBSCRIBE and START.
+"""Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes and ABSAGE.
 
-Registered as an inbound SMS handler; texts from numbers that are not helpers are passed on
-(``None``). A re-delivered webhook (same MessageSid) gets the stored answer and changes
-nothing.
+Registered as the inbound SMS route for the dispatch sender; texts from numbers that are not
+helpers are passed on (``None``). The core has already handled STOP/START
+(:mod:`hotline.core.inbound`), so what arrives here is not an opt-out word. A re-delivered
+webhook (same MessageSid) gets the stored answer and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch import texts
-from dispatch.consent import opt_in, opt_out
 from dispatch.helpers import helper_by_phone
 from dispatch.models import Helper, HelperStatus, InboundReply, Offer, OfferState, Ticket
 from dispatch.offers import (
@@ -28,25 +27,11 @@ from dispatch.offers import (
     withdraw,
 )
 from hotline.core.phones import InvalidPhoneNumber, to_e164
-from hotline.core.sms import InboundSms
+from hotline.core.sms import KEYWORD_PUNCTUATION, InboundSms
 
 YES = {"JA", "YES", "1", "J", "Y"}
 NO = {"NEIN", "NO", "N", "2"}
 WITHDRAW = {"ABSAGE", "ABSAGEN"}
-STOP = {
-    "STOP",
-    "STOPP",
-    "ABMELDEN",
-    "UNSUBSCRIBE",
-    "STOPALL",
-    "END",
-    "ENDE",
-    "QUIT",
-    "CANCEL",
-    "OPTOUT",
-    "REVOKE",
-}
-START = {"START", "UNSTOP", "ANMELDEN"}
 CODE_RE = re.compile(r"^\d{6}$")
 
 
@@ -97,15 +82,9 @@ def handle_sms(session: Session, sms: InboundSms) -> str | None:
 
 def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:
     lang = helper.preferred_language
-    words = [w.upper().strip(".!?,;:") for w in sms.words]
-    keyword = words[0] if words else ""
+    words = [w.upper().strip(KEYWORD_PUNCTUATION) for w in sms.words]
+    keyword = sms.keyword
     code = next((w for w in words if CODE_RE.match(w)), None)
-    if keyword in STOP:
-        opt_out(session, helper)
-        return texts.sms("opted_out", lang)
-    if keyword in START:
-        opt_in(session, helper)
-        return texts.sms("opted_in", lang)
     if helper.status == HelperStatus.OPTED_OUT:
         return texts.sms("opted_out", lang)
     if keyword in WITHDRAW:

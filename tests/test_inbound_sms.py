@@ -1,5 +1,6 @@
-"""Inbound SMS, routed once in the core by the number texted: a line's number → operators'
-keywords, the dispatch sender → helpers' replies; on a shared number the keywords decide."""
+"""Inbound SMS, routed once in the core: opt-out words before any feature, then by the number
+texted (a line's number → operators' keywords, the dispatch sender → helpers' replies; on a
+shared number the keywords decide)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import itertools
 import pytest
 from twilio.request_validator import RequestValidator
 
-from dispatch.models import OfferState, TicketStatus
+from dispatch.models import HelperStatus, OfferState, TicketStatus
+from dispatch.outbound import drain
 from dispatch.waves import create_offers
 from hotline.core.inbound import UNKNOWN_SENDER_REPLY
-from hotline.core.models import utcnow
+from hotline.core.models import OptOut, utcnow
 from hotline.core.oncall.shifts import on_shift
+from hotline.core.optouts import OPTED_IN_REPLY, OPTED_OUT_REPLY, is_opted_out
 from hotline.core.registry import registry
+from hotline.core.telephony import TelephonyError
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.shift_edits import add_shift
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, make_line, make_operator
@@ -196,6 +200,64 @@ def test_a_keyword_of_one_feature_from_someone_only_in_the_other_gets_their_help
     assert "JA oder NEIN" in sms(ctx, session, helper.phone, LINE_NUMBER, "AN")
     assert sms(ctx, session, operator.phone_number, LINE_NUMBER, "JA").startswith("Befehle: AN")
     assert available(session, line) == []
+
+
+@pytest.mark.parametrize("to", ["line", "dispatch sender"])
+def test_stopp_opts_the_person_out_of_every_text(ctx, session, line, person, to):
+    ctx.config["DISPATCH_SMS_FROM"] = SENDER
+    _, helper = person
+    _, offer = asked(session, helper)
+    reply = sms(ctx, session, BOTH, LINE_NUMBER if to == "line" else SENDER, "STOPP")
+    assert reply == OPTED_OUT_REPLY
+    assert is_opted_out(session, BOTH)
+    assert helper.status == HelperStatus.OPTED_OUT
+    assert offer.state == OfferState.DECLINED
+
+
+@pytest.mark.parametrize("to", ["line", "dispatch sender"])
+def test_start_after_stopp_opts_the_person_back_in(ctx, session, line, person, to):
+    ctx.config["DISPATCH_SMS_FROM"] = SENDER
+    _, helper = person
+    number = LINE_NUMBER if to == "line" else SENDER
+    sms(ctx, session, BOTH, number, "STOPP")
+    assert sms(ctx, session, BOTH, number, "START") == OPTED_IN_REPLY
+    assert not is_opted_out(session, BOTH)
+    assert helper.status == HelperStatus.ACTIVE
+
+
+def test_start_does_not_lift_a_coordinators_pause(ctx, session):
+    helper = make_helper(session, status=HelperStatus.PAUSED)
+    sms(ctx, session, helper.phone, SENDER, "START")
+    assert helper.status == HelperStatus.PAUSED
+
+
+# -- opt-out words from anyone, to any number -------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["STOP", "STOPP", "ABMELDEN", "UNSUBSCRIBE", "stopp."])
+def test_stop_words_from_a_stranger_are_recorded_and_confirmed(ctx, session, word):
+    reply = sms(ctx, session, STRANGER, UNKNOWN_NUMBER, word)
+    assert reply.startswith("Sie sind abgemeldet") and "You are unsubscribed" in reply
+    assert session.get(OptOut, STRANGER).source == "sms"
+
+
+def test_start_from_a_stranger_takes_them_off_the_list(ctx, session):
+    sms(ctx, session, STRANGER, UNKNOWN_NUMBER, "STOP")
+    reply = sms(ctx, session, STRANGER, UNKNOWN_NUMBER, "START")
+    assert reply.startswith("Willkommen zurück") and "Welcome back" in reply
+    assert not is_opted_out(session, STRANGER)
+
+
+def test_an_unsubscribed_error_from_the_provider_puts_the_number_on_the_core_list(
+    ctx, session, phone
+):
+    helper = make_helper(session)
+    ticket = make_ticket(session)
+    create_offers(session, ticket, [helper.id], 1, DAYTIME)
+    phone.fail_with = TelephonyError("unsubscribed recipient", status=400, code=21610)
+    drain(session, phone, None, now_fn=lambda: DAYTIME)
+    assert session.get(OptOut, helper.phone).source == "provider"
+    assert helper.status == HelperStatus.OPTED_OUT
 
 
 # -- unknown numbers and senders ----------------------------------------------------------------

@@ -1,7 +1,12 @@
-"""Inbound SMS webhook (``/twilio/sms``): every text is routed once, here, by the number
-texted.
+"""Inbound SMS webhook (``/twilio/sms``): every text is routed once, here.
 
-Features register a route for the numbers they own (:meth:`Registry.sms_route`):
+**Opt-out words before any feature**, for any sender and whichever number was texted
+(``STOP``, ``STOPP``, ``ABMELDEN``, ``UNSUBSCRIBE``, ``START`` …, see
+:mod:`hotline.core.optouts`): recorded in the core list, every feature's opt-out hook updates
+its own records, and the sender gets a confirmation in German and English. An opt-out is a
+legal declaration; it must not depend on whether some feature knows the sender.
+
+Everything else goes **by the number texted**. Features register a route for the numbers they own (:meth:`Registry.sms_route`):
 
 * a line's number → operators' keywords (rosters: ``AN``/``AUS``/``SCHICHTEN`` …);
 * the dispatch sender ``DISPATCH_SMS_FROM`` → helpers' replies (dispatch: ``JA``/``NEIN``,
@@ -33,6 +38,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.core import twiml as twiml_text
 from hotline.core.extensions import db
+from hotline.core.optouts import (
+    OPTED_IN_REPLY,
+    OPTED_OUT_REPLY,
+    START_WORDS,
+    STOP_WORDS,
+    opt_in,
+    opt_out,
+)
 from hotline.core.outbox import commit
 from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
 from hotline.core.registry import registry
@@ -48,7 +61,9 @@ UNKNOWN_SENDER_REPLY = (
     "Danke für Ihre Nachricht. Diese Nummer nimmt keine SMS entgegen; bitte rufen Sie uns an. "
     "/ Thank you for your message. This number does not take text messages; please call us."
 )
-#: The route name of texts nobody took.
+#: Route names of texts the core answered itself.
+OPT_OUT_ROUTE = "opt-out"
+OPT_IN_ROUTE = "opt-in"
 UNKNOWN_ROUTE = "unknown"
 
 
@@ -62,6 +77,12 @@ def handle_inbound(session: Session, sms: InboundSms) -> str:
 def route_sms(session: Session, sms: InboundSms) -> tuple[str, str]:
     """Who answers ``sms``, and what: ``(route name, reply)`` (see the module docstring)."""
     keyword = sms.keyword
+    if keyword in STOP_WORDS:
+        opt_out(session, sms.sender, source="sms")
+        return OPT_OUT_ROUTE, OPTED_OUT_REPLY
+    if keyword in START_WORDS:
+        opt_in(session, sms.sender)
+        return OPT_IN_ROUTE, OPTED_IN_REPLY
     owners = [route for route in registry().sms_routes if route.owns(session, sms.to)]
     for route in owners:
         if route.understands(keyword):

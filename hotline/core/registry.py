@@ -100,7 +100,8 @@ class Registry:
         understands: SmsKeywords = _no_keywords,
     ) -> None:
         """Texts to the numbers ``owns`` accepts go to ``handler``; ``understands`` names the
-        keywords it acts on, so routes can share one number."""
+        keywords it acts on, so routes can share one number. Opt-out words never reach a
+        route: the core handles them first."""
         if any(route.name == name for route in self.sms_routes):
             raise ValueError(f"SMS route {name!r} registered twice")
         self.sms_routes.append(SmsRoute(name, owns, handler, understands))

@@ -5,7 +5,8 @@ limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. A
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
 operator's first language. Senders who are not operators are left to the other routes.
 
-On a number that is also the dispatch sender, only the keywords above are ours
+Opt-out words (``STOPP``, ``START`` …) never get here: the core handles them for everyone
+first. On a number that is also the dispatch sender, only the keywords above are ours
 (:func:`understands`); someone who is operator and helper texts ``JA`` to dispatch there.
 """
 
@@ -35,8 +36,6 @@ KEYWORDS = {
     "SCHICHTEN": ("shifts", "de"),
     "SHIFTS": ("shifts", "en"),
 }
-# Carriers and Twilio handle opt-out words themselves; answering them would be noise.
-OPT_OUT = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "END", "ENDE", "QUIT", "CANCEL", "START"}
 
 TEXTS = {
     "de": {
@@ -114,8 +113,6 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
     if operator is None:
         return None
     keyword = sms.keyword
-    if keyword in OPT_OUT:
-        return ""
     command, lang = KEYWORDS.get(keyword, ("help", operator_language(operator)))
     texts = TEXTS[lang]
     now = utcnow()
