@@ -1,9 +1,9 @@
 """Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes and ABSAGE.
 
 Registered as the inbound SMS route for the dispatch sender; texts from numbers that are not
-helpers are passed on (``None``). The core has already handled STOP/START
-(:mod:`hotline.core.inbound`), so what arrives here is not an opt-out word. A re-delivered
-webhook (same MessageSid) gets the stored answer and changes nothing.
+helpers are passed on (``None``). The core has already de-duplicated the text by MessageSid
+and handled STOP/START (:mod:`hotline.core.inbound`), so what arrives here is new and not an
+opt-out word.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import re
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch import texts
 from dispatch.helpers import helper_by_phone
-from dispatch.models import Helper, HelperStatus, InboundReply, Offer, OfferState, Ticket
+from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket
 from dispatch.offers import (
     Outcome,
     accept,
@@ -58,26 +57,11 @@ def understands(keyword: str) -> bool:
 
 
 def handle_sms(session: Session, sms: InboundSms) -> str | None:
-    """The inbound SMS handler for helpers."""
+    """The inbound SMS route for helpers."""
     helper = helper_by_phone(session, sms.sender)
     if helper is None:
         return None
-    if sms.message_sid:
-        done = session.scalars(
-            select(InboundReply).where(InboundReply.message_sid == sms.message_sid)
-        ).first()
-        if done is not None:
-            return done.reply
-    reply = _answer(session, helper, sms)
-    if sms.message_sid:
-        try:
-            with session.begin_nested():
-                session.add(
-                    InboundReply(message_sid=sms.message_sid, helper_id=helper.id, reply=reply)
-                )
-        except IntegrityError:
-            pass
-    return reply
+    return _answer(session, helper, sms)
 
 
 def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:

@@ -1,27 +1,33 @@
-"""Inbound SMS, routed once in the core: opt-out words before any feature, then by the number
-texted (a line's number → operators' keywords, the dispatch sender → helpers' replies; on a
-shared number the keywords decide)."""
+"""Inbound SMS, routed once in the core: by the number texted (a line's number → operators'
+keywords, the dispatch sender → helpers' replies), opt-out words before any feature, every
+text handled once per MessageSid."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+import time
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from dispatch.models import HelperStatus, OfferState, TicketStatus
 from dispatch.outbound import drain
 from dispatch.waves import create_offers
-from hotline.core.inbound import UNKNOWN_SENDER_REPLY
-from hotline.core.models import OptOut, utcnow
+from hotline import create_app
+from hotline.core.inbound import UNKNOWN_SENDER_REPLY, handle_inbound
+from hotline.core.models import InboundMessage, OptOut, utcnow
 from hotline.core.oncall.shifts import on_shift
 from hotline.core.optouts import OPTED_IN_REPLY, OPTED_OUT_REPLY, is_opted_out
 from hotline.core.registry import registry
+from hotline.core.sms import InboundSms
 from hotline.core.telephony import TelephonyError
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.shift_edits import add_shift
-from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, make_line, make_operator
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, make_line, make_operator, test_config
 from tests.dispatch_support import (
     DAYTIME,
     SENDER,
@@ -260,6 +266,99 @@ def test_an_unsubscribed_error_from_the_provider_puts_the_number_on_the_core_lis
     assert helper.status == HelperStatus.OPTED_OUT
 
 
+# -- once per MessageSid --------------------------------------------------------------------
+
+
+def test_a_redelivered_an_after_aus_does_not_make_the_operator_available_again(
+    ctx, session, line, person
+):
+    first_an = new_sid()
+    reply = sms(ctx, session, BOTH, LINE_NUMBER, "AN", sid=first_an)
+    sms(ctx, session, BOTH, LINE_NUMBER, "AUS")
+    assert sms(ctx, session, BOTH, LINE_NUMBER, "AN", sid=first_an) == reply
+    assert available(session, line) == []
+
+
+def test_a_redelivered_ja_gets_the_same_reply_and_accepts_once(ctx, session, line, person):
+    _, helper = person
+    ticket, offer = asked(session, helper)
+    sid = new_sid()
+    reply = sms(ctx, session, BOTH, SENDER, "JA", sid=sid)
+    sms(ctx, session, BOTH, SENDER, "ABSAGE")
+    assert sms(ctx, session, BOTH, SENDER, "JA", sid=sid) == reply
+    assert offer.state == OfferState.WITHDRAWN and ticket.status == TicketStatus.OPEN
+
+
+def test_a_redelivered_stop_does_not_undo_a_later_start(ctx, session):
+    sid = new_sid()
+    sms(ctx, session, STRANGER, UNKNOWN_NUMBER, "STOP", sid=sid)
+    sms(ctx, session, STRANGER, UNKNOWN_NUMBER, "START")
+    assert sms(ctx, session, STRANGER, UNKNOWN_NUMBER, "STOP", sid=sid) == OPTED_OUT_REPLY
+    assert not is_opted_out(session, STRANGER)
+
+
+def test_each_text_is_recorded_once_with_the_route_that_answered(ctx, session, line, person):
+    sid = new_sid()
+    sms(ctx, session, BOTH, LINE_NUMBER, "AN", sid=sid)
+    sms(ctx, session, BOTH, LINE_NUMBER, "AN", sid=sid)
+    [record] = session.scalars(select(InboundMessage).where(InboundMessage.message_sid == sid))
+    assert record.route == "operators"
+    assert record.reply.startswith("Sie sind jetzt erreichbar")
+
+
+def test_two_deliveries_of_one_text_at_the_same_moment_act_once(
+    engine, database_url, redis_url, redis
+):
+    """The second delivery waits on the first's row and then repeats its reply."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL row locks between two connections")
+    app = create_app(test_config(database_url, redis_url))
+    calls: list[str] = []
+
+    def count(session, sms):  # noqa: ANN001, ANN202
+        calls.append(sms.message_sid)
+        return f"answer {len(calls)}"
+
+    registry(app).sms_route("counting", lambda session, to: to == UNKNOWN_NUMBER, count)
+    text_once = InboundSms(new_sid(), STRANGER, UNKNOWN_NUMBER, "Hallo")
+    replies: dict[str, str] = {}
+
+    def second_delivery() -> None:
+        with app.app_context(), Session(engine) as second:
+            replies["second"] = handle_inbound(second, text_once)
+            second.commit()
+
+    try:
+        with app.app_context(), Session(engine) as first:
+            replies["first"] = handle_inbound(first, text_once)
+            racer = threading.Thread(target=second_delivery)
+            racer.start()
+            _wait_until_a_backend_waits_for_a_lock(engine)
+            first.commit()
+        racer.join(timeout=10)
+        assert not racer.is_alive()
+        assert replies == {"first": "answer 1", "second": "answer 1"}
+        assert calls == [text_once.message_sid]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM inbound_messages WHERE message_sid = :sid"),
+                {"sid": text_once.message_sid},
+            )
+
+
+def _wait_until_a_backend_waits_for_a_lock(engine, timeout: float = 10.0) -> None:  # noqa: ANN001
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while conn.execute(query).scalar() == 0:
+            assert time.monotonic() < deadline, "the second delivery never waited for the first"
+            conn.rollback()
+
+
 # -- unknown numbers and senders ----------------------------------------------------------------
 
 
@@ -267,6 +366,40 @@ def test_a_text_to_an_unknown_number_gets_the_polite_reply(ctx, session, line, p
     _, offer = asked(session, person[1])
     assert sms(ctx, session, BOTH, UNKNOWN_NUMBER, "JA") == UNKNOWN_SENDER_REPLY
     assert offer.state == OfferState.PENDING
+
+
+def test_a_text_from_an_unusable_sender_gets_an_empty_reply_and_is_not_recorded(ctx, session):
+    sid = new_sid()
+    assert sms(ctx, session, "not a number", SENDER, "JA", sid=sid) == ""
+    assert session.get(InboundMessage, sid) is None
+
+
+# -- schema ---------------------------------------------------------------------------------
+
+
+def test_0006_moves_helpers_replies_into_the_core_table_and_downgrades(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from hotline.core.migrations import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, revision="0005")
+    scratch = create_engine(url)
+    with scratch.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO dispatch_inbound (message_sid, reply, created_at) "
+                "VALUES ('SM1', 'Danke!', '2026-01-01 10:00:00')"
+            )
+        )
+    upgrade(url, revision="0006")
+    assert not inspect(scratch).has_table("dispatch_inbound")
+    with scratch.connect() as conn:
+        rows = conn.execute(text("SELECT message_sid, route, reply FROM inbound_messages")).all()
+    assert [tuple(r) for r in rows] == [("SM1", "helpers", "Danke!")]
+    downgrade(url, "0005")
+    assert inspect(scratch).has_table("dispatch_inbound")
+    scratch.dispose()
 
 
 def test_a_route_name_is_registered_once(app):
