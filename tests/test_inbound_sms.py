@@ -23,6 +23,7 @@ from hotline.core.models import InboundMessage, OptOut, utcnow
 from hotline.core.oncall.shifts import on_shift
 from hotline.core.optouts import OPTED_IN_REPLY, OPTED_OUT_REPLY, is_opted_out
 from hotline.core.registry import registry
+from hotline.core.retention import purge
 from hotline.core.sms import InboundSms
 from hotline.core.telephony import TelephonyError
 from hotline.rosters.audit import SYSTEM
@@ -374,7 +375,21 @@ def test_a_text_from_an_unusable_sender_gets_an_empty_reply_and_is_not_recorded(
     assert session.get(InboundMessage, sid) is None
 
 
-# -- schema ---------------------------------------------------------------------------------
+# -- retention and schema -------------------------------------------------------------------
+
+
+def test_inbound_texts_are_forgotten_after_the_retention_period(ctx, session):
+    ctx.config["INBOUND_MESSAGE_RETENTION_DAYS"] = 30
+    now = utcnow()
+    session.add_all(
+        [
+            InboundMessage(message_sid="SMold", received_at=now - dt.timedelta(days=31)),
+            InboundMessage(message_sid="SMnew", received_at=now - dt.timedelta(days=29)),
+        ]
+    )
+    session.flush()
+    assert "inbound-sms: forgot 1 inbound text(s)" in purge(session, now)
+    assert session.scalars(select(InboundMessage.message_sid)).all() == ["SMnew"]
 
 
 def test_0006_moves_helpers_replies_into_the_core_table_and_downgrades(tmp_path):

@@ -33,14 +33,19 @@ For every text, in this order:
    cannot be answered): helpers' replies are understood on every number the organisation
    receives texts on, in practice a line's number, shared with rosters by keyword as above.
 
-Texts whose sender cannot be parsed get an empty reply and are not recorded.
+Texts whose sender cannot be parsed get an empty reply and are not recorded. Rows in
+``inbound_messages`` are deleted after ``INBOUND_MESSAGE_RETENTION_DAYS`` (the retention rule
+is registered with this blueprint).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Blueprint, current_app, request
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
@@ -135,6 +140,23 @@ def route_sms(session: Session, sms: InboundSms) -> tuple[str, str]:
     if not answers:
         return UNKNOWN_ROUTE, UNKNOWN_SENDER_REPLY
     return "+".join(name for name, _ in answers), "\n".join(r for _, r in answers if r)
+
+
+def purge_inbound_messages(session: Session, now: dt.datetime) -> str:
+    """Retention rule: forget which texts were handled (and what they were told) after
+    ``INBOUND_MESSAGE_RETENTION_DAYS``; no provider redelivers a text that old."""
+    days = current_app.config["INBOUND_MESSAGE_RETENTION_DAYS"]
+    deleted = session.execute(
+        delete(InboundMessage)
+        .where(InboundMessage.received_at < now - dt.timedelta(days=days))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return f"forgot {deleted} inbound text(s)"
+
+
+@bp.record_once
+def _register_retention(state: BlueprintSetupState) -> None:
+    registry(state.app).retention("inbound-sms", purge_inbound_messages)
 
 
 @bp.post("")
