@@ -2,8 +2,9 @@
 texted in fair waves until enough have accepted.
 
 :func:`init_app` registers its settings, the intake IVR node and webhooks, the status
-callback, the web pages, the helpers' SMS replies (texts to the dispatch sender), its outbox
-kinds, the periodic sweep and its demo data.
+callback, the web pages, the helpers' SMS replies (texts to the dispatch sender), the hook
+that keeps helpers in step with the core opt-out list, its outbox kinds, the periodic sweep
+and its demo data.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ def init_app(app: Flask, registry: Registry) -> None:
         web,
     )
     from dispatch.config import load_dispatch_config
+    from dispatch.consent import on_opt_out
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
-    from dispatch.replies import handle_sms, is_dispatch_number
+    from dispatch.replies import handle_sms, is_dispatch_number, understands
 
     for key, value in load_dispatch_config().items():
         app.config.setdefault(key, value)
@@ -33,7 +35,8 @@ def init_app(app: Flask, registry: Registry) -> None:
     # Organisation members have no roster pages: after signing in they land on the call-outs.
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
     registry.ivr_node("intake", intake.begin)
-    registry.sms_route("helpers", is_dispatch_number, handle_sms)
+    registry.sms_route("helpers", is_dispatch_number, handle_sms, understands)
+    registry.on_opt_out(on_opt_out)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)

@@ -286,20 +286,6 @@ class DispatchMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class InboundReply(Base):
-    """An inbound SMS already handled, so a re-delivered webhook acts only once."""
-
-    __tablename__ = "dispatch_inbound"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    helper_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dispatch_helpers.id", ondelete="CASCADE")
-    )
-    reply: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class IntakeDraft(Base):
     """What a caller has entered so far in the phone intake, keyed by CallSid."""
 

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dispatch.consent import opt_out
 from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
 from dispatch.models import (
     DispatchMessage,
@@ -38,6 +37,7 @@ from dispatch.models import (
     TicketStatus,
 )
 from hotline.core.models import utcnow
+from hotline.core.optouts import opt_out
 from hotline.core.phones import mask
 from hotline.core.telephony import TelephonyError
 
@@ -313,11 +313,10 @@ def _failed(
 
 
 def _consequences(session: Session, message: DispatchMessage, code: int | None) -> None:
-    """A text that cannot be delivered: the offer is out; 21610 also opts the helper out."""
-    if code == ERROR_UNSUBSCRIBED and message.helper_id:
-        helper = session.get(Helper, message.helper_id)
-        if helper is not None and helper.status != HelperStatus.OPTED_OUT:
-            opt_out(session, helper)
+    """A text that cannot be delivered: the offer is out; 21610 also puts the number on the
+    core opt-out list (whose hook opts the helper out)."""
+    if code == ERROR_UNSUBSCRIBED:
+        opt_out(session, message.to, source="provider")
     if message.offer_id and message.key.startswith("offer:"):
         offer = session.get(Offer, message.offer_id)
         if offer is not None and offer.state == OfferState.PENDING:

@@ -1,9 +1,9 @@
-"""Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes, ABSAGE,
-STOP/STOPP/ABMELDEN/UNSUBSCRIBE and START.
+"""Helpers' SMS replies to ``/twilio/sms``: JA/YES/1, NEIN/NO, offer codes and ABSAGE.
 
-Registered as an inbound SMS handler; texts from numbers that are not helpers are passed on
-(``None``). A re-delivered webhook (same MessageSid) gets the stored answer and changes
-nothing.
+Registered as the inbound SMS route for the dispatch sender; texts from numbers that are not
+helpers are passed on (``None``). The core has already de-duplicated the text by MessageSid
+and handled STOP/START (:mod:`hotline.core.inbound`), so what arrives here is new and not an
+opt-out word.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import re
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch import texts
-from dispatch.consent import opt_in, opt_out
 from dispatch.helpers import helper_by_phone
-from dispatch.models import Helper, HelperStatus, InboundReply, Offer, OfferState, Ticket
+from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket
 from dispatch.offers import (
     Outcome,
     accept,
@@ -27,68 +25,50 @@ from dispatch.offers import (
     open_offers,
     withdraw,
 )
-from hotline.core.sms import InboundSms
+from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.sms import KEYWORD_PUNCTUATION, InboundSms
 
 YES = {"JA", "YES", "1", "J", "Y"}
 NO = {"NEIN", "NO", "N", "2"}
 WITHDRAW = {"ABSAGE", "ABSAGEN"}
-STOP = {
-    "STOP",
-    "STOPP",
-    "ABMELDEN",
-    "UNSUBSCRIBE",
-    "STOPALL",
-    "END",
-    "ENDE",
-    "QUIT",
-    "CANCEL",
-    "OPTOUT",
-    "REVOKE",
-}
-START = {"START", "UNSTOP", "ANMELDEN"}
 CODE_RE = re.compile(r"^\d{6}$")
 
 
 def is_dispatch_number(session: Session, to: str) -> bool:
-    """Helpers answer the number their offers came from: the dispatch sender."""
+    """Helpers answer the number their offers came from: the dispatch sender.
+
+    Unset or alphanumeric, offers come from a sender name that cannot be answered, so
+    helpers' replies are understood on every number texts arrive at (in practice a line's
+    number, shared with the operators' keywords).
+    """
     sender = current_app.config.get("DISPATCH_SMS_FROM") or ""
-    return not sender or to == sender or not sender.startswith("+")
+    if not sender.startswith("+"):
+        return True
+    try:
+        sender = to_e164(sender, current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber:
+        return True
+    return to == sender
+
+
+def understands(keyword: str) -> bool:
+    """The keywords helpers act with; any other word only gets the help text."""
+    return keyword in YES or keyword in NO or keyword in WITHDRAW or bool(CODE_RE.match(keyword))
 
 
 def handle_sms(session: Session, sms: InboundSms) -> str | None:
-    """The inbound SMS handler for helpers."""
+    """The inbound SMS route for helpers."""
     helper = helper_by_phone(session, sms.sender)
     if helper is None:
         return None
-    if sms.message_sid:
-        done = session.scalars(
-            select(InboundReply).where(InboundReply.message_sid == sms.message_sid)
-        ).first()
-        if done is not None:
-            return done.reply
-    reply = _answer(session, helper, sms)
-    if sms.message_sid:
-        try:
-            with session.begin_nested():
-                session.add(
-                    InboundReply(message_sid=sms.message_sid, helper_id=helper.id, reply=reply)
-                )
-        except IntegrityError:
-            pass
-    return reply
+    return _answer(session, helper, sms)
 
 
 def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:
     lang = helper.preferred_language
-    words = [w.upper().strip(".!?,;:") for w in sms.words]
-    keyword = words[0] if words else ""
+    words = [w.upper().strip(KEYWORD_PUNCTUATION) for w in sms.words]
+    keyword = sms.keyword
     code = next((w for w in words if CODE_RE.match(w)), None)
-    if keyword in STOP:
-        opt_out(session, helper)
-        return texts.sms("opted_out", lang)
-    if keyword in START:
-        opt_in(session, helper)
-        return texts.sms("opted_in", lang)
     if helper.status == HelperStatus.OPTED_OUT:
         return texts.sms("opted_out", lang)
     if keyword in WITHDRAW:

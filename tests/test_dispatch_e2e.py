@@ -176,7 +176,7 @@ def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signe
 # -- concurrency on real PostgreSQL ---------------------------------------------------------------
 
 DISPATCH_TABLES = (
-    "dispatch_messages, dispatch_inbound, dispatch_offers, dispatch_intakes, dispatch_tickets, "
+    "dispatch_messages, inbound_messages, dispatch_offers, dispatch_intakes, dispatch_tickets, "
     "dispatch_signups, dispatch_organisation_members, dispatch_organisations, dispatch_helpers, "
     "roster_users, outbox"
 )

@@ -4,6 +4,7 @@ English. While available they are rung like someone on shift."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from sqlalchemy import select
@@ -17,10 +18,13 @@ from hotline.rosters.shift_edits import add_shift
 from tests.conftest import make_line, make_operator
 
 LINE_NUMBER = "+4930120000"
+_sids = itertools.count(1)
 
 
 def text(twilio, sender: str, body: str) -> str:
-    doc = twilio.twiml("/twilio/sms", From=sender, To=LINE_NUMBER, Body=body, MessageSid="SM1")
+    """A new text (its own MessageSid, as Twilio gives every text one)."""
+    sid = f"SM{next(_sids):032d}"
+    doc = twilio.twiml("/twilio/sms", From=sender, To=LINE_NUMBER, Body=body, MessageSid=sid)
     return "".join(m.text or "" for m in doc.iter("Message"))
 
 

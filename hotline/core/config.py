@@ -95,6 +95,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "CALLER_HASH_SALT": env.get("CALLER_HASH_SALT", ""),
         "CALLER_NUMBER_RETENTION_DAYS": _int(env, "CALLER_NUMBER_RETENTION_DAYS", 30),
         "RECORDING_RETENTION_DAYS": _int(env, "RECORDING_RETENTION_DAYS", 90),
+        # Days an inbound text's MessageSid and reply are kept to answer redeliveries once.
+        "INBOUND_MESSAGE_RETENTION_DAYS": _int(env, "INBOUND_MESSAGE_RETENTION_DAYS", 30),
         "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),

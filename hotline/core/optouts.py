@@ -1,6 +1,13 @@
 """Opt-outs: one list for the whole product. A number on it gets no text of any kind; each
 feature learns of a change through :meth:`Registry.on_opt_out` to update its own records
-(dispatch withdraws the helper's open offers, for instance)."""
+(dispatch withdraws the helper's open offers, for instance).
+
+The keywords are answered by the core before any feature sees the text, for any sender and
+whichever number was texted (see :mod:`hotline.core.inbound`): an opt-out is a legal
+declaration, so it must not depend on who the sender is to a feature or on which number they
+chose. A carrier's "unsubscribed" error (Twilio 21610) goes through :func:`opt_out` as well, with
+``source="provider"``.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +37,16 @@ STOP_WORDS = frozenset(
 )
 #: Keywords that allow texts again.
 START_WORDS = frozenset({"START", "UNSTOP", "ANMELDEN"})
+
+#: Confirmations, German first; the core does not know the sender's language.
+OPTED_OUT_REPLY = (
+    "Sie sind abgemeldet und bekommen keine SMS mehr von uns. Wieder anmelden: START "
+    "/ You are unsubscribed and will get no more texts from us. To subscribe again: START"
+)
+OPTED_IN_REPLY = (
+    "Willkommen zurück! Sie bekommen wieder SMS von uns. Abmelden: STOPP "
+    "/ Welcome back! You will get texts from us again. To unsubscribe: STOP"
+)
 
 
 def is_opted_out(session: Session, phone_number: str) -> bool:

@@ -19,7 +19,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     )
     from hotline.rosters.config import load_roster_config
     from hotline.rosters.demo import load_demo
-    from hotline.rosters.operator_sms import handle_operator_sms, is_line_number
+    from hotline.rosters.operator_sms import handle_operator_sms, is_line_number, understands
     from hotline.rosters.reminders import OUTBOX_KIND, SWEEP_INTERVAL, reminder_sweep, send_reminder
 
     for key, value in load_roster_config().items():
@@ -33,7 +33,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.config["SESSION_COOKIE_SECURE"] = not app.config["ROSTER_INSECURE_COOKIES"]
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.register_blueprint(web.bp)
-    registry.sms_route("operators", is_line_number, handle_operator_sms)
+    registry.sms_route("operators", is_line_number, handle_operator_sms, understands)
     registry.outbox_kind(OUTBOX_KIND, send_reminder)
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)

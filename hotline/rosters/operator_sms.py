@@ -3,7 +3,11 @@
 ``AN``/``ON`` — available now (rung like someone on shift) until ``AUS``/``OFF`` or the time
 limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
-operator's first language. Senders who are not operators are left to the other handlers.
+operator's first language. Senders who are not operators are left to the other routes.
+
+Opt-out words (``STOPP``, ``START`` …) never get here: the core handles them for everyone
+first. On a number that is also the dispatch sender, only the keywords above are ours
+(:func:`understands`); someone who is operator and helper texts ``JA`` to dispatch there.
 """
 
 from __future__ import annotations
@@ -32,8 +36,6 @@ KEYWORDS = {
     "SCHICHTEN": ("shifts", "de"),
     "SHIFTS": ("shifts", "en"),
 }
-# Carriers and Twilio handle opt-out words themselves; answering them would be noise.
-OPT_OUT = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "END", "ENDE", "QUIT", "CANCEL", "START"}
 
 TEXTS = {
     "de": {
@@ -101,13 +103,16 @@ def is_line_number(session: Session, to: str) -> bool:
     return _line_for(session, to) is not None
 
 
+def understands(keyword: str) -> bool:
+    """The keywords operators act with; any other word only gets the help text."""
+    return keyword in KEYWORDS
+
+
 def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
     operator = session.scalar(select(Operator).where(Operator.phone_number == sms.sender))
     if operator is None:
         return None
     keyword = sms.keyword
-    if keyword in OPT_OUT:
-        return ""
     command, lang = KEYWORDS.get(keyword, ("help", operator_language(operator)))
     texts = TEXTS[lang]
     now = utcnow()
