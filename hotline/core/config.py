@@ -91,6 +91,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "FALLBACK_NUMBER": env.get("FALLBACK_NUMBER", ""),
         "FALLBACK_NUMBERS": parse_fallback_numbers(env.get("FALLBACK_NUMBERS")),
         # Local file keeping each line's fallback number for outages after a restart.
+        # Folder where inbound texts wait when neither the database nor Redis can take them.
+        "INBOUND_SPOOL_DIR": env.get("INBOUND_SPOOL_DIR", "var/inbound-spool"),
         "FALLBACK_SNAPSHOT_PATH": env.get("FALLBACK_SNAPSHOT_PATH", "var/fallback-numbers.json"),
         "CALLER_HASH_SALT": env.get("CALLER_HASH_SALT", ""),
         "CALLER_NUMBER_RETENTION_DAYS": _int(env, "CALLER_NUMBER_RETENTION_DAYS", 30),

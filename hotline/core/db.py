@@ -212,6 +212,13 @@ class Database:
             g.db_session = self.new_session()
         return g.db_session
 
+    def discard_session(self) -> None:
+        """Throw away the request's session without talking to the database again (it is
+        unreachable or was interrupted mid-statement)."""
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.invalidate()
+
     def _teardown(self, exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is None:

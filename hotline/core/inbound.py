@@ -46,11 +46,13 @@ import logging
 from flask import Blueprint, current_app, request
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.core import spool
 from hotline.core import twiml as twiml_text
+from hotline.core.deadline import DeadlineExceeded
 from hotline.core.extensions import db
 from hotline.core.models import InboundMessage, utcnow
 from hotline.core.optouts import (
@@ -171,8 +173,14 @@ def inbound():  # noqa: ANN201
         return _reply(None)
     to = _e164_or_as_received(form.get("To", ""), region)
     sms = InboundSms(form.get("MessageSid", ""), sender, to, form.get("Body", ""))
-    reply = handle_inbound(db.session, sms)
-    commit()
+    try:
+        reply = handle_inbound(db.session, sms)
+        commit()
+    except (SQLAlchemyError, DeadlineExceeded) as exc:
+        # The database is gone: keep the text for later, answer once it is back.
+        log.warning("SMS %s not handled now (%s)", sms.message_sid, exc.__class__.__name__)
+        db.discard_session()
+        return _reply(None if spool.keep(sms) else spool.SEND_AGAIN_REPLY)
     return _reply(reply)
 
 

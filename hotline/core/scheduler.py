@@ -19,6 +19,7 @@ from rq import Worker
 from hotline.core.extensions import jobs
 from hotline.core.outbox import SWEEP_INTERVAL, sweep_outbox
 from hotline.core.registry import Registry, registry
+from hotline.core.replay import REPLAY_INTERVAL, replay_spooled_sms
 from hotline.core.retention import PURGE_INTERVAL, purge_job
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ KEY_PREFIX = "rufbereit:periodic:"
 
 def register_core_jobs(reg: Registry) -> None:
     reg.periodic("sweep-outbox", sweep_outbox, SWEEP_INTERVAL)
+    reg.periodic("inbound-spool", replay_spooled_sms, REPLAY_INTERVAL)
     reg.periodic("purge-personal-data", purge_job, PURGE_INTERVAL)
 
 
