@@ -9,7 +9,7 @@ import threading
 from flask import Response, current_app
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.core import twiml as twiml_text
+from hotline.core.extensions import telephony
 from ivr_flows.messages import DEFAULT_VOICES, message
 
 log = logging.getLogger(__name__)
@@ -58,4 +58,5 @@ def fallback_response(line_number: str) -> Response:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(twiml_text.render(response), mimetype="text/xml")
+    """The response document, written by the telephony provider."""
+    return Response(telephony().render_response(response), mimetype="text/xml")

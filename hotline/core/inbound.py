@@ -14,8 +14,7 @@ from flask import Blueprint, current_app, request
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline.core import twiml as twiml_text
-from hotline.core.extensions import db
+from hotline.core.extensions import db, telephony
 from hotline.core.outbox import commit
 from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
 from hotline.core.registry import registry
@@ -63,4 +62,4 @@ def _reply(text: str | None):  # noqa: ANN202
     response = MessagingResponse()
     if text:
         response.message(text)
-    return current_app.response_class(twiml_text.render(response), mimetype="text/xml")
+    return current_app.response_class(telephony().render_response(response), mimetype="text/xml")
