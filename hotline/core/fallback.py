@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.core import twiml as twiml_text
+from hotline.core.extensions import telephony
 from ivr_flows.messages import DEFAULT_VOICES, message
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,8 @@ def fallback_response(line_number: str) -> Response:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(twiml_text.render(response), mimetype="text/xml")
+    """The response document, written by the telephony provider."""
+    return Response(telephony().render_response(response), mimetype="text/xml")
 
 
 def sync_from_database(app: Flask) -> None:

@@ -51,9 +51,8 @@ from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.core import spool
-from hotline.core import twiml as twiml_text
 from hotline.core.deadline import DeadlineExceeded
-from hotline.core.extensions import db
+from hotline.core.extensions import db, telephony
 from hotline.core.models import InboundMessage, utcnow
 from hotline.core.optouts import (
     OPTED_IN_REPLY,
@@ -197,4 +196,4 @@ def _reply(text: str | None):  # noqa: ANN202
     response = MessagingResponse()
     if text:
         response.message(text)
-    return current_app.response_class(twiml_text.render(response), mimetype="text/xml")
+    return current_app.response_class(telephony().render_response(response), mimetype="text/xml")
