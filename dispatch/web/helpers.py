@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from dispatch import access, helpers
+from dispatch.forms import HelperForm, ImportForm
 from dispatch.models import Helper
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
@@ -19,9 +22,10 @@ def edit_helper(helper_id: int | None):  # noqa: ANN201
     helper = db.session.get(Helper, helper_id) if helper_id else None
     if helper_id and helper is None:
         abort(404)
+    form = HelperForm(data=None if request.method == "POST" else _helper_form(helper))
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        data = {**request.form.to_dict(), "activities": request.form.getlist("activities")}
+    if form.validate_on_submit():
+        data = form.profile()
         region = current_app.config["DEFAULT_REGION"]
         try:
             if helper is None:
@@ -34,29 +38,27 @@ def edit_helper(helper_id: int | None):  # noqa: ANN201
         else:
             commit()
             return redirect(url_for(".dashboard"))
-    form = request.form.to_dict() if request.method == "POST" else _helper_form(helper)
-    chosen = (
-        request.form.getlist("activities")
-        if request.method == "POST"
-        else (helper.activities if helper else [])
+    elif form.is_submitted():
+        errors = form.problems()
+    return render_template("dispatch/helper_form.html", helper=helper, errors=errors, form=form), (
+        422 if errors else 200
     )
-    return render_template(
-        "dispatch/helper_form.html", helper=helper, errors=errors, form=form, chosen=chosen
-    ), (422 if errors else 200)
 
 
-def _helper_form(helper: Helper | None) -> dict[str, str]:
+def _helper_form(helper: Helper | None) -> dict[str, Any] | None:
+    """What the form shows of a stored helper (None: a new one, the form's defaults)."""
     if helper is None:
-        return {}
+        return None
     return {
         "name": helper.name,
         "phone": helper.phone,
         "email": helper.email or "",
         "postal_code": helper.postal_code,
-        "radius_km": str(helper.radius_km),
+        "radius_km": helper.radius_km,
+        "activities": helper.activities,
         "languages": ", ".join(helper.languages),
         "availability": helpers.format_availability(helper.availability or {}),
-        "max_per_week": str(helper.max_per_week),
+        "max_per_week": helper.max_per_week,
         "preferred_language": helper.preferred_language,
         "status": helper.status.value,
     }
@@ -65,10 +67,13 @@ def _helper_form(helper: Helper | None) -> dict[str, str]:
 @bp.route("/dispatch/helfende/import", methods=["GET", "POST"])
 @access.requires(Role.COORDINATOR)
 def import_helpers():  # noqa: ANN201
+    """All or nothing (see :func:`dispatch.helpers.import_csv`); a file over the size bound is
+    refused before it is read (413)."""
+    form = ImportForm()
     result = None
-    if request.method == "POST":
-        upload = request.files.get("file")
-        raw = upload.read() if upload else request.form.get("csv", "").encode()
+    problems: dict[str, str] = {}
+    if form.validate_on_submit():
+        raw = form.content()
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -79,6 +84,13 @@ def import_helpers():  # noqa: ANN201
             commit()
         else:
             db.session.rollback()
-    return render_template("dispatch/import.html", result=result, columns=helpers.CSV_COLUMNS), (
-        422 if result is not None and not result.ok else 200
-    )
+    elif form.is_submitted():
+        problems = form.problems()  # only sizes are checked: the file or text is too large
+    status = 413 if problems else 422 if result is not None and not result.ok else 200
+    return render_template(
+        "dispatch/import.html",
+        result=result,
+        errors=problems,
+        form=form,
+        columns=helpers.CSV_COLUMNS,
+    ), status

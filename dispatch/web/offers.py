@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from dispatch.forms import OfferAnswerForm
 from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import Outcome, accept, decline
 from dispatch.web.blueprint import bp, local_time
@@ -19,13 +20,13 @@ def offer(token: str):  # noqa: ANN201
     helper = db.session.get(Helper, found.helper_id)
     result = None
     if request.method == "POST":
-        action = request.form.get("action")
-        if action == "accept":
-            result = accept(db.session, found)
-        elif action == "decline":
-            result = decline(db.session, found)
-        else:
+        answer = OfferAnswerForm()
+        if not answer.validate():
             abort(400)
+        if answer.action.data == "accept":
+            result = accept(db.session, found)
+        else:
+            result = decline(db.session, found)
         commit()
     status = 200 if ticket.status != TicketStatus.CLOSED or result else 410
     return (

@@ -3,9 +3,10 @@ or rejection, and the organisation's page where coordinators add members."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, url_for
 
 from dispatch import access, organisations
+from dispatch.forms import MemberForm, OrganisationForm
 from dispatch.models import Organisation
 from dispatch.web.blueprint import bp
 from hotline.core.auth import sign_in
@@ -17,18 +18,18 @@ from hotline.core.outbox import commit
 @bp.route("/organisationen/registrieren", methods=["GET", "POST"])
 def register_organisation():  # noqa: ANN201
     """Public: an organisation and its first member account; a coordinator approves it."""
+    form = OrganisationForm()
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = request.form
+    if form.validate_on_submit():
         try:
             org, user = organisations.register_organisation(
                 db.session,
-                form.get("name", ""),
-                form.get("contact_phone", ""),
-                form.get("contact_email", ""),
-                username=form.get("username", ""),
-                password=form.get("password", ""),
-                member_name=form.get("member_name", ""),
+                form.name.data,
+                form.contact_phone.data or "",
+                form.contact_email.data or "",
+                username=form.username.data,
+                password=form.password.data,
+                member_name=form.member_name.data or "",
             )
         except organisations.InvalidOrganisation as exc:
             errors = exc.errors
@@ -36,8 +37,9 @@ def register_organisation():  # noqa: ANN201
             commit()
             sign_in(user)
             return render_template("dispatch/org_registered.html", org=org, member=user)
-    form = request.form.to_dict()
-    form.pop("password", None)  # never echoed back into the page
+    elif form.is_submitted():
+        errors = form.problems()
+    # The password field is never echoed back into the page.
     return render_template("dispatch/org_register.html", errors=errors, form=form), (
         422 if errors else 200
     )
@@ -66,24 +68,25 @@ def reject_organisation(org_id: int):  # noqa: ANN201
 def organisation(org_id: int):  # noqa: ANN201
     """An organisation's state and members; coordinators add further member accounts."""
     org = db.session.get(Organisation, org_id) or abort(404)
+    form = MemberForm()
     errors: dict[str, str] = {}
-    form: dict[str, str] = {}
-    if request.method == "POST":
+    if form.validate_on_submit():
         try:
             organisations.add_member(
                 db.session,
                 org,
-                request.form.get("username", ""),
-                request.form.get("member_name", ""),
-                request.form.get("password", ""),
+                form.username.data,
+                form.member_name.data or "",
+                form.password.data,
             )
         except organisations.InvalidOrganisation as exc:
             errors = exc.errors
             db.session.rollback()
-            form = {k: v for k, v in request.form.items() if k != "password"}
         else:
             commit()
             return redirect(url_for(".organisation", org_id=org.id))
+    elif form.is_submitted():
+        errors = form.problems()
     return render_template(
         "dispatch/organisation.html",
         org=org,

@@ -3,9 +3,10 @@ opt-in)."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, url_for
 
 from dispatch import helpers, texts
+from dispatch.forms import SignupCodeForm, SignupForm
 from dispatch.offers import OUTBOX_DRAIN
 from dispatch.outbound import queue_sms
 from dispatch.web.blueprint import bp
@@ -15,14 +16,13 @@ from hotline.core.outbox import add_message, commit
 
 @bp.route("/hilfe/anmelden", methods=["GET", "POST"])
 def signup():  # noqa: ANN201
+    form = SignupForm()
     errors: dict[str, str] = {}
-    form = request.form.to_dict() if request.method == "POST" else {}
-    if request.method == "POST":
-        data = {**form, "activities": request.form.getlist("activities")}
+    if form.validate_on_submit():
         try:
             signup_row, code = helpers.start_signup(
                 db.session,
-                data,
+                form.profile(),
                 current_app.config["SECRET_KEY"],
                 current_app.config["DEFAULT_REGION"],
             )
@@ -39,20 +39,23 @@ def signup():  # noqa: ANN201
             add_message(db.session, OUTBOX_DRAIN, {"ticket_id": None})
             commit()
             return redirect(url_for(".signup_confirm", signup_id=signup_row.id))
-    return render_template(
-        "dispatch/signup.html", errors=errors, form=form, chosen=request.form.getlist("activities")
-    ), (422 if errors else 200)
+    elif form.is_submitted():
+        errors = form.problems()
+    return render_template("dispatch/signup.html", errors=errors, form=form), (
+        422 if errors else 200
+    )
 
 
 @bp.route("/hilfe/anmelden/<int:signup_id>", methods=["GET", "POST"])
 def signup_confirm(signup_id: int):  # noqa: ANN201
+    form = SignupCodeForm()
     error = None
-    if request.method == "POST":
+    if form.validate_on_submit():
         try:
             helper = helpers.confirm_signup(
                 db.session,
                 signup_id,
-                request.form.get("code", ""),
+                form.code.data,
                 current_app.config["SECRET_KEY"],
                 current_app.config["DEFAULT_REGION"],
             )
@@ -62,4 +65,8 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
         else:
             commit()
             return render_template("dispatch/signup_done.html", helper=helper)
-    return render_template("dispatch/signup_code.html", error=error), (422 if error else 200)
+    elif form.is_submitted():
+        error = form.code.errors[0]  # not a code: no attempt is counted
+    return render_template("dispatch/signup_code.html", error=error, form=form), (
+        422 if error else 200
+    )
