@@ -158,7 +158,7 @@ def test_an_application_error_answers_with_the_fallback(line, twilio, app, monke
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("dispatch.intake.lookup", broken)
+    monkeypatch.setattr("dispatch.intake.drafts.lookup", broken)
     doc = twilio.twiml("/twilio/voice/intake/kind?a=1", Digits="1")
     doc = twilio.twiml(action(doc), Digits="10115")
     assert doc.find("Dial").text == "+4930999999"
@@ -247,3 +247,46 @@ def test_a_withheld_caller_id_is_not_offered_as_callback_number(line, app, sessi
         doc = caller.twiml(action(doc), Digits=digits)
     assert action(doc) == "/twilio/voice/intake/callback/enter?a=1"
     assert say_texts(doc)[0].startswith("Bitte geben Sie Ihre Rückrufnummer")
+
+
+# -- the domain, without a request ------------------------------------------------------------
+
+
+def test_a_draft_answered_step_by_step_becomes_one_ticket_without_any_request(session):
+    import datetime as dt
+
+    from dispatch.intake import drafts
+
+    draft = drafts.start_draft(session, "CA-domain", LINE, "+4917612345678", "de", "route")
+    assert drafts.record_activity(draft, "3") == Activity.PHONE_COMPANY
+    assert drafts.record_postcode(draft, "10115").name == "Berlin"
+    assert drafts.record_when(draft, "", "morgen bitte") == "tomorrow"
+    assert drafts.use_caller_id(draft) and drafts.is_complete(draft)
+    wednesday_noon = dt.datetime(2026, 3, 11, 11, 0, tzinfo=dt.UTC)
+    ticket = drafts.finish_draft(
+        session, draft, max_waves=2, zone="Europe/Berlin", now=wednesday_noon
+    )
+    again = drafts.finish_draft(
+        session, draft, max_waves=2, zone="Europe/Berlin", recording_url="https://late"
+    )
+    assert again.id == ticket.id and ticket.recording_url is None
+    assert (ticket.requester_phone, ticket.max_waves) == ("+4917612345678", 2)
+    assert ticket.window_start.isoformat() == "2026-03-11T23:00:00+00:00"  # Thursday 0:00 Berlin
+    assert drafts.start_draft(session, "CA-domain", LINE, None, "en", None).id == draft.id
+
+
+def test_answers_that_mean_nothing_leave_the_draft_as_it_was(session):
+    from dispatch.intake import drafts
+    from dispatch.postcodes import UnknownPostalCode
+    from hotline.core.phones import InvalidPhoneNumber
+
+    draft = drafts.start_draft(session, "CA-nothing", LINE, None, "de", None)
+    assert drafts.record_activity(draft, "7") is None
+    with pytest.raises(UnknownPostalCode):
+        drafts.record_postcode(draft, "00000")
+    assert drafts.record_when(draft, "", "irgendwann") is None
+    assert not drafts.use_caller_id(draft)  # the caller ID was withheld
+    with pytest.raises(InvalidPhoneNumber):
+        drafts.record_callback(draft, "12", "DE")
+    assert (draft.activity, draft.postal_code, draft.when, draft.callback) == (None,) * 4
+    assert not drafts.is_complete(draft)

@@ -561,3 +561,171 @@ def test_the_demo_sign_ins_reach_their_pages(ctx, session):
     member = ctx.test_client()
     assert login(member, "tafel", DEMO_PASSWORD).status_code == 302
     assert member.get("/dispatch/aufrufe/neu").status_code == 200
+
+
+# -- forms: bounded, checked, in German -----------------------------------------------------------
+
+TEN_MB = 10 * 2**20
+
+
+def test_a_ten_megabyte_field_is_refused_in_german_before_anything_is_stored(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    response = client.post(
+        "/hilfe/anmelden", data={**SIGNUP, "name": "x" * TEN_MB, "csrf_token": token}
+    )
+    assert response.status_code == 413
+    assert "Die Eingaben sind zu lang" in response.get_data(as_text=True)
+    assert messages(session, "signup:") == []
+
+
+def test_a_ten_megabyte_csv_pasted_into_the_import_is_refused_in_german(client, session):
+    coordinator(client, session)
+    token = csrf(client, "/dispatch/helfende/import")
+    big = CSV_OK + "x" * TEN_MB
+    response = client.post("/dispatch/helfende/import", data={"csrf_token": token, "csv": big})
+    assert response.status_code == 413
+    assert "Die Datei ist zu groß" in response.get_data(as_text=True)
+    assert session.scalars(select(Helper)).first() is None
+
+
+def test_a_huge_csv_file_is_refused_in_german_before_it_is_read(client, session):
+    coordinator(client, session)
+    response = upload(client, CSV_OK + "x" * TEN_MB)
+    assert response.status_code == 413
+    assert "höchstens 2 MB" in response.get_data(as_text=True)
+    assert session.scalars(select(Helper)).first() is None
+
+
+def test_a_csv_file_just_over_the_bound_is_refused_in_german(client, session):
+    from dispatch.forms import MAX_CSV_BYTES
+
+    coordinator(client, session)
+    response = upload(client, CSV_OK + "x" * (MAX_CSV_BYTES - len(CSV_OK) + 1))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Die Datei ist zu groß (höchstens 2 MB)." in page and "Nichts importiert" not in page
+    assert session.scalars(select(Helper)).first() is None
+
+
+def test_a_csv_may_be_pasted_instead_of_uploaded(client, session):
+    coordinator(client, session)
+    token = csrf(client, "/dispatch/helfende/import")
+    response = client.post("/dispatch/helfende/import", data={"csrf_token": token, "csv": CSV_OK})
+    assert response.status_code == 200
+    assert sorted(h.name for h in session.scalars(select(Helper))) == ["Ada", "Ben"]
+
+
+def test_a_name_longer_than_its_column_is_refused_in_german(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    response = client.post(
+        "/hilfe/anmelden", data={**SIGNUP, "name": "M" * 121, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert "Name: Bitte höchstens 120 Zeichen." in response.get_data(as_text=True)
+    assert messages(session, "signup:") == []
+
+
+def test_an_organisation_name_longer_than_its_column_stores_nothing(client, session):
+    response = register(client, name="T" * 201)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Name der Organisation: Bitte höchstens 200 Zeichen." in page
+    assert MEMBER_PASSWORD not in page  # the password is never echoed back
+    assert session.scalars(select(Organisation)).first() is None
+
+
+def test_the_helper_form_names_each_wrong_number_and_postal_code_in_german(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    data = {
+        **SIGNUP,
+        "csrf_token": token,
+        "postal_code": "336",
+        "radius_km": "weit",
+        "max_per_week": "99",
+        "phone": "0151 abc",
+        "activities": ["shopping", "flying"],
+    }
+    response = client.post("/hilfe/anmelden", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for problem in (
+        "Postleitzahl: Bitte eine fünfstellige Postleitzahl angeben.",
+        "Umkreis in km: Bitte eine ganze Zahl angeben.",
+        "Höchstens so viele Anfragen pro Woche: Bitte eine Zahl von 1 bis 50.",
+        "Handynummer: Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden.",
+        "„flying“ steht nicht zur Wahl.",
+    ):
+        assert problem in page, problem
+    assert messages(session, "signup:") == []
+
+
+def test_the_ticket_form_names_each_wrong_value_in_german(client, session):
+    signed_in(client, session, Role.OPERATOR, "otto")
+    token = csrf(client, "/dispatch/tickets/neu")
+    data = {
+        **CALLOUT,
+        "csrf_token": token,
+        "starts_at": "morgen früh",
+        "hours": "nan",
+        "needed": "viele",
+        "languages": "deutsch und türkisch",
+    }
+    response = client.post("/dispatch/tickets/neu", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for problem in (
+        "Beginn: Bitte Datum und Uhrzeit angeben.",
+        "Dauer in Stunden: Bitte eine Zahl angeben.",
+        "Anzahl Helfende: Bitte eine ganze Zahl angeben.",
+        "Sprachen als Kürzel, z. B. de, tr.",
+        "Telefon: Bitte eine Rückrufnummer angeben.",
+    ):
+        assert problem in page, problem
+    assert session.scalars(select(Ticket)).first() is None
+
+
+def test_a_ticket_for_more_than_a_week_or_fifty_helpers_is_refused(client, session):
+    signed_in(client, session, Role.OPERATOR, "otto")
+    token = csrf(client, "/dispatch/tickets/neu")
+    data = {**CALLOUT, "csrf_token": token, "requester_phone": "030 1234567"}
+    response = client.post("/dispatch/tickets/neu", data={**data, "hours": "169", "needed": "51"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Bitte eine Dauer von 0,5 bis 168 Stunden." in page
+    assert "Anzahl Helfende: Bitte eine Zahl von 1 bis 50." in page
+    assert session.scalars(select(Ticket)).first() is None
+
+
+def test_a_sign_up_code_that_is_not_six_digits_is_no_attempt(client, session):
+    from dispatch.models import Signup
+
+    token = csrf(client, "/hilfe/anmelden")
+    response = client.post("/hilfe/anmelden", data={**SIGNUP, "csrf_token": token})
+    wrong = client.post(response.location, data={"csrf_token": token, "code": "12ab"})
+    assert wrong.status_code == 422
+    assert "Bitte den sechsstelligen Code aus der SMS eingeben." in wrong.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(Signup)).one().attempts == 0
+
+
+def test_an_accept_link_answer_other_than_yes_or_no_is_a_bad_request(client, session):
+    _, offer = offer_for(client.application, session)
+    token = csrf(client, f"/d/{offer.token}")
+    response = client.post(f"/d/{offer.token}", data={"csrf_token": token, "action": "maybe"})
+    assert response.status_code == 400
+    session.expire_all()
+    assert offer.state == OfferState.PENDING
+
+
+def test_the_helper_form_shows_the_stored_profile(client, session):
+    helper = make_helper(session, name="Ida", status=HelperStatus.PAUSED)
+    helper.activities = ["errands", "translation"]
+    session.flush()
+    coordinator(client, session)
+    page = client.get(f"/dispatch/helfende/{helper.id}").get_data(as_text=True)
+    assert 'name="name" required type="text" value="Ida"' in page
+    checked = re.findall(
+        r'<input checked id="activities-\d" name="activities" type="checkbox" value="(\w+)"', page
+    )
+    assert checked == ["errands", "translation"]
+    assert '<option selected value="paused">pausiert</option>' in page

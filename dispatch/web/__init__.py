@@ -1,0 +1,26 @@
+"""Server-rendered pages: helper sign-up, accept links, organisation call-outs, coordinator
+approval and helper editing, the operator's ticket form. German first.
+
+One blueprint, ``dispatch_web`` (:mod:`dispatch.web.blueprint`), with a controller module
+per part: :mod:`~dispatch.web.offers` (accept links), :mod:`~dispatch.web.signup`,
+:mod:`~dispatch.web.organisations`, :mod:`~dispatch.web.tickets` (operator tickets and
+call-outs), :mod:`~dispatch.web.coordination` (the dashboard) and
+:mod:`~dispatch.web.helpers` (editing and importing helpers).
+
+Handlers parse the form, call the domain, commit once and then enqueue the outbox rows the
+domain created (texts to send, waves to start).
+"""
+
+from __future__ import annotations
+
+from dispatch.web import (  # noqa: F401 - importing a controller adds its routes to bp
+    coordination,
+    helpers,
+    offers,
+    organisations,
+    signup,
+    tickets,
+)
+from dispatch.web.blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,76 @@
+"""The blueprint of every dispatch page (``dispatch_web``) and what all its pages share: a
+bounded request body, the signed-in account and CSRF check before each request, the template
+helpers, and headers that keep accept-link tokens out of caches and Referer headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from dispatch import access, texts
+from dispatch.forms import MAX_CSV_BYTES, MAX_IMPORT_REQUEST_BYTES, MAX_PAGE_REQUEST_BYTES
+from dispatch.matching import dispatch_zone
+from hotline.core.models import Role
+
+#: The templates stay where they were: ``dispatch/templates/dispatch/``.
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+bp = Blueprint("dispatch_web", __name__, template_folder=str(TEMPLATES))
+
+#: Pages that take an upload, with the largest body each accepts.
+UPLOADS = {"dispatch_web.import_helpers": MAX_IMPORT_REQUEST_BYTES}
+
+
+@bp.before_request
+def _bound_load_user_and_check_csrf() -> None:
+    """The body is bounded before anything reads it (the CSRF check reads the form): a huge
+    field or file is refused with a 413 instead of being parsed."""
+    limit = UPLOADS.get(request.endpoint or "", MAX_PAGE_REQUEST_BYTES)
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    access.load_user()
+    access.check_csrf()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge):  # noqa: ANN202
+    if request.endpoint in UPLOADS:
+        megabytes = MAX_CSV_BYTES // 2**20
+        message = f"Die Datei ist zu groß. Eine CSV-Datei darf höchstens {megabytes} MB haben."
+    else:
+        message = "Die Eingaben sind zu lang. Bitte kürzen Sie sie und senden Sie erneut."
+    return render_template("dispatch/message.html", title="Zu groß", message=message), 413
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError):  # noqa: ANN202
+    return render_template(
+        "dispatch/message.html", title="Abgelaufen", message=exc.description
+    ), 400
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "csrf_token": generate_csrf,
+        "activity_name": lambda code: texts.activity_name(code, "de"),
+        "user": access.current_user(),
+        "Role": Role,
+    }
+
+
+@bp.after_request
+def _private(response):  # noqa: ANN001, ANN202
+    """Accept links carry a token in the URL: keep it out of caches and Referer headers."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def local_time(value: dt.datetime) -> str:
+    return value.astimezone(ZoneInfo(dispatch_zone())).strftime("%d.%m.%Y %H:%M")

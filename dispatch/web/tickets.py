@@ -1,0 +1,80 @@
+"""Ticket forms: an operator's ticket while on the phone with a requester, and an approved
+organisation's call-out."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from dispatch import access, organisations
+from dispatch.forms import CalloutForm, TicketForm
+from dispatch.models import TicketSource
+from dispatch.tickets import InvalidTicket, create_ticket
+from dispatch.web.blueprint import bp
+from hotline.core.extensions import db
+from hotline.core.models import Role
+from hotline.core.outbox import commit
+
+
+@bp.route("/dispatch/aufrufe/neu", methods=["GET", "POST"])
+@access.requires(Role.MEMBER)
+def callout():  # noqa: ANN201
+    org = access.current_organisation()
+    if org is None:
+        return render_template(
+            "dispatch/message.html",
+            title="Kein Zugang",
+            message="Ihr Konto gehört zu keiner Organisation. Aufrufe starten Mitglieder "
+            "freigegebener Organisationen.",
+        ), 403
+    form = CalloutForm()
+    if not org.approved:
+        # Pending or rejected: the page says so; a POST is refused and creates nothing.
+        return render_template(
+            "dispatch/ticket_form.html", errors={}, form=form, org=org, title="Neuer Aufruf"
+        ), 403
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        wanted = form.ticket_request()
+        # Whoever accepts gets a contact: the organisation's, unless the form names one.
+        wanted.requester_phone = wanted.requester_phone or org.contact_phone
+        wanted.requester_first_name = wanted.requester_first_name or org.name
+        try:
+            ticket = organisations.create_callout(
+                db.session, org, wanted, current_app.config["DISPATCH_MAX_WAVES"]
+            )
+        except InvalidTicket as exc:
+            errors = exc.errors
+        else:
+            commit()
+            return render_template("dispatch/ticket_created.html", ticket=ticket)
+    elif form.is_submitted():
+        errors = form.problems()
+    return render_template(
+        "dispatch/ticket_form.html", errors=errors, form=form, org=org, title="Neuer Aufruf"
+    ), (422 if errors else 200)
+
+
+@bp.route("/dispatch/tickets/neu", methods=["GET", "POST"])
+@access.requires(Role.OPERATOR)
+def new_ticket():  # noqa: ANN201
+    """The operator's form while on the phone with a requester."""
+    form = TicketForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            ticket = create_ticket(
+                db.session,
+                form.ticket_request(),
+                TicketSource.OPERATOR,
+                current_app.config["DISPATCH_MAX_WAVES"],
+            )
+        except InvalidTicket as exc:
+            errors = exc.errors
+        else:
+            commit()
+            return render_template("dispatch/ticket_created.html", ticket=ticket)
+    elif form.is_submitted():
+        errors = form.problems()
+    return render_template(
+        "dispatch/ticket_form.html", errors=errors, form=form, org=None, title="Neues Ticket"
+    ), (422 if errors else 200)
