@@ -135,6 +135,23 @@ EN: dict[str, str] = {
     "Wer ist dran": "Who is on",
     "Neue geheime Adresse": "New secret address",
     "Schicht anlegen": "Add shift",
+    # Validation messages of the roster forms (hotline/rosters/forms.py).
+    "Bitte ausfüllen.": "Please fill this in.",
+    "Bitte einen Wert wählen.": "Please choose a value.",
+    "Bitte einen der angebotenen Werte wählen.": "Please choose one of the values offered.",
+    "Bitte eine ganze Zahl angeben.": "Please enter a whole number.",
+    "Bitte eine Zahl von %(min)s bis %(max)s angeben.": "Please enter a number from %(min)s to %(max)s.",
+    "Höchstens %(max)d Zeichen.": "At most %(max)d characters.",
+    "Bitte Datum und Uhrzeit angeben, z. B. 2030-01-07T20:00.": "Please give a date and time, e.g. 2030-01-07T20:00.",
+    "Bitte ein Datum angeben, z. B. 2030-01-07.": "Please give a date, e.g. 2030-01-07.",
+    "Bitte eine Uhrzeit angeben, z. B. 20:00.": "Please give a time, e.g. 20:00.",
+    "Bitte ein Datum von {first} bis {last} angeben.": "Please give a date from {first} to {last}.",
+    "„{value}“ ist kein Datum.": "“{value}” is not a date.",
+    "Höchstens {count} Daten.": "At most {count} dates.",
+    "Bitte mindestens einen Wochentag wählen.": "Please choose at least one weekday.",
+    "Unbekannte Sprachkürzel: %(value)s": "Unknown language codes: %(value)s",
+    "Bitte eine CSV-Datei wählen.": "Please choose a CSV file.",
+    "Die Datei darf höchstens {size} MB groß sein.": "The file may be at most {size} MB.",
 }
 
 WEEKDAYS_DE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
@@ -236,6 +253,8 @@ DE_ERRORS: list[tuple[str, str]] = [
         "Die Stunden laufen von 0 bis 23, die erste nicht nach der letzten.",
     ),
     (r"choose at least one weekday", "Bitte mindestens einen Wochentag wählen."),
+    (r"dates must lie between (.+) and (.+)", "Daten müssen zwischen {0} und {1} liegen."),
+    (r"a name may have at most (\d+) characters", "Ein Name darf höchstens {0} Zeichen haben."),
 ]
 
 

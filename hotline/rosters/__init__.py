@@ -14,8 +14,8 @@ from hotline.core.registry import Registry
 
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.rosters import (
+        controllers,
         models,  # noqa: F401 - mappers must exist before the first query
-        web,
     )
     from hotline.rosters.config import load_roster_config
     from hotline.rosters.demo import load_demo
@@ -32,7 +32,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     )
     app.config["SESSION_COOKIE_SECURE"] = not app.config["ROSTER_INSECURE_COOKIES"]
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
-    app.register_blueprint(web.bp)
+    app.register_blueprint(controllers.bp)
     registry.sms_route("operators", is_line_number, handle_operator_sms, understands)
     registry.outbox_kind(OUTBOX_KIND, send_reminder)
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)

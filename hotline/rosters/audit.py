@@ -25,6 +25,8 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+#: Changes made with the ``rufbereit`` command on the server.
+COMMAND_LINE = Actor("Kommandozeile")
 
 
 def snapshot(shift: Shift | None) -> dict[str, Any] | None:

@@ -1,14 +1,43 @@
-"""``rufbereit user|line|operator|shift …``: accounts, lines, operators and shifts."""
+"""``rufbereit user|line|operator|shift …``: accounts, lines, operators and shifts.
+
+The commands call the same domain functions as the roster pages (a shift added here is
+overlap-checked and audited like one added in the browser, with the actor "Kommandozeile")
+and commit the same way; refusals are a one-line error and exit code 1.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 
 from hotline.core.cli import fail_on_bad_input, make_app, with_appcontext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@contextlib.contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session for one command: committed once at the end (outbox rows then queued, as
+    after a web request), rolled back if the command fails."""
+    from hotline.core import outbox
+    from hotline.core.extensions import db as database
+
+    session = database.new_session()
+    try:
+        yield session
+        outbox.commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 @click.group("user")
@@ -22,22 +51,19 @@ def user() -> None:
 @click.password_option(help="At least 10 characters; prompted for when not given.")
 def create_admin(username: str, name: str, password: str) -> None:
     """Create an admin account (the first one, or another)."""
-    from hotline.core.accounts import AccountError, create_user
-    from hotline.core.extensions import db
+    from hotline.core.accounts import AccountError
     from hotline.core.models import Role
+    from hotline.rosters.account_edits import add_account
 
     with make_app().app_context():
-        session = db.new_session()
         try:
-            account = create_user(session, username, name or username, password, Role.ADMIN)
-            session.commit()
+            with unit_of_work() as session:
+                account = add_account(session, username, name or username, password, Role.ADMIN)
+                username = account.username
         except AccountError as exc:
-            session.rollback()
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-        finally:
-            session.close()
-    click.echo(f"admin {account.username} created; sign in at /anmelden")
+    click.echo(f"admin {username} created; sign in at /anmelden")
 
 
 @click.group()
@@ -89,37 +115,32 @@ def line_add(
     hours: tuple[str, ...],
 ) -> None:
     """Add a line: NUMBER (the hotline number) and NAME (spoken to operators)."""
-    from hotline.core.extensions import db as database
     from hotline.core.extensions import flows as loaded_flows
-    from hotline.core.oncall.lines import always_open, create_line
+    from hotline.rosters.line_edits import add_line
 
-    if loaded_flows.get(flow) is None:
-        known = ", ".join(sorted(loaded_flows.flows)) or "none"
-        raise click.ClickException(f"unknown flow {flow!r} (loaded flows: {known})")
     spans: dict[str, list[str]] = {}
     for item in hours:
         day, _, span = item.partition("=")
         spans.setdefault(day.strip().lower(), []).append(span.strip())
-    session = database.new_session()
-    with session.begin():
-        new = create_line(
+    with unit_of_work() as session:
+        new = add_line(
             session,
             number,
             name,
             flow,
+            loaded_flows.flows.keys(),
             timezone=timezone or current_app.config["DEFAULT_TIMEZONE"],
+            hours=spans,
             fallback_number=fallback,
             partner=partner,
             ring_strategy=strategy,
             ring_timeout=ring_timeout,
             queue_timeout=queue_timeout,
             show_caller_number=show_caller_number,
-            hours=spans or None,
             region=current_app.config["DEFAULT_REGION"],
         )
-        if not spans:
-            always_open(new)
-    click.echo(f"line {new.id}: {new.number} {new.name} (flow {new.flow})")
+        summary = f"line {new.id}: {new.number} {new.name} (flow {new.flow})"
+    click.echo(summary)
 
 
 @line.command("list")
@@ -150,19 +171,26 @@ def operator() -> None:
 @click.argument("name")
 @click.argument("phone")
 @click.option("--languages", default="de", show_default=True, help="Comma-separated codes.")
+@click.option(
+    "--status", type=click.Choice(["active", "paused"]), default="active", show_default=True
+)
 @with_appcontext
 @fail_on_bad_input
-def operator_add(name: str, phone: str, languages: str) -> None:
+def operator_add(name: str, phone: str, languages: str, status: str) -> None:
     """Add an operator with their mobile number."""
-    from hotline.core.extensions import db as database
-    from hotline.core.oncall.operators import create_operator
+    from hotline.rosters.operator_edits import add_operator
 
-    session = database.new_session()
-    with session.begin():
-        op = create_operator(
-            session, name, phone, languages.split(","), region=current_app.config["DEFAULT_REGION"]
+    with unit_of_work() as session:
+        op = add_operator(
+            session,
+            name,
+            phone,
+            languages.split(","),
+            status,
+            region=current_app.config["DEFAULT_REGION"],
         )
-    click.echo(f"operator {op.id}: {op.name}")
+        summary = f"operator {op.id}: {op.name}"
+    click.echo(summary)
 
 
 @click.group()
@@ -178,28 +206,31 @@ def shift() -> None:
 @with_appcontext
 @fail_on_bad_input
 def shift_add(operator_phone: str, line_number: str, start: dt.datetime, end: dt.datetime) -> None:
-    """Add a shift from START to END, wall-clock times in the line's timezone."""
+    """Add a shift from START to END, wall-clock times in the line's timezone.
+
+    Like a shift added in the browser: refused if the operator is already on a shift then
+    (on any line), and written to the audit log (actor "Kommandozeile")."""
     from sqlalchemy import select
 
-    from hotline.core.extensions import db as database
     from hotline.core.oncall.models import Line, Operator
-    from hotline.core.oncall.shifts import create_shift
     from hotline.core.phones import to_e164
+    from hotline.rosters.audit import COMMAND_LINE
+    from hotline.rosters.shift_edits import add_shift
 
     region = current_app.config["DEFAULT_REGION"]
-    session = database.new_session()
-    with session.begin():
+    with unit_of_work() as session:
         found_line = session.scalar(select(Line).where(Line.number == to_e164(line_number, region)))
         found_op = session.scalar(
             select(Operator).where(Operator.phone_number == to_e164(operator_phone, region))
         )
         if found_line is None or found_op is None:
             raise click.ClickException("no such " + ("line" if found_line is None else "operator"))
-        new = create_shift(session, found_op.id, found_line.id, start, end)
-    click.echo(
-        f"shift {new.id}: {found_op.name} on {found_line.name}, {start:%a %d.%m. %H:%M}"
-        f" – {end:%a %d.%m. %H:%M} ({new.timezone})"
-    )
+        new = add_shift(session, COMMAND_LINE, found_op.id, found_line.id, start, end)
+        summary = (
+            f"shift {new.id}: {found_op.name} on {found_line.name}, {start:%a %d.%m. %H:%M}"
+            f" – {end:%a %d.%m. %H:%M} ({new.timezone})"
+        )
+    click.echo(summary)
 
 
 #: The groups this feature adds to ``rufbereit``.

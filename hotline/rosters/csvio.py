@@ -40,6 +40,15 @@ class ImportReport:
         return not self.errors
 
 
+def decode(raw: bytes) -> str:
+    """The text of an uploaded file: UTF-8 (with or without BOM), else Windows-1252, the
+    encoding spreadsheet programs on German Windows save CSV files in."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _rows(text: str, required: list[str]) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
     text = text.lstrip("\ufeff")
     sample = text[:2048]

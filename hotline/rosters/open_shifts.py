@@ -17,6 +17,7 @@ from hotline.core.models import utcnow
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
 from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, ShiftError, local_to_utc
 from hotline.rosters.audit import Actor
+from hotline.rosters.bounds import check_dates
 from hotline.rosters.models import OpenShift, SwapOffer, SwapStatus
 from hotline.rosters.shift_edits import add_shift, change_shift
 
@@ -38,6 +39,7 @@ def publish_open_shift(
     line = session.get(Line, line_id)
     if line is None:
         raise ShiftError(f"line {line_id} does not exist")
+    check_dates(local_start, local_end)
     starts_at = local_to_utc(local_start, line.timezone)
     ends_at = local_to_utc(local_end, line.timezone)
     if ends_at <= starts_at:

@@ -17,6 +17,7 @@ from hotline.core.models import utcnow
 from hotline.core.oncall.models import Line, Operator, Shift
 from hotline.core.oncall.shifts import ShiftError, local_to_utc
 from hotline.rosters.audit import Actor
+from hotline.rosters.bounds import check_dates
 from hotline.rosters.models import PatternException, PatternOccurrence, ShiftPattern
 from hotline.rosters.shift_edits import add_shift, remove_shift
 
@@ -42,6 +43,7 @@ def _validate(
         raise ShiftError("weekday must be 0 (Monday) to 6 (Sunday)")
     if start_time == end_time:
         raise ShiftError("a shift must end after it starts")
+    check_dates(valid_from, valid_until)
     if valid_until < valid_from:
         raise ShiftError("the end date lies before the start date")
     if (valid_until - valid_from).days > MAX_PATTERN_DAYS:
@@ -180,6 +182,7 @@ def add_exception(
 ) -> None:
     """No shift from ``pattern`` on ``day``: a future one is removed, a running one ended."""
     now = now or utcnow()
+    check_dates(day)
     if any(e.date == day for e in pattern.exceptions):
         return
     pattern.exceptions.append(PatternException(date=day))

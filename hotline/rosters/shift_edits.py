@@ -16,6 +16,7 @@ from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator, Shift
 from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
 from hotline.rosters.audit import Actor, record, snapshot
+from hotline.rosters.bounds import check_dates
 from hotline.rosters.models import PatternOccurrence
 
 
@@ -33,6 +34,10 @@ def add_shift(
     local_end: dt.datetime,
     action: str = "create",
 ) -> Shift:
+    """Book ``operator_id`` on ``line_id`` from ``local_start`` to ``local_end`` (wall-clock
+    times in the line's zone): the one way every new shift is made (browser, command line,
+    CSV import, patterns, claims), so each is bounds-checked, overlap-checked and audited."""
+    check_dates(local_start, local_end)
     shift = create_shift(session, operator_id, line_id, local_start, local_end)
     _refuse_double_booking(session, operator_id, shift.starts_at, shift.ends_at, None)
     session.flush()
@@ -50,6 +55,7 @@ def change_shift(
     action: str = "update",
 ) -> Shift:
     """Change who works a shift and when; the same bounds as for new shifts apply."""
+    check_dates(local_start, local_end)
     before = snapshot(shift)
     starts_at = local_to_utc(local_start, shift.timezone)
     ends_at = local_to_utc(local_end, shift.timezone)

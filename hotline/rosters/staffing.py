@@ -21,6 +21,12 @@ from hotline.rosters.models import StaffingLevel
 
 # Operators needed in an opening hour that has no explicit staffing level.
 DEFAULT_REQUIRED = 1
+#: Most operators an hour may require.
+MAX_REQUIRED = 50
+
+
+class StaffingError(ValueError):
+    """A staffing level that cannot be stored as given."""
 
 
 @dataclass
@@ -72,12 +78,12 @@ def set_level(
     required: int,
 ) -> int:
     """Set the staffing for ``first_hour``..``last_hour`` (inclusive) on the given weekdays."""
-    if required < 0 or required > 50:
-        raise ValueError("required staff must be between 0 and 50")
+    if required < 0 or required > MAX_REQUIRED:
+        raise StaffingError(f"required staff must be between 0 and {MAX_REQUIRED}")
     if not (0 <= first_hour <= 23 and 0 <= last_hour <= 23) or last_hour < first_hour:
-        raise ValueError("hours must run from 0 to 23, the first not after the last")
+        raise StaffingError("hours must run from 0 to 23, the first not after the last")
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
-        raise ValueError("choose at least one weekday")
+        raise StaffingError("choose at least one weekday")
     count = 0
     for weekday in weekdays:
         for hour in range(first_hour, last_hour + 1):

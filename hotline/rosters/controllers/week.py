@@ -1,0 +1,101 @@
+"""The start page, the week view of a line with its gaps, and its minimum staffing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from hotline.core.auth import requires
+from hotline.core.extensions import db
+from hotline.core.i18n import gettext
+from hotline.core.models import Role
+from hotline.core.oncall.models import Line
+from hotline.rosters import ical
+from hotline.rosters.bounds import in_range
+from hotline.rosters.controllers.blueprint import (
+    active_lines,
+    bp,
+    commit,
+    current_user,
+    is_planner,
+    save,
+)
+from hotline.rosters.forms import StaffingForm
+from hotline.rosters.staffing import levels, monday_of, set_level, week_view
+
+
+@bp.get("/dienstplan/")
+@requires(Role.MEMBER)
+def index():  # noqa: ANN201
+    if not current_user().role.at_least(Role.OPERATOR):
+        # Organisation members have no roster pages; their start page is elsewhere.
+        home = current_app.config.get("MEMBER_HOME_ENDPOINT")
+        if not home:
+            abort(403)
+        return redirect(url_for(home))
+    if not is_planner():
+        return redirect(url_for("rosters.my_shifts"))
+    lines = active_lines()
+    if len(lines) == 1:
+        return redirect(url_for("rosters.week", line_id=lines[0].id))
+    return render_template("rosters/index.html", lines=lines)
+
+
+def _week_of(raw: str | None, line: Line) -> dt.date:
+    """The day asked for in ``?woche=``; today (in the line's zone) when that is missing,
+    not a date, or outside the planning range."""
+    try:
+        day = dt.date.fromisoformat(raw or "")
+    except ValueError:
+        day = None
+    if day is None or not in_range(day):
+        day = dt.datetime.now(ZoneInfo(line.timezone)).date()
+    return day
+
+
+@bp.get("/dienstplan/linie/<int:line_id>")
+@requires(Role.OPERATOR)
+def week(line_id: int):  # noqa: ANN201
+    line = db.session.get(Line, line_id) or abort(404)
+    day = _week_of(request.args.get("woche"), line)
+    view = week_view(db.session, line, day)
+    token = ical.feed_token(db.session, "line", line.id) if is_planner() else None
+    commit()
+    monday = monday_of(day)
+    return render_template(
+        "rosters/week.html",
+        view=view,
+        lines=active_lines(),
+        prev_week=monday - dt.timedelta(days=7),
+        next_week=monday + dt.timedelta(days=7),
+        feed_token=token,
+    )
+
+
+@bp.route("/dienstplan/linie/<int:line_id>/bedarf", methods=["GET", "POST"])
+@requires(Role.PLANNER)
+def staffing(line_id: int):  # noqa: ANN201
+    line = db.session.get(Line, line_id) or abort(404)
+    form = StaffingForm()
+    if save(
+        form,
+        lambda: set_level(
+            db.session,
+            line.id,
+            form.weekday.data,
+            form.first_hour.data,
+            form.last_hour.data,
+            form.required.data,
+        ),
+    ):
+        flash(gettext("Gespeichert."))
+        return redirect(url_for("rosters.staffing", line_id=line.id))
+    return render_template(
+        "rosters/staffing.html",
+        line=line,
+        levels=levels(db.session, line.id),
+        form=form,
+        error=form.error,
+    ), form.http_status
