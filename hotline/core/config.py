@@ -73,6 +73,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "DB_CONNECT_TIMEOUT": _int(env, "DB_CONNECT_TIMEOUT", 2),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "RQ_QUEUE": env.get("RQ_QUEUE", "rufbereit"),
+        # Each worker checks the periodic jobs this often (seconds).
+        "SCHEDULER_TICK_SECONDS": _float(env, "SCHEDULER_TICK_SECONDS", 5.0),
+        # Due delayed jobs (waves, retries, call-out rounds) are moved to their queues this often.
+        "SCHEDULER_DELAYED_SECONDS": _float(env, "SCHEDULER_DELAYED_SECONDS", 1.0),
+        # A periodic job whose worker died is run again elsewhere after at most this long.
+        "SCHEDULER_TAKEOVER_SECONDS": _float(env, "SCHEDULER_TAKEOVER_SECONDS", 30.0),
+        # Periodic job intervals other than the built-in ones: sweep-outbox=30,dispatch-sweep=60
+        "SCHEDULER_INTERVALS": env.get("SCHEDULER_INTERVALS", ""),
         "TELEPHONY_BACKEND": env.get(
             "TELEPHONY_BACKEND", "twilio" if account_sid and auth_token else "console"
         ),
