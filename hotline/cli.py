@@ -108,16 +108,24 @@ def purge_cmd() -> None:
 
 
 @main.command("worker")
-@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @with_appcontext
 def worker_cmd(burst: bool) -> None:
-    """Run an RQ worker: urgent work first, then the rest; periodic jobs are kept alive."""
+    """Run an RQ worker: urgent work first, then the rest; periodic and delayed jobs are
+    scheduled by every worker, so any one of them can die. SIGTERM lets the current job
+    finish, a second SIGTERM cuts it short."""
+    from redis.exceptions import RedisError
+
     from hotline.core.scheduler import run_worker
     from hotline.core.worker import set_app, set_app_factory
 
-    set_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    set_app(app)
     set_app_factory(create_app)
-    run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+    try:
+        run_worker(app, burst=burst)
+    except (RedisError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -77,6 +77,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RQ_QUEUE": env.get("RQ_QUEUE", "rufbereit"),
         # Seconds a request waits for Redis before it leaves the work to the sweep.
         "REDIS_SOCKET_TIMEOUT": _float(env, "REDIS_SOCKET_TIMEOUT", 1.0),
+        # Each worker checks the periodic jobs this often (seconds).
+        "SCHEDULER_TICK_SECONDS": _float(env, "SCHEDULER_TICK_SECONDS", 5.0),
+        # Due delayed jobs (waves, retries, call-out rounds) are moved to their queues this often.
+        "SCHEDULER_DELAYED_SECONDS": _float(env, "SCHEDULER_DELAYED_SECONDS", 1.0),
+        # A periodic job whose worker died is run again elsewhere after at most this long.
+        "SCHEDULER_TAKEOVER_SECONDS": _float(env, "SCHEDULER_TAKEOVER_SECONDS", 30.0),
+        # Periodic job intervals other than the built-in ones: sweep-outbox=30,dispatch-sweep=60
+        "SCHEDULER_INTERVALS": env.get("SCHEDULER_INTERVALS", ""),
         "TELEPHONY_BACKEND": env.get(
             "TELEPHONY_BACKEND", "twilio" if account_sid and auth_token else "console"
         ),
