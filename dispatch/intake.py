@@ -36,7 +36,7 @@ from hotline.core.fallback import fallback_response, twiml
 from hotline.core.ivr import NodeCall, call_flows
 from hotline.core.models import utcnow
 from hotline.core.outbox import commit
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 from hotline.core.security import twilio_signed
 from ivr_flows.messages import DEFAULT_VOICES
 
@@ -234,8 +234,9 @@ def ask_message(draft: IntakeDraft, attempt: int = 1, preface: str | None = None
 def begin(ctx: NodeCall, node, response: VoiceResponse | None = None) -> VoiceResponse:  # noqa: ANN001
     """Entry from the IVR runner (registered for ``intake`` nodes) when the flow reaches an intake node;
     ``response`` holds what the flow has said so far in this request."""
-    try:  # a withheld caller ID ("anonymous", "+266696687") is no callback number
-        caller = to_e164(ctx.caller_number or "", current_app.config["DEFAULT_REGION"])
+    try:  # a withheld caller ID ("anonymous", "+266696687") is no callback number, nor is a
+        # premium-rate or foreign one
+        caller = to_dialable_e164(ctx.caller_number or "", current_app.config["DEFAULT_REGION"])
     except InvalidPhoneNumber:
         caller = None
     draft = start_draft(
@@ -392,7 +393,7 @@ def callback_enter():  # noqa: ANN201
     if draft is None:
         return _lost()
     try:
-        number = to_e164(digits, current_app.config["DEFAULT_REGION"])
+        number = to_dialable_e164(digits, current_app.config["DEFAULT_REGION"])
     except InvalidPhoneNumber:
         return _retry(draft, attempt, ask_callback_number, "callback_invalid")
     draft.callback = number

@@ -32,7 +32,7 @@ from hotline.core.auth import sign_in
 from hotline.core.extensions import db
 from hotline.core.models import Role
 from hotline.core.outbox import add_message, commit
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 bp = Blueprint("dispatch_web", __name__, template_folder="templates")
 
@@ -274,9 +274,11 @@ def _ticket_request(form, *, organisation: bool) -> TicketRequest:  # noqa: ANN0
     phone = None
     if form.get("requester_phone", "").strip():
         try:
-            phone = to_e164(form.get("requester_phone", ""), current_app.config["DEFAULT_REGION"])
+            phone = to_dialable_e164(
+                form.get("requester_phone", ""), current_app.config["DEFAULT_REGION"]
+            )
         except InvalidPhoneNumber as exc:
-            errors["requester_phone"] = str(exc)
+            errors["requester_phone"] = exc.text("de")
     elif not organisation:
         errors["requester_phone"] = "Bitte eine Rückrufnummer angeben."
     if errors:

@@ -20,6 +20,7 @@ from hotline.core import health, inbound
 from hotline.core.config import load_config
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
+from hotline.core.phones import check_country_settings
 from hotline.core.registry import init_registry
 from hotline.core.scheduler import register_core_jobs
 from hotline.core.sessions import CookieSessionInterface
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     if config:
         app.config.update(config)
     configure_logging(app.config["LOG_LEVEL"])
+    check_country_settings(app.config)
     if not app.config["SECRET_KEY"]:
         log.warning("SECRET_KEY is not set; using a random one (sessions end on restart)")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
