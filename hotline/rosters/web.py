@@ -26,7 +26,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 
 from hotline.core.accounts import AccountError, LoginResult, authenticate, create_user
-from hotline.core.auth import check_csrf, load_user, requires, sign_in
+from hotline.core.auth import check_csrf, load_user, requires, safe_next_url, sign_in, sign_out
 from hotline.core.extensions import db
 from hotline.core.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
 from hotline.core.models import Role, User, utcnow
@@ -144,9 +144,7 @@ def _operators(active_only: bool = False) -> list[Operator]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("rosters.index")
+    return safe_next_url(target) or url_for("rosters.index")
 
 
 # -- sign-in -------------------------------------------------------------------------------
@@ -178,7 +176,8 @@ def login():  # noqa: ANN201
 
 @bp.post("/abmelden")
 def logout():  # noqa: ANN201
-    session.clear()
+    sign_out()
+    _commit()
     return redirect(url_for("rosters.login"))
 
 
