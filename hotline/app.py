@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
-from hotline.core import health, inbound
+from hotline.core import health, inbound, web
 from hotline.core.config import load_config
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     if not app.config["CALLER_HASH_SALT"]:
         app.config["CALLER_HASH_SALT"] = app.config["SECRET_KEY"]
     app.session_interface = CookieSessionInterface()
+    web.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
