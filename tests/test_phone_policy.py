@@ -239,7 +239,7 @@ def test_the_sign_up_page_refuses_a_foreign_mobile_in_german_and_texts_nobody(ap
 
 
 def test_a_helper_profile_is_checked_against_the_countries_it_is_given():
-    assert validate_profile({**HELPER, "phone": UK_MOBILE}, countries={"GB"}).phone == (
+    assert validate_profile({**HELPER, "phone": UK_MOBILE}, countries=frozenset({"GB"})).phone == (
         "+447400123456"
     )
 
