@@ -52,7 +52,7 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.tickets import TicketRequest
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 #: Largest helper CSV a coordinator may import (about 20,000 helpers).
 MAX_CSV_BYTES = 2 * 2**20
@@ -324,9 +324,9 @@ class TicketForm(DispatchForm):
 
     def validate_requester_phone(self, field: Field) -> None:
         try:
-            self.requester_e164 = to_e164(field.data, current_app.config["DEFAULT_REGION"])
+            self.requester_e164 = to_dialable_e164(field.data, current_app.config["DEFAULT_REGION"])
         except InvalidPhoneNumber as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(exc.text("de")) from exc
 
     def ticket_request(self) -> TicketRequest:
         """The validated form as the domain's request (times in UTC)."""

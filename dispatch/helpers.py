@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from dispatch.models import Activity, Helper, HelperStatus, Signup
 from dispatch.postcodes import UnknownPostalCode, lookup
 from hotline.core.models import utcnow
-from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
+from hotline.core.phones import InvalidPhoneNumber, allowed_countries, to_mobile_e164
 
 WEEKDAYS = ["mo", "di", "mi", "do", "fr", "sa", "so"]
 _WEEKDAYS_EN = ["mo", "tu", "we", "th", "fr", "sa", "su"]
@@ -130,17 +130,20 @@ def _split(text: str | list[str] | None) -> list[str]:
     return [t.strip().lower() for t in re.split(r"[,;\s]+", text or "") if t.strip()]
 
 
-def validate_profile(data: dict[str, Any], region: str = "DE") -> Profile:
-    """Check every field and report all problems at once."""
+def validate_profile(
+    data: dict[str, Any], region: str = "DE", countries: frozenset[str] | None = None
+) -> Profile:
+    """Check every field and report all problems at once; the number must be a mobile
+    number of ``countries`` (default: ``ALLOWED_COUNTRIES``)."""
     errors: dict[str, str] = {}
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = "Bitte einen Namen angeben."
     phone = ""
     try:
-        phone = to_mobile_e164(str(data.get("phone") or ""), region)
+        phone = to_mobile_e164(str(data.get("phone") or ""), region, countries)
     except InvalidPhoneNumber as exc:
-        errors["phone"] = str(exc)
+        errors["phone"] = exc.text("de")
     email = str(data.get("email") or "").strip() or None
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         errors["email"] = f"{email!r} ist keine E-Mail-Adresse."
@@ -342,7 +345,7 @@ def start_signup(
 
     The code is texted to the number; only its hash is stored.
     """
-    profile = validate_profile(data, region)
+    profile = validate_profile(data, region, allowed_countries(signup=True))
     if not data.get("consent"):
         raise InvalidProfile({"consent": "Bitte stimmen Sie der Speicherung Ihrer Daten zu."})
     existing = helper_by_phone(session, profile.phone)

@@ -18,7 +18,7 @@ from dispatch.models import Organisation, OrganisationMember, Ticket, TicketSour
 from dispatch.tickets import InvalidTicket, TicketRequest, create_ticket
 from hotline.core.accounts import AccountError, create_user
 from hotline.core.models import Role, User, utcnow
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 
 class InvalidOrganisation(ValueError):
@@ -56,9 +56,9 @@ def register_organisation(
     phone = None
     if contact_phone.strip():
         try:
-            phone = to_e164(contact_phone)
+            phone = to_dialable_e164(contact_phone)  # the helpers' contact: called or texted
         except InvalidPhoneNumber as exc:
-            errors["contact_phone"] = str(exc)
+            errors["contact_phone"] = exc.text("de")
     org = Organisation(
         name=name.strip(),
         contact_phone=phone,

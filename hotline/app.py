@@ -16,11 +16,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
-from hotline.core import fallback, health, inbound
+from hotline.core import fallback, health, inbound, web
 from hotline.core.config import load_config
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
+from hotline.core.phones import check_country_settings
 from hotline.core.registry import init_registry
 from hotline.core.scheduler import register_core_jobs
 from hotline.core.sessions import CookieSessionInterface
@@ -40,12 +41,14 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     if config:
         app.config.update(config)
     configure_logging(app.config["LOG_LEVEL"])
+    check_country_settings(app.config)
     if not app.config["SECRET_KEY"]:
         log.warning("SECRET_KEY is not set; using a random one (sessions end on restart)")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["CALLER_HASH_SALT"]:
         app.config["CALLER_HASH_SALT"] = app.config["SECRET_KEY"]
     app.session_interface = CookieSessionInterface()
+    web.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

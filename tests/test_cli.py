@@ -64,7 +64,7 @@ def test_line_list_shows_opening_hours(run, session):
 def test_operator_add_with_a_landline_gets_a_clear_error(run):
     result = run("operator", "add", "Anna", "030 12345678")
     assert result.exit_code == 1
-    assert "is a landline number; operators need a mobile number" in result.output
+    assert "is a landline number; a mobile number is needed" in result.output
 
 
 def test_operator_add_stores_e164_and_languages(run, session):

@@ -77,7 +77,7 @@ def test_every_problem_of_a_profile_is_reported_at_once():
     with pytest.raises(InvalidProfile) as exc:
         validate_profile({"phone": "030 1234567", "postal_code": "99999", "activities": "fly"})
     assert set(exc.value.errors) == {"name", "phone", "postal_code", "activities"}
-    assert "landline" in exc.value.errors["phone"]
+    assert "Festnetznummer" in exc.value.errors["phone"]  # the pages are German
 
 
 def test_a_number_can_only_belong_to_one_helper(session):

@@ -72,7 +72,8 @@ def test_shift_export_reads_back_in_through_the_import(session):
         session, SYSTEM, anna.id, line.id, dt.datetime(2030, 1, 7, 20), dt.datetime(2030, 1, 8, 2)
     )
     exported = csvio.export_shifts(session, since=dt.datetime(2029, 1, 1, tzinfo=UTC))
-    assert f"{anna.phone_number},{line.number},2030-01-07 20:00,2030-01-08 02:00" in exported
+    # Numbers start with "+", which a spreadsheet would read as a formula: marked as text.
+    assert f"'{anna.phone_number},'{line.number},2030-01-07 20:00,2030-01-08 02:00" in exported
     session.delete(session.scalar(select(Shift)))
     session.flush()
     report = csvio.import_shifts(session, exported, SYSTEM)
@@ -102,7 +103,7 @@ def test_operator_export_lists_every_operator(session):
     anna = make_operator(session, name="Anna", languages=["de", "en"])
     exported = csvio.export_operators(session)
     assert exported.splitlines()[0] == "name,phone,languages,status"
-    assert f"Anna,{anna.phone_number},de en,active" in exported
+    assert f"Anna,'{anna.phone_number},de en,active" in exported
 
 
 def test_planner_uploads_a_csv_with_a_bad_row_and_sees_its_error(app, session):

@@ -80,8 +80,9 @@ def test_without_auth_token_every_webhook_is_refused(connection, database_url, r
 def test_signature_is_checked_against_the_url_behind_a_reverse_proxy(
     connection, database_url, redis_url
 ):
-    """No PUBLIC_BASE_URL: the URL Twilio used is rebuilt from X-Forwarded-* headers."""
-    app = create_app(test_config(database_url, redis_url, PUBLIC_BASE_URL=""))
+    """No PUBLIC_BASE_URL, one trusted proxy: the URL Twilio used is rebuilt from its
+    X-Forwarded-* headers."""
+    app = create_app(test_config(database_url, redis_url, PUBLIC_BASE_URL="", PROXY_FIX_HOPS=1))
     db.bind_to(connection)
     form = {"To": "+4930120000", "CallSid": "CA" + "2" * 32, "From": "+4917612345678"}
     public = "https://public.example.net/twilio/voice"
@@ -105,6 +106,30 @@ def test_signature_is_checked_against_the_url_behind_a_reverse_proxy(
     )
     assert proxied.status_code == 200
     assert direct.status_code == 403
+
+
+def test_forwarded_headers_are_not_believed_without_a_configured_proxy(
+    connection, database_url, redis_url
+):
+    """By default no proxy is trusted: a client cannot make the app believe it was asked
+    for another URL (nor, for the sign-in throttle, from another address)."""
+    app = create_app(test_config(database_url, redis_url, PUBLIC_BASE_URL=""))
+    db.bind_to(connection)
+    form = {"To": "+4930120000", "CallSid": "CA" + "3" * 32, "From": "+4917612345678"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        "https://public.example.net/twilio/voice", form
+    )
+    response = app.test_client().post(
+        "/twilio/voice",
+        data=form,
+        base_url="http://10.0.0.5:8000",
+        headers={
+            "X-Twilio-Signature": signature,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "public.example.net",
+        },
+    )
+    assert response.status_code == 403
 
 
 def test_query_string_is_part_of_the_signed_url(twilio, app):
@@ -138,8 +163,8 @@ def _sign(url: str, form: Mapping[str, str] = FORM, token: str = AUTH_TOKEN) -> 
 
 @pytest.fixture
 def proxied_app(connection, database_url, redis_url):
-    """Behind one reverse proxy, without PUBLIC_BASE_URL."""
-    app = create_app(test_config(database_url, redis_url, PUBLIC_BASE_URL=""))
+    """Behind one reverse proxy (trusted: PROXY_FIX_HOPS=1), without PUBLIC_BASE_URL."""
+    app = create_app(test_config(database_url, redis_url, PUBLIC_BASE_URL="", PROXY_FIX_HOPS=1))
     db.bind_to(connection)
     return app
 

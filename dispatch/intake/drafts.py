@@ -18,7 +18,7 @@ from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
 from dispatch.postcodes import Place, lookup
 from dispatch.tickets import TicketRequest, create_ticket, window_for
 from hotline.core.models import utcnow
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 KEYPAD_ACTIVITIES = {
     "1": Activity.SHOPPING,
@@ -40,9 +40,9 @@ MAX_ATTEMPTS = 3
 
 def callback_from_caller_id(caller: str | None, region: str) -> str | None:
     """The caller ID in E.164, or None when it is withheld ("anonymous", "+266696687") or
-    otherwise no number to call back."""
+    otherwise no number to call back (premium-rate, foreign …)."""
     try:
-        return to_e164(caller or "", region)
+        return to_dialable_e164(caller or "", region)
     except InvalidPhoneNumber:
         return None
 
@@ -130,7 +130,7 @@ def use_caller_id(draft: IntakeDraft) -> bool:
 
 def record_callback(draft: IntakeDraft, digits: str, region: str) -> str:
     """The keyed-in callback number in E.164, recorded; raises :class:`InvalidPhoneNumber`."""
-    draft.callback = to_e164(digits, region)
+    draft.callback = to_dialable_e164(digits, region)
     return draft.callback
 
 

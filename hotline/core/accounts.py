@@ -1,9 +1,13 @@
-"""Accounts for the roster pages: strong password hashes, throttled sign-in, roles.
+"""Accounts for the roster pages: strong password hashes, throttled sign-in, roles, and
+the changes that end an account's sessions.
 
 Passwords are hashed with werkzeug's scrypt. After ``LOGIN_MAX_FAILURES`` failed attempts for
-one account from one address within ``LOGIN_LOCK_MINUTES`` further attempts are refused —
-even with the right password — until the window has passed. One address trying many accounts
-is stopped after :data:`ADDRESS_FACTOR` times as many failures.
+one account within ``LOGIN_LOCK_MINUTES`` — from whatever addresses — further attempts are
+refused, even with the right password, until the window has passed: a guesser who rotates
+addresses (or forges ``X-Forwarded-For``) gets no more guesses than one address would. One
+address trying many accounts is stopped after :data:`ADDRESS_FACTOR` times as many failures.
+The price is that a stranger can keep an account locked; an admin's
+:func:`reset_password` lets its owner in again at once.
 """
 
 from __future__ import annotations
@@ -90,9 +94,7 @@ def authenticate(
     since = now - dt.timedelta(minutes=lock_minutes)
     failures = session.scalar(
         select(func.count(LoginFailure.id)).where(
-            LoginFailure.username == username,
-            LoginFailure.address == address,
-            LoginFailure.at > since,
+            LoginFailure.username == username, LoginFailure.at > since
         )
     )
     from_address = session.scalar(
@@ -118,3 +120,34 @@ def authenticate(
         )
     )
     return LoginResult.OK, user
+
+
+# -- changes that end every session of an account ----------------------------------------------
+
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` ends at its next request (see :mod:`hotline.core.auth`)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; sessions signed in with the old one end, and so does the lock."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+
+
+def reset_password(session: Session, username: str, password: str) -> User:
+    """An admin's reset, for someone who forgot their password, is locked out by a guesser,
+    or whose password may have leaked."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise AccountError(f"there is no account {username.strip()!r}")
+    set_password(session, user, password)
+    return user
+
+
+def deactivate_user(session: Session, user: User) -> None:
+    """No more sign-ins, and every open session ends now (not when its cookie expires)."""
+    user.active = False
+    end_sessions(user)

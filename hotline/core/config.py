@@ -92,10 +92,19 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN": auth_token,
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", ""),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 1),
+        # Proxies whose X-Forwarded-For/-Proto/-Host are believed; 0 = none. Set it to the
+        # number of reverse proxies in front of gunicorn (1 for one nginx): otherwise anyone
+        # can claim any address (sign-in throttling) and the URL Twilio signed is not rebuilt.
+        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
         "SECRET_KEY": secret,
         "DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Berlin"),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "DE"),
+        # Countries whose mobile numbers are texted and rung (ISO codes, comma-separated).
+        "ALLOWED_COUNTRIES": env.get("ALLOWED_COUNTRIES", "DE"),
+        # Countries the public helper sign-up accepts: ALLOWED_COUNTRIES or fewer.
+        "SIGNUP_ALLOWED_COUNTRIES": env.get("SIGNUP_ALLOWED_COUNTRIES", "DE"),
+        # Largest request body in bytes (uploads included); larger ones get a 413.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "FALLBACK_NUMBER": env.get("FALLBACK_NUMBER", ""),
         "FALLBACK_NUMBERS": parse_fallback_numbers(env.get("FALLBACK_NUMBERS")),
         # Local file keeping each line's fallback number for outages after a restart.

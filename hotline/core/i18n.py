@@ -10,6 +10,8 @@ import re
 
 from flask import g, request, session
 
+from hotline.core import phones
+
 LANGUAGES = ("de", "en")
 
 EN: dict[str, str] = {
@@ -209,13 +211,6 @@ DE_ERRORS: list[tuple[str, str]] = [
     (r"(.+) is not a date", "{0} ist kein Datum."),
     (r"(.+) is not a time", "{0} ist keine Uhrzeit."),
     (r"please choose a value", "Bitte einen Wert wählen."),
-    (r"Phone number is empty\.", "Die Telefonnummer fehlt."),
-    (r"(.+) is not a valid phone number\.", "{0} ist keine gültige Telefonnummer."),
-    (r"(.+) is not a phone number .*", "{0} ist keine Telefonnummer."),
-    (
-        r"(.+) is a landline number; operators need a mobile number\.",
-        "{0} ist eine Festnetznummer; Ehrenamtliche brauchen eine Handynummer.",
-    ),
     (
         r"an operator with number (.+) exists already",
         "Es gibt schon eine ehrenamtliche Person mit der Nummer {0}.",
@@ -262,6 +257,9 @@ def error_text(message: str) -> str:
     """A domain error message in the page's language."""
     if current_language() == "en":
         return message
+    phone_text = phones.translate(message, "de")  # phone numbers keep their own texts
+    if phone_text is not None:
+        return phone_text
     for pattern, german in DE_ERRORS:
         match = re.fullmatch(pattern, message)
         if match:

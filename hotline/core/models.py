@@ -117,6 +117,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="de")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Copied into each session at sign-in; raising it (sign-out, new password,
+    #: deactivation) ends every session of the account (:mod:`hotline.core.auth`).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     operator: Mapped[Operator | None] = relationship("Operator")  # noqa: F821 - in oncall
 

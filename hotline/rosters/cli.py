@@ -66,6 +66,21 @@ def create_admin(username: str, name: str, password: str) -> None:
     click.echo(f"admin {username} created; sign in at /anmelden")
 
 
+@user.command("reset-password")
+@click.argument("username")
+@click.password_option(help="At least 10 characters; prompted for when not given.")
+@with_appcontext
+@fail_on_bad_input
+def reset_password(username: str, password: str) -> None:
+    """Give USERNAME a new password; every session of that account ends."""
+    from hotline.core.accounts import reset_password as reset
+    from hotline.core.extensions import db
+
+    with db.new_session() as session, session.begin():
+        name = reset(session, username, password).username
+    click.echo(f"new password for {name}; all of its sessions have ended")
+
+
 @click.group()
 def line() -> None:
     """Hotline numbers."""

@@ -3,6 +3,9 @@
 An import is all or nothing: every row is checked (and applied inside a savepoint); if any
 row fails, the savepoint is rolled back and the errors are reported per row, with the row's
 line number in the file. Shift times are wall-clock times in the line's timezone.
+
+Exports neutralise cells a spreadsheet would read as formulas (:mod:`hotline.core.exports`);
+imports undo that, so an export reads back in unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.exports import SafeWriter, restore
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
 from hotline.core.oncall.operators import KNOWN_LANGUAGES, OperatorError, create_operator
@@ -53,10 +57,12 @@ def _rows(text: str, required: list[str]) -> tuple[list[tuple[int, dict[str, str
     text = text.lstrip("\ufeff")
     sample = text[:2048]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        delimiter = ","
+    # Only the delimiter is guessed (German spreadsheets write ";"); quoting is always '"':
+    # the sniffer would take the apostrophes that mark exported numbers for quotes.
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
@@ -66,7 +72,7 @@ def _rows(text: str, required: list[str]) -> tuple[list[tuple[int, dict[str, str
     for row in reader:
         if reader.line_num - 1 > MAX_ROWS:
             return [], f"at most {MAX_ROWS} rows per file"
-        values = {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: restore(v or "").strip() for k, v in row.items() if k}
         if any(values.values()):
             rows.append((reader.line_num, values))
     return rows, None
@@ -171,7 +177,7 @@ def import_shifts(session: Session, text: str, actor: Actor, region: str = "DE")
 
 def export_operators(session: Session) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(OPERATOR_COLUMNS)
     for op in session.scalars(select(Operator).order_by(Operator.name)):
         writer.writerow([op.name, op.phone_number, " ".join(op.languages), op.status.value])
@@ -186,7 +192,7 @@ def export_shifts(
     if line_id is not None:
         stmt = stmt.where(Shift.line_id == line_id)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow([*SHIFT_COLUMNS, "operator_name", "timezone"])
     for s in session.scalars(stmt):
         writer.writerow(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core.oncall.hours import WEEKDAYS, parse_span
 from hotline.core.oncall.models import Closure, Coordinator, Line, OpeningSpan, RingStrategy
-from hotline.core.phones import to_e164, to_mobile_e164
+from hotline.core.phones import to_dialable_e164, to_e164, to_mobile_e164
 
 
 class LineError(ValueError):
@@ -33,7 +33,11 @@ def create_line(
     hours: dict[str, list[str]] | None = None,
     region: str = "DE",
 ) -> Line:
-    """Create a line. ``hours`` maps ``mon``…``sun`` to spans like ``"20:00-04:00"``."""
+    """Create a line. ``hours`` maps ``mon``…``sun`` to spans like ``"20:00-04:00"``.
+
+    ``number`` is the organisation's own hotline number and only parsed; the fallback number
+    is one the product dials (:func:`~hotline.core.phones.to_dialable_e164`).
+    """
     e164 = to_e164(number, region)
     if session.scalar(select(Line.id).where(Line.number == e164)) is not None:
         raise LineError(f"a line with number {e164} exists already")
@@ -48,7 +52,9 @@ def create_line(
         name=name,
         flow=flow,
         timezone=timezone,
-        fallback_number=to_e164(fallback_number, region) if fallback_number else None,
+        # Dialled when nobody answers: an office line or a free crisis line (0800) will do,
+        # a premium-rate or foreign number will not.
+        fallback_number=to_dialable_e164(fallback_number, region) if fallback_number else None,
         partner=partner,
         ring_strategy=RingStrategy(ring_strategy),
         ring_timeout=ring_timeout,

@@ -1,4 +1,4 @@
-"""Creating operators: mobile numbers only, stored in E.164."""
+"""Creating operators: mobile numbers of the allowed countries only, stored in E.164."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline.core import outbox
 from hotline.core.accounts import AccountError
-from hotline.core.auth import check_csrf, load_user
+from hotline.core.auth import check_csrf, load_user, safe_next_url
 from hotline.core.extensions import db
 from hotline.core.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
 from hotline.core.models import Role, User
@@ -135,6 +135,4 @@ def operators(active_only: bool = False, also: int | None = None) -> list[Operat
 def safe_next(target: str | None) -> str:
     """A local path to go on to after signing in or switching the language, else the
     roster's start page (never another site)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("rosters.index")
+    return safe_next_url(target) or url_for("rosters.index")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
 from hotline.core.accounts import LoginResult, authenticate
-from hotline.core.auth import sign_in
+from hotline.core.auth import sign_in, sign_out
 from hotline.core.extensions import db
 from hotline.core.i18n import gettext
 from hotline.rosters.controllers.blueprint import bp, commit, safe_next
@@ -38,7 +38,8 @@ def login():  # noqa: ANN201
 
 @bp.post("/abmelden")
 def logout():  # noqa: ANN201
-    session.clear()
+    sign_out()  # ends every session of the account, on every device
+    commit()
     return redirect(url_for("rosters.login"))
 
 
