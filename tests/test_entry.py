@@ -297,3 +297,30 @@ def test_the_call_record_is_written_after_its_connection_was_dropped(database_ur
     finally:
         database.engine.dispose()
         database.autocommit_engine.dispose()
+
+
+def test_without_the_fast_twiml_writer_the_entry_answers_with_twilios_serialisation(
+    session, twilio, app, monkeypatch
+):
+    from hotline.core import twiml as twiml_text
+
+    def unused(document):  # noqa: ANN001, ANN202
+        raise AssertionError("the fast writer was used")
+
+    monkeypatch.setattr(twiml_text, "render", unused)
+    app.config["TWIML_FAST_RENDER"] = False
+    make_line(session)
+    assert twilio.twiml("/twilio/voice").find("Gather") is not None
+
+
+def test_without_the_driver_path_the_call_record_is_still_one_durable_statement(committed):
+    from hotline.core.extensions import db as database
+
+    app, number, line_id = committed
+    database.driver_path = False
+    try:
+        TwilioDriver(app, call_sid="CA" + "f" * 32, to=number).twiml("/twilio/voice")
+    finally:
+        database.driver_path = True
+    with database.factory() as s:
+        assert s.scalar(select(Call.line_id).where(Call.call_sid == "CA" + "f" * 32)) == line_id

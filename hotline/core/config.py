@@ -116,6 +116,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RECORDING_RETENTION_DAYS": _int(env, "RECORDING_RETENTION_DAYS", 90),
         # Days an inbound text's MessageSid and reply are kept to answer redeliveries once.
         "INBOUND_MESSAGE_RETENTION_DAYS": _int(env, "INBOUND_MESSAGE_RETENTION_DAYS", 30),
+        # Fast paths of the voice webhooks, each measured in docs/benchmarks.md.
+        "TWIML_FAST_RENDER": _bool(env.get("TWIML_FAST_RENDER"), True),
+        "CALL_RECORD_DRIVER_PATH": _bool(env.get("CALL_RECORD_DRIVER_PATH"), True),
         "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),

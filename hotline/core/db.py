@@ -119,6 +119,7 @@ class Database:
         self.factory: sessionmaker[Session] | None = None
         self._driver_statements: dict[tuple[Any, ...], DriverStatement] = {}
         self._lock = threading.Lock()
+        self.driver_path = True
 
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
@@ -129,6 +130,9 @@ class Database:
             make_autocommit_engine(url, timeout, echo) if url.startswith("postgresql") else None
         )
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        #: The call record's statement on the driver's own connection (measured in
+        #: docs/benchmarks.md; off: SQLAlchemy's ordinary transaction).
+        self.driver_path = bool(app.config.get("CALL_RECORD_DRIVER_PATH", True))
         app.extensions["rufbereit.db"] = self
         app.teardown_appcontext(self._teardown)
 
@@ -150,7 +154,7 @@ class Database:
         if isinstance(bind, Connection):  # bound to an outer transaction (tests, simulator)
             return bind.execute(statement, params).scalar()
         engine = self.autocommit_engine
-        if bind is not self.engine or engine is None:
+        if bind is not self.engine or engine is None or not self.driver_path:
             with bind.begin() as conn:
                 return conn.execute(statement, params).scalar()
         prepared = self._driver_statement(statement, engine.dialect, params)
