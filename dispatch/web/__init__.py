@@ -14,6 +14,7 @@ domain created (texts to send, waves to start).
 from __future__ import annotations
 
 from dispatch.web import (  # noqa: F401 - importing a controller adds its routes to bp
+    callouts,
     coordination,
     helpers,
     offers,

@@ -110,6 +110,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Local file keeping each line's fallback number for outages after a restart.
         # Folder where inbound texts wait when neither the database nor Redis can take them.
         "INBOUND_SPOOL_DIR": env.get("INBOUND_SPOOL_DIR", "var/inbound-spool"),
+        # Sites allowed to frame the public list of open call-outs (CSP frame-ancestors).
+        "CALLOUTS_EMBED_ORIGINS": env.get("CALLOUTS_EMBED_ORIGINS", "*"),
         "FALLBACK_SNAPSHOT_PATH": env.get("FALLBACK_SNAPSHOT_PATH", "var/fallback-numbers.json"),
         "CALLER_HASH_SALT": env.get("CALLER_HASH_SALT", ""),
         "CALLER_NUMBER_RETENTION_DAYS": _int(env, "CALLER_NUMBER_RETENTION_DAYS", 30),
