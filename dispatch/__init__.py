@@ -1,7 +1,8 @@
 """Dispatch: help requests phoned in (or posted) become tickets, and matching helpers are
 texted in fair waves until enough have accepted.
 
-:func:`init_app` registers its settings, the intake IVR node and webhooks, the status
+:data:`SETTINGS` are its settings (the composition root loads them with the core's);
+:func:`init_app` registers the intake IVR node and webhooks, the status
 callback, the web pages, the helpers' SMS replies (texts to the dispatch sender), its outbox
 kinds, the periodic sweep and its demo data.
 """
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from dispatch.config import SETTINGS
 from hotline.core.registry import Registry
+
+__all__ = ["SETTINGS", "init_app"]
 
 
 def init_app(app: Flask, registry: Registry) -> None:
@@ -20,13 +24,10 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         web,
     )
-    from dispatch.config import load_dispatch_config
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
     from dispatch.replies import handle_sms, is_dispatch_number
 
-    for key, value in load_dispatch_config().items():
-        app.config.setdefault(key, value)
     app.register_blueprint(intake.bp)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(web.bp)

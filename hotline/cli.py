@@ -13,6 +13,7 @@ from flask import current_app
 from dispatch import cli as dispatch_cli
 from hotline import create_app
 from hotline.core.cli import with_appcontext
+from hotline.core.config import ConfigError
 from hotline.rosters import cli as rosters_cli
 from hotline.voice import cli as voice_cli
 
@@ -22,7 +23,26 @@ from hotline.voice import cli as voice_cli
 def main(ctx: click.Context) -> None:
     """Rufbereit hotline and dispatch."""
     # Looked up when a command runs, so tests can swap the module's create_app.
-    ctx.obj = {"create_app": lambda: create_app()}
+    ctx.obj = {"create_app": _create_app}
+
+
+class SettingsProblems(click.ClickException):
+    """Invalid settings: each problem on its own line on stderr, exit code 1."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def show(self, file: object = None) -> None:
+        for problem in self.problems:
+            click.echo(problem, err=True)
+
+
+def _create_app():  # noqa: ANN202 - the Flask app
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise SettingsProblems(error.problems) from None
 
 
 for _feature in (rosters_cli, voice_cli, dispatch_cli):
