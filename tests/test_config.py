@@ -27,6 +27,7 @@ from hotline.core.config import (
     Int,
     current_settings,
     load_settings,
+    render_docs,
 )
 from hotline.core.extensions import db
 from hotline.core.telephony import RecordingTelephony
@@ -37,6 +38,7 @@ from tests.dispatch_support import DISPATCH_CONFIG, messages
 from tests.roster_support import login, make_user, post
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "configuration.md"
 DEV = {"RUFBEREIT_ENV": "development"}
 SECRETS = {"SECRET_KEY": "k" * 64, "CALLER_HASH_SALT": "s" * 64}
 MISSING = {
@@ -311,6 +313,51 @@ def test_development_starts_without_secrets_and_without_warnings(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert app.config["SECRET_KEY"] and app.config["CALLER_HASH_SALT"]
     assert app.config["SECRET_KEY"] != app.config["CALLER_HASH_SALT"]
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_config_check_prints_every_problem_and_exits_1(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("DISPATCH_WAVE_MINUTES", "soon")
+    result = CliRunner().invoke(cli.main, ["config", "check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "3 problem(s):",
+        "DISPATCH_WAVE_MINUTES must be a whole number, got 'soon'",
+        MISSING["SECRET_KEY"],
+        MISSING["CALLER_HASH_SALT"],
+    ]
+
+
+def test_config_check_accepts_a_complete_production_environment(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    for name, value in SECRETS.items():
+        clean_env.setenv(name, value)
+    result = CliRunner().invoke(cli.main, ["config", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"ok: {len(SETTINGS)} settings valid (RUFBEREIT_ENV=production)\n"
+
+
+def test_docs_file_is_what_the_declarations_produce() -> None:
+    assert DOCS.read_text(encoding="utf-8") == render_docs(SETTINGS), (
+        "docs/configuration.md is out of date: run `rufbereit config docs > docs/configuration.md`"
+    )
+
+
+def test_config_docs_command_prints_the_docs_file() -> None:
+    result = CliRunner().invoke(cli.main, ["config", "docs"])
+    assert result.exit_code == 0
+    assert result.output == DOCS.read_text(encoding="utf-8")
+
+
+def test_docs_list_every_setting_in_its_section_with_type_and_default() -> None:
+    text = render_docs(SETTINGS)
+    dispatch = text[text.index("## Dispatch") :]
+    assert "| `DISPATCH_QUIET_START` | integer 0–23 | `21` |" in dispatch
+    assert "| `SECRET_KEY` | text | a fixed development value (required in production) |" in text
+    assert all(f"| `{s.name}` |" in text for s in SETTINGS)
 
 
 # -- two web workers ----------------------------------------------------------------------------
