@@ -1,22 +1,42 @@
-"""Gunicorn settings for the web process (``Procfile``: ``gunicorn -c gunicorn.conf.py``).
+"""Gunicorn settings for the web process (the Procfile runs ``gunicorn -c gunicorn.conf.py``;
+gunicorn also reads this file on its own from the directory it is started in).
 
 Sync workers: every Twilio webhook runs under its own deadline (``WEBHOOK_DEADLINE_SECONDS``,
 a timer signal in the worker's main thread), so no request holds a worker for longer than
 that, and the Fallback URL, which touches no database, is never starved. ``timeout`` is the
 last resort for a worker stuck where even the timer cannot interrupt it: it is killed and
-replaced well inside Twilio's 15 s.
+replaced well inside Twilio's 15 s. The settings are checked once in the master before any
+worker is forked.
 """
+
+from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 9))
 worker_class = "sync"
-timeout = int(os.environ.get("WEB_WORKER_TIMEOUT", "10"))
+timeout = int(os.environ.get("WEB_WORKER_TIMEOUT") or 10)
 graceful_timeout = 10
 keepalive = 5
-# Twilio's URL carries the signature's input: keep it whole in the logs' request line only
-# as far as the path; query strings can hold personal data.
+# The request line without its query string: query strings can hold personal data.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server: Any) -> None:
+    """Check the settings once in the master, before any worker is forked: on a problem,
+    print one line each and exit 1, instead of every worker failing on its own."""
+    if not str(server.app.app_uri or "").startswith("hotline"):
+        return  # another app served from this directory (the benchmarks' baselines)
+    from hotline.app import SETTINGS
+    from hotline.core.config import ConfigError, load_settings
+
+    try:
+        load_settings(SETTINGS)
+    except ConfigError as error:
+        print(error, file=sys.stderr, flush=True)
+        sys.exit(1)

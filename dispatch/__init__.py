@@ -1,17 +1,20 @@
 """Dispatch: help requests phoned in (or posted) become tickets, and matching helpers are
 texted in fair waves until enough have accepted.
 
-:func:`init_app` registers its settings, the intake IVR node and webhooks, the status
-callback, the web pages, the helpers' SMS replies (texts to the dispatch sender), the hook
-that keeps helpers in step with the core opt-out list, its outbox kinds, the periodic sweep
-and its demo data.
+:data:`SETTINGS` are its settings (the composition root loads them with the core's);
+:func:`init_app` registers the intake IVR node and webhooks, the status callback, the web
+pages, the helpers' SMS replies (texts to the dispatch sender), the hook that keeps helpers
+in step with the core opt-out list, its outbox kinds, the periodic sweep and its demo data.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from dispatch.config import SETTINGS
 from hotline.core.registry import Registry
+
+__all__ = ["SETTINGS", "init_app"]
 
 
 def init_app(app: Flask, registry: Registry) -> None:
@@ -21,14 +24,11 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         web,
     )
-    from dispatch.config import load_dispatch_config
     from dispatch.consent import on_opt_out
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
     from dispatch.replies import handle_sms, is_dispatch_number, understands
 
-    for key, value in load_dispatch_config().items():
-        app.config.setdefault(key, value)
     app.register_blueprint(intake.bp)
     app.register_blueprint(callbacks.bp)
     app.register_blueprint(web.bp)

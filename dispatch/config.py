@@ -1,42 +1,89 @@
-"""Dispatch settings from environment variables (listed in the README's dispatch section)."""
+"""Dispatch's settings, declared with the core's :class:`~hotline.core.config.Setting` and
+read by its one loader (the composition root collects :data:`SETTINGS`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Any
+from hotline.core.config import E164, Declarations, Float, Int, ListOf, Sender, TimeZone
 
+DISPATCH = "Dispatch"
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "")
-    try:
-        return int(raw) if raw else default
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+SETTINGS = Declarations()
 
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "")
-    try:
-        return float(raw) if raw else default
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-
-
-def load_dispatch_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    env = os.environ if env is None else env
-    return {
-        "DISPATCH_WAVE_FACTOR": _int(env, "DISPATCH_WAVE_FACTOR", 3),
-        "DISPATCH_WAVE_MINUTES": _int(env, "DISPATCH_WAVE_MINUTES", 20),
-        "DISPATCH_MAX_WAVES": _int(env, "DISPATCH_MAX_WAVES", 3),
-        "DISPATCH_SMS_FROM": env.get("DISPATCH_SMS_FROM", ""),
-        "DISPATCH_SMS_PER_SECOND": _float(env, "DISPATCH_SMS_PER_SECOND", 1.0),
-        "DISPATCH_SEND_ATTEMPTS": _int(env, "DISPATCH_SEND_ATTEMPTS", 5),
-        "DISPATCH_MAX_RADIUS_KM": _int(env, "DISPATCH_MAX_RADIUS_KM", 50),
-        "DISPATCH_QUIET_START": _int(env, "DISPATCH_QUIET_START", 21),
-        "DISPATCH_QUIET_END": _int(env, "DISPATCH_QUIET_END", 8),
-        "DISPATCH_TIMEZONE": env.get("DISPATCH_TIMEZONE", ""),
-        "DISPATCH_COORDINATOR_NUMBERS": [
-            n.strip() for n in env.get("DISPATCH_COORDINATOR_NUMBERS", "").split(",") if n.strip()
-        ],
-    }
+DISPATCH_SMS_FROM = SETTINGS.add(
+    "DISPATCH_SMS_FROM",
+    Sender(),
+    "",
+    "Sender of the helpers' texts: a Messaging Service SID (`MG…`) or a German mobile number; replies come back to it.",
+    section=DISPATCH,
+)
+DISPATCH_SMS_PER_SECOND = SETTINGS.add(
+    "DISPATCH_SMS_PER_SECOND",
+    Float(min=0),
+    1.0,
+    "Texts per second per sending number (0 = unlimited).",
+    section=DISPATCH,
+)
+DISPATCH_WAVE_FACTOR = SETTINGS.add(
+    "DISPATCH_WAVE_FACTOR",
+    Int(min=1),
+    3,
+    "k: a wave asks k × the helpers still needed.",
+    section=DISPATCH,
+)
+DISPATCH_WAVE_MINUTES = SETTINGS.add(
+    "DISPATCH_WAVE_MINUTES",
+    Int(min=1),
+    20,
+    "Minutes before the next wave when the ticket is not filled.",
+    section=DISPATCH,
+)
+DISPATCH_MAX_WAVES = SETTINGS.add(
+    "DISPATCH_MAX_WAVES",
+    Int(min=1),
+    3,
+    "Waves per ticket (one more after each withdrawal).",
+    section=DISPATCH,
+)
+DISPATCH_SEND_ATTEMPTS = SETTINGS.add(
+    "DISPATCH_SEND_ATTEMPTS",
+    Int(min=1),
+    5,
+    "Attempts per text on 429/5xx.",
+    section=DISPATCH,
+)
+DISPATCH_MAX_RADIUS_KM = SETTINGS.add(
+    "DISPATCH_MAX_RADIUS_KM",
+    Int(min=1),
+    50,
+    "Largest radius considered when searching.",
+    section=DISPATCH,
+)
+DISPATCH_QUIET_START = SETTINGS.add(
+    "DISPATCH_QUIET_START",
+    Int(min=0, max=23),
+    21,
+    "Hour (local time) from which no texts go out unless the ticket is urgent.",
+    section=DISPATCH,
+)
+DISPATCH_QUIET_END = SETTINGS.add(
+    "DISPATCH_QUIET_END",
+    Int(min=0, max=23),
+    8,
+    "Hour (local time) at which the quiet hours end (equal to the start: no quiet hours).",
+    section=DISPATCH,
+)
+DISPATCH_TIMEZONE = SETTINGS.add(
+    "DISPATCH_TIMEZONE",
+    TimeZone(),
+    "",
+    "Zone for availability and quiet hours.",
+    section=DISPATCH,
+    default_doc="`DEFAULT_TIMEZONE`",
+)
+DISPATCH_COORDINATOR_NUMBERS = SETTINGS.add(
+    "DISPATCH_COORDINATOR_NUMBERS",
+    ListOf(E164()),
+    [],
+    "Numbers texted when a ticket is filled or a helper withdraws.",
+    section=DISPATCH,
+)

@@ -7,17 +7,18 @@ features; the core never imports them and they never import each other.
 from __future__ import annotations
 
 import logging
-import secrets
 from types import ModuleType
 from typing import Any
 
 from flask import Flask
+from gunicorn.errors import AppImportError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
+from hotline.core import config as core_config
 from hotline.core import fallback, health, inbound, web
-from hotline.core.config import load_config
+from hotline.core.config import ConfigError, Setting, load_settings
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
@@ -33,20 +34,39 @@ log = logging.getLogger(__name__)
 #: order does not decide who answers a text.
 FEATURES: tuple[ModuleType, ...] = (voice, rosters, dispatch)
 
+#: Every setting: the core's, then each feature's ``SETTINGS`` (a feature without its own
+#: settings has none).
+SETTINGS: tuple[Setting[Any], ...] = (
+    *core_config.SETTINGS,
+    *(setting for feature in FEATURES for setting in getattr(feature, "SETTINGS", ())),
+)
+
+
+class SettingsRefused(ConfigError, AppImportError):
+    """The environment is not a valid configuration, so the app does not start.
+
+    gunicorn's master checks the settings before forking (``gunicorn.conf.py``); when it
+    runs without that file, this is an ``AppImportError``, gunicorn's way of saying the app
+    cannot be loaded: the worker prints the message (one line per problem) and gunicorn
+    stops instead of booting the next worker into the same error.
+    """
+
 
 def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None = None) -> Flask:
-    """Build the app from environment variables, overridden by ``config``."""
+    """Build the app from environment variables, overridden by ``config`` (by config key,
+    already typed). Raises :class:`SettingsRefused` listing every problem, before anything
+    is set up."""
+    try:
+        settings = load_settings(SETTINGS, overrides=config)
+    except ConfigError as error:
+        raise SettingsRefused(error.problems) from None
     app = Flask("hotline")
-    app.config.update(load_config())
+    app.config.update(settings)
     if config:
         app.config.update(config)
+    app.extensions["rufbereit.settings"] = settings
     configure_logging(app.config["LOG_LEVEL"])
     check_country_settings(app.config)
-    if not app.config["SECRET_KEY"]:
-        log.warning("SECRET_KEY is not set; using a random one (sessions end on restart)")
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
-    if not app.config["CALLER_HASH_SALT"]:
-        app.config["CALLER_HASH_SALT"] = app.config["SECRET_KEY"]
     app.session_interface = CookieSessionInterface()
     web.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]

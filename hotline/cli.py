@@ -1,5 +1,6 @@
-"""The ``rufbereit`` command: database, flows, demo data, worker and retention; each feature
-adds its own commands (lines, operators, shifts, users, stats, simulator, dispatch)."""
+"""The ``rufbereit`` command: configuration, database, flows, demo data, worker and retention;
+each feature adds its own commands (lines, operators, shifts, users, stats, simulator,
+dispatch)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import current_app
 from dispatch import cli as dispatch_cli
 from hotline import create_app
 from hotline.core.cli import with_appcontext
+from hotline.core.config import ConfigError, load_settings, render_docs
 from hotline.rosters import cli as rosters_cli
 from hotline.voice import cli as voice_cli
 
@@ -22,12 +24,60 @@ from hotline.voice import cli as voice_cli
 def main(ctx: click.Context) -> None:
     """Rufbereit hotline and dispatch."""
     # Looked up when a command runs, so tests can swap the module's create_app.
-    ctx.obj = {"create_app": lambda: create_app()}
+    ctx.obj = {"create_app": _create_app}
+
+
+class SettingsProblems(click.ClickException):
+    """Invalid settings: each problem on its own line on stderr, exit code 1."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def show(self, file: object = None) -> None:
+        for problem in self.problems:
+            click.echo(problem, err=True)
+
+
+def _create_app():  # noqa: ANN202 - the Flask app
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise SettingsProblems(error.problems) from None
 
 
 for _feature in (rosters_cli, voice_cli, dispatch_cli):
     for _command in _feature.COMMANDS:
         main.add_command(_command)
+
+
+# -- configuration ----------------------------------------------------------------------
+
+
+@main.group()
+def config() -> None:
+    """Settings (environment variables)."""
+
+
+@config.command("check")
+def config_check() -> None:
+    """Check the current environment's settings; print every problem and exit 1 on any."""
+    from hotline.app import SETTINGS
+
+    try:
+        settings = load_settings(SETTINGS)
+    except ConfigError as error:
+        click.echo(f"{len(error.problems)} problem(s):", err=True)
+        raise SettingsProblems(error.problems) from None
+    click.echo(f"ok: {len(settings)} settings valid (RUFBEREIT_ENV={settings['ENV_NAME']})")
+
+
+@config.command("docs")
+def config_docs() -> None:
+    """Print docs/configuration.md, written from the declared settings."""
+    from hotline.app import SETTINGS
+
+    click.echo(render_docs(SETTINGS), nl=False)
 
 
 # -- database ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 SQLite file and embedded Redis under ``var/``, console telephony, demo data, then gunicorn
 (web) and the RQ worker as child processes until Ctrl-C. Environment variables that are set
 win over these defaults, so the same command also runs against PostgreSQL and a real Redis.
+``RUFBEREIT_ENV=development`` gives the secrets their fixed development values (see
+:mod:`hotline.core.config`), so both web workers and the worker agree without any set-up.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ def _defaults(port: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{VAR / 'rufbereit.db'}",
         "TELEPHONY_BACKEND": "console",
         "TWILIO_AUTH_TOKEN": "dev-auth-token",
-        "SECRET_KEY": "dev-secret-key-change-me",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "FALLBACK_NUMBER": "+4930120099",
         "QUEUE_CALLOUT_INTERVAL": "30",

@@ -246,6 +246,7 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
             "TWILIO_API_BASE_URL": server.base_url,
             "PUBLIC_BASE_URL": "https://hotline.example.org",
             "SECRET_KEY": "bench",
+            "CALLER_HASH_SALT": "bench-salt",
             "LOG_LEVEL": "WARNING",
             "DISPATCH_SMS_FROM": SENDER,
             "DISPATCH_SMS_PER_SECOND": args.rate,

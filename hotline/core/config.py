@@ -1,129 +1,911 @@
-"""Configuration from environment variables.
+"""Every setting declared once, read from the environment by one loader.
 
-Nothing here runs at import time: :func:`load_config` is called by ``create_app`` so tests and
-scripts can build apps with their own settings. Every variable is listed in the README table.
+A :class:`Setting` says everything about one environment variable: its type (which parses
+and checks the text), default, description, section and whether it is secret or required in
+production. The core declares its own here (:data:`SETTINGS`); each feature declares its own
+next to its code with the same type and exposes them as ``SETTINGS``; the composition root
+hands all of them to :func:`load_settings`. The loader checks every variable and reports all
+problems at once, one line each, so a deployment is fixed in one round instead of one
+variable per restart. ``docs/configuration.md`` is written from the same declarations
+(``rufbereit config docs``), so the documentation cannot drift from the code.
+
+The result is a read-only :class:`Settings` mapping (typed access: ``settings[SECRET_KEY]``
+is a ``str``), mirrored into ``app.config`` under the same keys because the code reads
+``current_app.config[...]`` everywhere.
+
+Adding a setting is one declaration: ``NAME = SETTINGS.add("NAME", Int(min=0), 5, "What it
+does.", section=...)``.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import os
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 DEFAULT_SQLITE_URL = "sqlite:///var/rufbereit.db"
+#: Environments with built-in development secrets and relaxed cookies; every other one
+#: (``production`` is the default) must be given its secrets.
+DEVELOPMENT_ENVS = frozenset({"development", "testing"})
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class ConfigError(ValueError):
+    """The environment does not make a valid configuration; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+# -- types -------------------------------------------------------------------------------------
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
-    return value
+class Kind(Generic[T]):
+    """How a setting's text becomes a value. ``parse`` raises ``ValueError`` with the rest of
+    the sentence after the variable's name (``"must be a whole number"``)."""
+
+    #: The message already quotes the offending part (lists, mappings), so the loader does
+    #: not append the whole value.
+    quotes_input: ClassVar[bool] = False
+
+    def parse(self, raw: str) -> T:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The type column of the documentation."""
+        raise NotImplementedError
+
+    def show(self, value: T) -> str:
+        """A value written the way it is set in the environment."""
+        return str(value)
 
 
-def parse_fallback_numbers(raw: str | None) -> dict[str, str]:
-    """Parse ``FALLBACK_NUMBERS``: ``+49301111=+49302222,+49891111=+49892222``.
+@dataclass(frozen=True)
+class Str(Kind[str]):
+    def parse(self, raw: str) -> str:
+        return raw
 
-    Maps a hotline number to the number that rings when the database cannot be reached.
-    """
-    result: dict[str, str] = {}
-    if not raw:
+    def describe(self) -> str:
+        return "text"
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    if low is not None:
+        return f"≥ {low:g}"
+    if high is not None:
+        return f"≤ {high:g}"
+    return ""
+
+
+def _check_range(value: float, low: float | None, high: float | None) -> None:
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        if low is not None:
+            raise ValueError(f"must be at least {low:g}")
+        raise ValueError(f"must be at most {high:g}")
+
+
+@dataclass(frozen=True)
+class Int(Kind[int]):
+    min: int | None = None
+    max: int | None = None
+
+    def parse(self, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        _check_range(value, self.min, self.max)
+        return value
+
+    def describe(self) -> str:
+        return f"integer {_range_text(self.min, self.max)}".strip()
+
+
+@dataclass(frozen=True)
+class Float(Kind[float]):
+    min: float | None = None
+    max: float | None = None
+
+    def parse(self, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if not math.isfinite(value):
+            raise ValueError("must be a number")
+        _check_range(value, self.min, self.max)
+        return value
+
+    def describe(self) -> str:
+        return f"number {_range_text(self.min, self.max)}".strip()
+
+    def show(self, value: float) -> str:
+        return f"{value:g}"
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Bool(Kind[bool]):
+    def parse(self, raw: str) -> bool:
+        text = raw.lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError("must be true or false (or 1/0, yes/no, on/off)")
+
+    def describe(self) -> str:
+        return "boolean"
+
+    def show(self, value: bool) -> str:
+        return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class Choice(Kind[str]):
+    """One of a few words; ``upper``/``lower`` normalise the case before comparing."""
+
+    options: tuple[str, ...]
+    case: str = ""  # "upper", "lower" or "" (exact)
+
+    def parse(self, raw: str) -> str:
+        text = raw.upper() if self.case == "upper" else raw.lower() if self.case == "lower" else raw
+        if text not in self.options:
+            raise ValueError(f"must be one of {', '.join(self.options)}")
+        return text
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(f"`{option}`" for option in self.options)
+
+
+@dataclass(frozen=True)
+class TimeZone(Kind[str]):
+    def parse(self, raw: str) -> str:
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return raw
+
+    def describe(self) -> str:
+        return "time zone (IANA)"
+
+
+@dataclass(frozen=True)
+class Region(Kind[str]):
+    """Where numbers typed without a country code are from (``phonenumbers``' regions)."""
+
+    def parse(self, raw: str) -> str:
+        region = raw.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("must be a two-letter region code such as DE")
+        return region
+
+    def describe(self) -> str:
+        return "region code (e.g. `DE`)"
+
+
+@dataclass(frozen=True)
+class E164(Kind[str]):
+    """A phone number in international format, stored as E.164 (``+4930120099``)."""
+
+    def parse(self, raw: str) -> str:
+        try:
+            number = phonenumbers.parse(raw, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValueError("must be a phone number in international format such as +4930120099")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def describe(self) -> str:
+        return "phone number (E.164)"
+
+
+_MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+
+
+@dataclass(frozen=True)
+class Sender(Kind[str]):
+    """Who texts come from: a Twilio Messaging Service SID or a phone number."""
+
+    def parse(self, raw: str) -> str:
+        if _MESSAGING_SERVICE.fullmatch(raw):
+            return raw
+        try:
+            return E164().parse(raw)
+        except ValueError:
+            raise ValueError(
+                "must be a Messaging Service SID (MG followed by 32 hex digits) or a phone "
+                "number in international format such as +4915799990000"
+            ) from None
+
+    def describe(self) -> str:
+        return "Messaging Service SID or phone number (E.164)"
+
+
+@dataclass(frozen=True)
+class Url(Kind[str]):
+    schemes: tuple[str, ...] = ("http", "https")
+    #: Drop a trailing slash, so paths can be appended with ``+ "/twilio/…"``.
+    strip_slash: bool = False
+
+    def parse(self, raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in self.schemes or not (parts.netloc or parts.path):
+            *others, last = (f"{scheme}://" for scheme in self.schemes)
+            starts = f"{', '.join(others)} or {last}" if others else last
+            raise ValueError(f"must be a URL starting with {starts}")
+        return raw.rstrip("/") if self.strip_slash else raw
+
+    def describe(self) -> str:
+        return "URL (" + ", ".join(f"`{scheme}://`" for scheme in self.schemes) + ")"
+
+
+@dataclass(frozen=True)
+class DatabaseUrl(Kind[str]):
+    def parse(self, raw: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        example = "such as postgresql+psycopg://user@host/rufbereit or sqlite:///var/rufbereit.db"
+        try:
+            url = make_url(raw)
+        except ArgumentError:
+            raise ValueError(f"must be a database URL {example}") from None
+        try:
+            url.get_dialect()
+        except NoSuchModuleError:
+            raise ValueError(
+                f"names an unknown database {url.drivername!r}: use a URL {example}"
+            ) from None
+        return raw
+
+    def describe(self) -> str:
+        return "database URL (SQLAlchemy)"
+
+
+@dataclass(frozen=True)
+class Folder(Kind[str]):
+    def parse(self, raw: str) -> str:
+        if not Path(raw).is_dir():
+            raise ValueError("must be an existing folder")
+        return raw
+
+    def describe(self) -> str:
+        return "folder"
+
+
+@dataclass(frozen=True)
+class ListOf(Kind[list[T]]):
+    """Comma-separated values, each checked by ``item``."""
+
+    item: Kind[T]
+    quotes_input: ClassVar[bool] = True
+
+    def parse(self, raw: str) -> list[T]:
+        values = []
+        for part in raw.split(","):
+            if part.strip():
+                try:
+                    values.append(self.item.parse(part.strip()))
+                except ValueError as exc:
+                    raise ValueError(f"entry {part.strip()!r} {exc}") from None
+        return values
+
+    def describe(self) -> str:
+        return f"comma-separated list: {self.item.describe()}"
+
+    def show(self, value: list[T]) -> str:
+        return ",".join(self.item.show(v) for v in value)
+
+
+@dataclass(frozen=True)
+class MapOf(Kind[dict[K, V]]):
+    """``key=value`` pairs separated by commas (or semicolons)."""
+
+    key: Kind[K]
+    value: Kind[V]
+    example: str = ""
+    quotes_input: ClassVar[bool] = True
+
+    def parse(self, raw: str) -> dict[K, V]:
+        result: dict[K, V] = {}
+        for part in raw.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "=" not in part:
+                raise ValueError(f"entry {part!r} must look like {self.example or 'key=value'}")
+            left, right = (p.strip() for p in part.split("=", 1))
+            try:
+                result[self.key.parse(left)] = self.value.parse(right)
+            except ValueError as exc:
+                raise ValueError(f"entry {part!r}: {exc}") from None
         return result
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
+
+    def describe(self) -> str:
+        return f"comma-separated `key=value` pairs: {self.key.describe()} → {self.value.describe()}"
+
+    def show(self, value: dict[K, V]) -> str:
+        return ",".join(f"{self.key.show(k)}={self.value.show(v)}" for k, v in value.items())
+
+
+# -- declarations ------------------------------------------------------------------------------
+
+#: ``(values so far) -> default``: a default that depends on other settings.
+Derived = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One environment variable."""
+
+    #: The environment variable.
+    name: str
+    kind: Kind[T]
+    #: Used when the variable is unset or empty; a callable derives it from the other values.
+    default: T | Derived
+    #: One line in English, for the documentation.
+    description: str
+    section: str
+    #: The ``app.config`` key (the variable's name unless they differ).
+    key: str = ""
+    #: Never printed (documentation shows no default, problems do not echo the value).
+    secret: bool = False
+    #: Outside development and tests an empty value stops the start; ``hint`` says what to do.
+    required_in_production: bool = False
+    hint: str = ""
+    #: How the documentation shows a derived default.
+    default_doc: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.name)
+        if callable(self.default) and not self.default_doc:
+            raise ValueError(f"{self.name}: a derived default needs default_doc")
+
+
+class Declarations(list[Setting[Any]]):
+    """The settings one package declares, in documentation order."""
+
+    def add(
+        self, name: str, kind: Kind[T], default: T | Derived, description: str, **options: Any
+    ) -> Setting[T]:
+        """Declare a setting (``options``: the other fields of :class:`Setting`)."""
+        setting = Setting(name, kind, default, description, **options)
+        self.append(setting)
+        return setting
+
+
+class Settings(Mapping[str, Any]):
+    """The validated configuration, read-only; ``settings[SETTING]`` is typed by the
+    declaration, ``settings["KEY"]`` works like ``app.config``."""
+
+    def __init__(self, values: Mapping[str, Any], declarations: Iterable[Setting[Any]]) -> None:
+        self._values = MappingProxyType(dict(values))
+        self.declarations: tuple[Setting[Any], ...] = tuple(declarations)
+
+    @overload
+    def __getitem__(self, key: Setting[T]) -> T: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: Setting[Any] | str) -> Any:
+        return self._values[key.key if isinstance(key, Setting) else key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        secret = {s.key for s in self.declarations if s.secret}
+        shown = {k: ("***" if k in secret and v else v) for k, v in self._values.items()}
+        return f"Settings({shown})"
+
+
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings ``app`` (default: the current app) was built with."""
+    from flask import current_app
+
+    return (app or current_app).extensions["rufbereit.settings"]
+
+
+# -- the loader --------------------------------------------------------------------------------
+
+
+def load_settings(
+    declarations: Iterable[Setting[Any]],
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read, check and complete every declared setting, or raise :class:`ConfigError` with
+    every problem found.
+
+    ``env`` defaults to ``os.environ``; an empty variable counts as unset. ``overrides``
+    (by ``app.config`` key: tests, scripts) are taken as given, already typed, and win over
+    the environment; the production checks apply to the result.
+    """
+    env = os.environ if env is None else env
+    overrides = overrides or {}
+    declared = _unique(declarations)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    derived: list[Setting[Any]] = []
+    for setting in declared:
+        if setting.key in overrides:
+            values[setting.key] = overrides[setting.key]
             continue
-        if "=" not in part:
-            raise ValueError(f"FALLBACK_NUMBERS entry {part!r} must look like +49301111=+49302222")
-        line, fallback = (p.strip() for p in part.split("=", 1))
-        result[line] = fallback
-    return result
+        raw = env.get(setting.name, "").strip()
+        if raw:
+            try:
+                values[setting.key] = setting.kind.parse(raw)
+            except ValueError as exc:
+                quiet = setting.secret or setting.kind.quotes_input
+                shown = "" if quiet else f", got {raw!r}"
+                problems.append(f"{setting.name} {exc}{shown}")
+        elif callable(setting.default):
+            derived.append(setting)
+        else:
+            values[setting.key] = copy.deepcopy(setting.default)
+    for setting in derived:
+        values[setting.key] = setting.default(values)
+    if values.get(ENV_NAME.key, "production") not in DEVELOPMENT_ENVS:
+        problems.extend(
+            f"{s.name} is not set: {s.hint}"
+            for s in declared
+            if s.required_in_production and not values.get(s.key)
+        )
+    problems.extend(_cross_checks(values))
+    if problems:
+        raise ConfigError(problems)
+    return Settings(values, declared)
+
+
+def _unique(declarations: Iterable[Setting[Any]]) -> list[Setting[Any]]:
+    declared = list(declarations)
+    seen: set[str] = set()
+    for setting in declared:
+        for name in {setting.name, setting.key}:
+            if name in seen:
+                raise ValueError(f"setting {name} is declared twice")
+            seen.add(name)
+    return declared
+
+
+def _cross_checks(values: Mapping[str, Any]) -> Iterator[str]:
+    if values.get(TELEPHONY_BACKEND.key) == "twilio":
+        missing = [s.name for s in (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN) if not values.get(s.key)]
+        if missing:
+            yield f"TELEPHONY_BACKEND=twilio needs {' and '.join(missing)}: set them from the Twilio console, or set TELEPHONY_BACKEND=console"
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Build the Flask config mapping from ``env`` (defaults to ``os.environ``)."""
-    env = os.environ if env is None else env
-    account_sid = env.get("TWILIO_ACCOUNT_SID", "")
-    auth_token = env.get("TWILIO_AUTH_TOKEN", "")
-    secret = env.get("SECRET_KEY", "")
-    return {
-        "ENV_NAME": env.get("RUFBEREIT_ENV", "production"),
-        "DATABASE_URL": env.get("DATABASE_URL", DEFAULT_SQLITE_URL),
-        "DB_CONNECT_TIMEOUT": _int(env, "DB_CONNECT_TIMEOUT", 2),
-        # Seconds after which a Twilio webhook stops waiting and answers with the fallback.
-        "WEBHOOK_DEADLINE_SECONDS": _float(env, "WEBHOOK_DEADLINE_SECONDS", 2.5),
-        "REDIS_URL": env.get("REDIS_URL", ""),
-        "RQ_QUEUE": env.get("RQ_QUEUE", "rufbereit"),
-        # Seconds a request waits for Redis before it leaves the work to the sweep.
-        "REDIS_SOCKET_TIMEOUT": _float(env, "REDIS_SOCKET_TIMEOUT", 1.0),
-        # Each worker checks the periodic jobs this often (seconds).
-        "SCHEDULER_TICK_SECONDS": _float(env, "SCHEDULER_TICK_SECONDS", 5.0),
-        # Due delayed jobs (waves, retries, call-out rounds) are moved to their queues this often.
-        "SCHEDULER_DELAYED_SECONDS": _float(env, "SCHEDULER_DELAYED_SECONDS", 1.0),
-        # A periodic job whose worker died is run again elsewhere after at most this long.
-        "SCHEDULER_TAKEOVER_SECONDS": _float(env, "SCHEDULER_TAKEOVER_SECONDS", 30.0),
-        # Periodic job intervals other than the built-in ones: sweep-outbox=30,dispatch-sweep=60
-        "SCHEDULER_INTERVALS": env.get("SCHEDULER_INTERVALS", ""),
-        "TELEPHONY_BACKEND": env.get(
-            "TELEPHONY_BACKEND", "twilio" if account_sid and auth_token else "console"
-        ),
-        "TWILIO_ACCOUNT_SID": account_sid,
-        "TWILIO_AUTH_TOKEN": auth_token,
-        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", ""),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-        # Proxies whose X-Forwarded-For/-Proto/-Host are believed; 0 = none. Set it to the
-        # number of reverse proxies in front of gunicorn (1 for one nginx): otherwise anyone
-        # can claim any address (sign-in throttling) and the URL Twilio signed is not rebuilt.
-        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
-        "SECRET_KEY": secret,
-        "DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Berlin"),
-        "DEFAULT_REGION": env.get("DEFAULT_REGION", "DE"),
-        # Countries whose mobile numbers are texted and rung (ISO codes, comma-separated).
-        "ALLOWED_COUNTRIES": env.get("ALLOWED_COUNTRIES", "DE"),
-        # Countries the public helper sign-up accepts: ALLOWED_COUNTRIES or fewer.
-        "SIGNUP_ALLOWED_COUNTRIES": env.get("SIGNUP_ALLOWED_COUNTRIES", "DE"),
-        # Largest request body in bytes (uploads included); larger ones get a 413.
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-        "FALLBACK_NUMBER": env.get("FALLBACK_NUMBER", ""),
-        "FALLBACK_NUMBERS": parse_fallback_numbers(env.get("FALLBACK_NUMBERS")),
-        # Local file keeping each line's fallback number for outages after a restart.
-        # Folder where inbound texts wait when neither the database nor Redis can take them.
-        "INBOUND_SPOOL_DIR": env.get("INBOUND_SPOOL_DIR", "var/inbound-spool"),
-        # Sites allowed to frame the public list of open call-outs (CSP frame-ancestors).
-        "CALLOUTS_EMBED_ORIGINS": env.get("CALLOUTS_EMBED_ORIGINS", "*"),
-        "FALLBACK_SNAPSHOT_PATH": env.get("FALLBACK_SNAPSHOT_PATH", "var/fallback-numbers.json"),
-        "CALLER_HASH_SALT": env.get("CALLER_HASH_SALT", ""),
-        "CALLER_NUMBER_RETENTION_DAYS": _int(env, "CALLER_NUMBER_RETENTION_DAYS", 30),
-        "RECORDING_RETENTION_DAYS": _int(env, "RECORDING_RETENTION_DAYS", 90),
-        # Days an inbound text's MessageSid and reply are kept to answer redeliveries once.
-        "INBOUND_MESSAGE_RETENTION_DAYS": _int(env, "INBOUND_MESSAGE_RETENTION_DAYS", 30),
-        # Fast paths of the voice webhooks, each measured in docs/benchmarks.md.
-        "TWIML_FAST_RENDER": _bool(env.get("TWIML_FAST_RENDER"), True),
-        "CALL_RECORD_DRIVER_PATH": _bool(env.get("CALL_RECORD_DRIVER_PATH"), True),
-        "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
-        "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
-        "FLOWS_DIR": env.get("FLOWS_DIR", ""),
-        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
-        "SQL_ECHO": _bool(env.get("SQL_ECHO"), False),
-    }
+    """The core's settings from ``env`` as a plain dict (for scripts that pass a whole
+    configuration to ``create_app``)."""
+    return dict(load_settings(SETTINGS, env))
+
+
+def parse_fallback_numbers(raw: str | None) -> dict[str, str]:
+    """Parse ``FALLBACK_NUMBERS``: ``+49301111=+49302222,+49891111=+49892222``."""
+    return FALLBACK_NUMBERS.kind.parse(raw or "")
+
+
+# -- documentation -----------------------------------------------------------------------------
+
+DOCS_HEADER = """\
+# Configuration
+
+<!-- Written by `rufbereit config docs > docs/configuration.md` from the settings declared
+in the code (hotline/core/config.py, hotline/rosters/config.py, dispatch/config.py); a test
+fails when this file and the declarations differ. -->
+
+All configuration comes from environment variables; an empty variable counts as unset.
+`RUFBEREIT_ENV` is `production` unless set: then the web app and the worker refuse to start
+while a variable marked *required in production* is missing, and name what to set.
+`rufbereit config check` checks the current environment and lists every problem (exit 1).
+With `RUFBEREIT_ENV=development` (as `scripts/run` sets it) the secrets have fixed
+development values, so several web workers share sessions without any set-up.
+"""
+
+
+def render_docs(declarations: Iterable[Setting[Any]]) -> str:
+    """``docs/configuration.md``: a table per section, in declaration order."""
+    sections: dict[str, list[Setting[Any]]] = {}
+    for setting in _unique(declarations):
+        sections.setdefault(setting.section, []).append(setting)
+    parts = [DOCS_HEADER]
+    for section, settings in sections.items():
+        rows = [
+            f"## {section}",
+            "",
+            "| Variable | Type | Default | Description |",
+            "|---|---|---|---|",
+        ]
+        rows += [
+            "| "
+            + " | ".join(
+                _cell(text)
+                for text in (f"`{s.name}`", s.kind.describe(), _default_text(s), s.description)
+            )
+            + " |"
+            for s in settings
+        ]
+        parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
+def _default_text(setting: Setting[Any]) -> str:
+    text = setting.default_doc
+    if not text:
+        empty = setting.default in ("", None, [], {})
+        text = "–" if empty or setting.secret else f"`{setting.kind.show(setting.default)}`"
+    if setting.required_in_production:
+        text += " (required in production)"
+    return text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# -- the core's settings -----------------------------------------------------------------------
+
+GENERAL = "General"
+DATABASE = "Database and job queue"
+TELEPHONY = "Telephony"
+WEB = "Web"
+SECURITY = "Secrets and privacy"
+CALLS = "Calls"
+
+_DEV_SECRET_KEY = "rufbereit-development-secret-key"
+_DEV_CALLER_HASH_SALT = "rufbereit-development-caller-hash-salt"
+_RANDOM = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def _development_value(value: str) -> Derived:
+    """``value`` in development and tests, nothing (so the start is refused) elsewhere."""
+    return lambda values: value if values.get("ENV_NAME") in DEVELOPMENT_ENVS else ""
+
+
+def _default_backend(values: Mapping[str, Any]) -> str:
+    has_account = values.get("TWILIO_ACCOUNT_SID") and values.get("TWILIO_AUTH_TOKEN")
+    return "twilio" if has_account else "console"
+
+
+SETTINGS = Declarations()
+
+ENV_NAME = SETTINGS.add(
+    "RUFBEREIT_ENV",
+    Choice(("production", "development", "testing"), case="lower"),
+    "production",
+    "Where this runs; `development` and `testing` have development secrets, insecure cookies and demo sign-ins.",
+    section=GENERAL,
+    key="ENV_NAME",
+)
+LOG_LEVEL = SETTINGS.add(
+    "LOG_LEVEL",
+    Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), case="upper"),
+    "INFO",
+    "Logging level; phone numbers are always masked in logs.",
+    section=GENERAL,
+)
+DEFAULT_TIMEZONE = SETTINGS.add(
+    "DEFAULT_TIMEZONE",
+    TimeZone(),
+    "Europe/Berlin",
+    "Time zone for new lines and shifts.",
+    section=GENERAL,
+)
+DEFAULT_REGION = SETTINGS.add(
+    "DEFAULT_REGION",
+    Region(),
+    "DE",
+    "Region for phone numbers typed without a country code.",
+    section=GENERAL,
+)
+
+DATABASE_URL = SETTINGS.add(
+    "DATABASE_URL",
+    DatabaseUrl(),
+    DEFAULT_SQLITE_URL,
+    "SQLAlchemy URL; PostgreSQL in production (`postgresql+psycopg://…`).",
+    section=DATABASE,
+)
+DB_CONNECT_TIMEOUT = SETTINGS.add(
+    "DB_CONNECT_TIMEOUT",
+    Int(min=1),
+    2,
+    "Seconds to wait for a database connection before a webhook falls back.",
+    section=DATABASE,
+)
+SQL_ECHO = SETTINGS.add(
+    "SQL_ECHO", Bool(), False, "Log every SQL statement (debugging only).", section=DATABASE
+)
+REDIS_URL = SETTINGS.add(
+    "REDIS_URL",
+    Url(("redis", "rediss", "unix")),
+    "",
+    "Redis for the job queue (`scripts/run` starts an embedded one when unset).",
+    section=DATABASE,
+)
+RQ_QUEUE = SETTINGS.add(
+    "RQ_QUEUE",
+    Str(),
+    "rufbereit",
+    "Prefix of the job queues' names (`<prefix>-urgent`, `-default`, `-bulk`).",
+    section=DATABASE,
+)
+
+TELEPHONY_BACKEND = SETTINGS.add(
+    "TELEPHONY_BACKEND",
+    Choice(("twilio", "console")),
+    _default_backend,
+    "`console` logs SMS and calls instead of sending them.",
+    section=TELEPHONY,
+    default_doc="`twilio` if account and token are set, else `console`",
+)
+TWILIO_ACCOUNT_SID = SETTINGS.add(
+    "TWILIO_ACCOUNT_SID", Str(), "", "Twilio account.", section=TELEPHONY
+)
+TWILIO_AUTH_TOKEN = SETTINGS.add(
+    "TWILIO_AUTH_TOKEN",
+    Str(),
+    "",
+    "Twilio auth token; webhooks without a valid signature are refused (403).",
+    section=TELEPHONY,
+    secret=True,
+)
+TWILIO_API_BASE_URL = SETTINGS.add(
+    "TWILIO_API_BASE_URL",
+    Url(strip_slash=True),
+    "",
+    "Base URL of a Twilio-compatible REST API (other providers, local test servers).",
+    section=TELEPHONY,
+    default_doc="Twilio's",
+)
+
+PUBLIC_BASE_URL = SETTINGS.add(
+    "PUBLIC_BASE_URL",
+    Url(strip_slash=True),
+    "",
+    "The public URL of this app, e.g. `https://hotline.example.org`; signatures are checked against it and callback URLs and links in texts start with it. Without it the web app takes it from each request, the worker sends links to `http://localhost:5000` and texts without a status callback (logged once).",
+    section=WEB,
+    default_doc="from the request",
+)
+PROXY_FIX_HOPS = SETTINGS.add(
+    "PROXY_FIX_HOPS",
+    Int(min=0),
+    0,
+    "Reverse proxies in front of the app whose `X-Forwarded-*` headers are trusted (0 = none). Set it to the number of proxies (1 for one nginx): otherwise the client address and the URL Twilio signed cannot be taken from them.",
+    section=WEB,
+)
+PORT = SETTINGS.add(
+    "PORT",
+    Int(min=1, max=65535),
+    5000,
+    "Port of the web process (`scripts/run`, the Procfile).",
+    section=WEB,
+)
+WEB_CONCURRENCY = SETTINGS.add(
+    "WEB_CONCURRENCY",
+    Int(min=1),
+    lambda values: min(2 * (os.cpu_count() or 1) + 1, 9),
+    "Web worker processes the Procfile starts (`gunicorn.conf.py`); they share sessions through `SECRET_KEY`.",
+    section=WEB,
+    default_doc="2 × cores + 1, at most 9",
+)
+WEB_WORKER_TIMEOUT = SETTINGS.add(
+    "WEB_WORKER_TIMEOUT",
+    Int(min=1, max=14),
+    10,
+    "Seconds after which gunicorn replaces a web worker stuck even past the webhook deadline (inside Twilio's 15 s).",
+    section=WEB,
+)
+MAX_CONTENT_LENGTH = SETTINGS.add(
+    "MAX_CONTENT_LENGTH",
+    Int(min=1024),
+    2 * 1024 * 1024,
+    "Largest request body in bytes (uploads included); larger ones get a 413 page.",
+    section=WEB,
+)
+CALLOUTS_EMBED_ORIGINS = SETTINGS.add(
+    "CALLOUTS_EMBED_ORIGINS",
+    Str(),
+    "*",
+    "Sites allowed to frame the public list of open call-outs (CSP `frame-ancestors` sources, space-separated).",
+    section=WEB,
+)
+
+SECRET_KEY = SETTINGS.add(
+    "SECRET_KEY",
+    Str(),
+    _development_value(_DEV_SECRET_KEY),
+    "Signs sessions, CSRF tokens and sign-up codes; the same in every web worker and the worker, and kept across restarts.",
+    section=SECURITY,
+    secret=True,
+    required_in_production=True,
+    hint=f"set it to a long random string (e.g. `{_RANDOM}`)",
+    default_doc="a fixed development value",
+)
+CALLER_HASH_SALT = SETTINGS.add(
+    "CALLER_HASH_SALT",
+    Str(),
+    _development_value(_DEV_CALLER_HASH_SALT),
+    "Salt for the hash that counts repeat callers without keeping their number; changing it starts the count afresh.",
+    section=SECURITY,
+    secret=True,
+    required_in_production=True,
+    hint=f"set it to a long random string, different from SECRET_KEY and kept forever (e.g. `{_RANDOM}`)",
+    default_doc="a fixed development value",
+)
+CALLER_NUMBER_RETENTION_DAYS = SETTINGS.add(
+    "CALLER_NUMBER_RETENTION_DAYS",
+    Int(min=0),
+    30,
+    "Days a caller's plain number is kept (`rufbereit purge` forgets older ones).",
+    section=SECURITY,
+)
+RECORDING_RETENTION_DAYS = SETTINGS.add(
+    "RECORDING_RETENTION_DAYS",
+    Int(min=0),
+    90,
+    "Days a voicemail recording link is kept.",
+    section=SECURITY,
+)
+
+FALLBACK_NUMBER = SETTINGS.add(
+    "FALLBACK_NUMBER",
+    E164(),
+    "",
+    "Number rung when the database is unreachable and no line-specific fallback is known.",
+    section=CALLS,
+)
+FALLBACK_NUMBERS = SETTINGS.add(
+    "FALLBACK_NUMBERS",
+    MapOf(E164(), E164(), example="+4930120000=+4930120099"),
+    {},
+    "Per-line fallback without the database: `+4930120000=+4930120099,+4989120000=+4989120099`.",
+    section=CALLS,
+)
+ROUTING_CACHE_SECONDS = SETTINGS.add(
+    "ROUTING_CACHE_SECONDS",
+    Float(min=0),
+    2.0,
+    "How long each web worker keeps a line's settings and who can be rung on it; roster changes reach new calls within this time (0 = read on every call).",
+    section=CALLS,
+)
+QUEUE_CALLOUT_INTERVAL = SETTINGS.add(
+    "QUEUE_CALLOUT_INTERVAL",
+    Int(min=1),
+    45,
+    "Seconds between call-outs to operators while a caller waits in the queue.",
+    section=CALLS,
+)
+FLOWS_DIR = SETTINGS.add(
+    "FLOWS_DIR",
+    Folder(),
+    "",
+    "Folder with the IVR flow files.",
+    section=CALLS,
+    default_doc="`ivr_flows/`",
+)
+
+# -- added with the fault, privacy and scheduling work ------------------------------------------
+
+WEBHOOK_DEADLINE_SECONDS = SETTINGS.add(
+    "WEBHOOK_DEADLINE_SECONDS",
+    Float(min=0.1, max=12),
+    2.5,
+    "A Twilio webhook stops waiting (for a silent database, say) after this long and answers with the line's fallback number (0.1–12 s).",
+    section=CALLS,
+)
+TWIML_FAST_RENDER = SETTINGS.add(
+    "TWIML_FAST_RENDER",
+    Bool(),
+    True,
+    "Write TwiML directly instead of through twilio's ElementTree serialisation (same bytes; see docs/benchmarks.md).",
+    section=CALLS,
+)
+CALL_RECORD_DRIVER_PATH = SETTINGS.add(
+    "CALL_RECORD_DRIVER_PATH",
+    Bool(),
+    True,
+    "Write the voice entry's call record on the driver's own connection in one round trip (see docs/benchmarks.md).",
+    section=CALLS,
+)
+FALLBACK_SNAPSHOT_PATH = SETTINGS.add(
+    "FALLBACK_SNAPSHOT_PATH",
+    Str(),
+    "var/fallback-numbers.json",
+    "Local file keeping each line's fallback number, so a process started during a database outage still rings it (empty: memory only).",
+    section=CALLS,
+)
+INBOUND_SPOOL_DIR = SETTINGS.add(
+    "INBOUND_SPOOL_DIR",
+    Str(),
+    "var/inbound-spool",
+    "Folder where inbound texts wait when neither the database nor Redis can take them.",
+    section=DATABASE,
+)
+INBOUND_MESSAGE_RETENTION_DAYS = SETTINGS.add(
+    "INBOUND_MESSAGE_RETENTION_DAYS",
+    Int(min=1),
+    30,
+    "Days an inbound text's MessageSid and reply are kept to answer a redelivery once.",
+    section=SECURITY,
+)
+REDIS_SOCKET_TIMEOUT = SETTINGS.add(
+    "REDIS_SOCKET_TIMEOUT",
+    Float(min=0.05, max=10),
+    1.0,
+    "Seconds a request waits for Redis before it leaves the work to the sweep.",
+    section=DATABASE,
+)
+SCHEDULER_TICK_SECONDS = SETTINGS.add(
+    "SCHEDULER_TICK_SECONDS",
+    Float(min=0.05),
+    5.0,
+    "How often every worker checks the periodic jobs (sweeps, reminders, retention).",
+    section=DATABASE,
+)
+SCHEDULER_DELAYED_SECONDS = SETTINGS.add(
+    "SCHEDULER_DELAYED_SECONDS",
+    Float(min=0.05),
+    1.0,
+    "How often due delayed jobs (next waves, retries, call-out rounds) are moved to their queue.",
+    section=DATABASE,
+)
+SCHEDULER_TAKEOVER_SECONDS = SETTINGS.add(
+    "SCHEDULER_TAKEOVER_SECONDS",
+    Float(min=0.5),
+    30.0,
+    "A periodic job whose worker died runs again on another worker after at most this long.",
+    section=DATABASE,
+)
+SCHEDULER_INTERVALS = SETTINGS.add(
+    "SCHEDULER_INTERVALS",
+    Str(),
+    "",
+    "Other intervals for periodic jobs, in seconds: `sweep-outbox=30,dispatch-sweep=60`.",
+    section=DATABASE,
+)
+ALLOWED_COUNTRIES = SETTINGS.add(
+    "ALLOWED_COUNTRIES",
+    Str(),
+    "DE",
+    "Countries (ISO codes, comma-separated) whose mobile numbers operators, helpers and callback numbers may have.",
+    section=SECURITY,
+)
+SIGNUP_ALLOWED_COUNTRIES = SETTINGS.add(
+    "SIGNUP_ALLOWED_COUNTRIES",
+    Str(),
+    "DE",
+    "Countries the public helper sign-up accepts (ALLOWED_COUNTRIES or fewer).",
+    section=SECURITY,
+)

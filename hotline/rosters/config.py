@@ -1,27 +1,56 @@
-"""Roster settings from environment variables (listed in the README table)."""
+"""The rosters' settings, declared with the core's :class:`~hotline.core.config.Setting` and
+read by its one loader (the composition root collects :data:`SETTINGS`)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
+from hotline.core.config import DEVELOPMENT_ENVS, Bool, Declarations, Float, Int
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "")
-    if raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+ROSTERS = "Rosters"
+
+SETTINGS = Declarations()
+
+SHIFT_REMINDER_MINUTES = SETTINGS.add(
+    "SHIFT_REMINDER_MINUTES",
+    Int(min=0),
+    60,
+    "Minutes before a shift that the operator gets an SMS reminder.",
+    section=ROSTERS,
+)
+AVAILABILITY_HOURS = SETTINGS.add(
+    "AVAILABILITY_HOURS",
+    Float(min=0, max=24),
+    4.0,
+    "How long an operator who texted `AN`/`ON` stays available at most.",
+    section=ROSTERS,
+)
+LOGIN_MAX_FAILURES = SETTINGS.add(
+    "LOGIN_MAX_FAILURES",
+    Int(min=1),
+    5,
+    "Failed sign-ins per account and address before the sign-in is locked for `LOGIN_LOCK_MINUTES`.",
+    section=ROSTERS,
+)
+LOGIN_LOCK_MINUTES = SETTINGS.add(
+    "LOGIN_LOCK_MINUTES",
+    Int(min=1),
+    15,
+    "Minutes a sign-in stays locked after too many failures.",
+    section=ROSTERS,
+)
 
 
-def load_roster_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    env = os.environ if env is None else env
-    return {
-        "AVAILABILITY_HOURS": _number(env, "AVAILABILITY_HOURS", 4),
-        "SHIFT_REMINDER_MINUTES": int(_number(env, "SHIFT_REMINDER_MINUTES", 60)),
-        "LOGIN_MAX_FAILURES": int(_number(env, "LOGIN_MAX_FAILURES", 5)),
-        "LOGIN_LOCK_MINUTES": int(_number(env, "LOGIN_LOCK_MINUTES", 15)),
-    }
+def _insecure_in_development(values: Mapping[str, Any]) -> bool:
+    return values.get("ENV_NAME") in DEVELOPMENT_ENVS
+
+
+ROSTER_INSECURE_COOKIES = SETTINGS.add(
+    "ROSTER_INSECURE_COOKIES",
+    Bool(),
+    _insecure_in_development,
+    "Send the sign-in cookie over plain HTTP too (no `Secure` flag); for local use only.",
+    section=ROSTERS,
+    default_doc="`true` in development, else `false`",
+)
