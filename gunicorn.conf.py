@@ -10,7 +10,10 @@ replaced well inside Twilio's 15 s.
 import multiprocessing
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+from gunicorn.config import ControlSocket
+
+port = os.environ.get("PORT", "5000")
+bind = f"0.0.0.0:{port}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
 worker_class = "sync"
 timeout = int(os.environ.get("WEB_WORKER_TIMEOUT", "10"))
@@ -20,3 +23,7 @@ keepalive = 5
 # as far as the path; query strings can hold personal data.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# gunicornc's control socket, one per web process: gunicorn's default path is one per user,
+# so a second web process on the same host would take it over from the first, and whichever
+# stops first would remove it for the other. Same directory, named for the port.
+control_socket = os.path.join(os.path.dirname(ControlSocket.default), f"gunicorn-{port}.ctl")
