@@ -10,20 +10,25 @@ replaced well inside Twilio's 15 s.
 import multiprocessing
 import os
 
-from gunicorn.config import ControlSocket
-
-port = os.environ.get("PORT", "5000")
-bind = f"0.0.0.0:{port}"
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
 worker_class = "sync"
 timeout = int(os.environ.get("WEB_WORKER_TIMEOUT", "10"))
 graceful_timeout = 10
+
+
+def _own_control_socket(port: str) -> str:
+    """gunicornc's control socket, one per web process: gunicorn's default path is one per
+    user, so a second web process on the same host would take it over from the first, and
+    whichever stops first would remove it for the other. Same directory, named for the port."""
+    from gunicorn.config import ControlSocket
+
+    return os.path.join(os.path.dirname(ControlSocket.default), f"gunicorn-{port}.ctl")
+
+
+control_socket = _own_control_socket(os.environ.get("PORT", "5000"))
 keepalive = 5
 # Twilio's URL carries the signature's input: keep it whole in the logs' request line only
 # as far as the path; query strings can hold personal data.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
-# gunicornc's control socket, one per web process: gunicorn's default path is one per user,
-# so a second web process on the same host would take it over from the first, and whichever
-# stops first would remove it for the other. Same directory, named for the port.
-control_socket = os.path.join(os.path.dirname(ControlSocket.default), f"gunicorn-{port}.ctl")
