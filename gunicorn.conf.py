@@ -21,6 +21,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 worker_class = "sync"
 timeout = int(os.environ.get("WEB_WORKER_TIMEOUT") or 10)
 graceful_timeout = 10
+
+
+def _own_control_socket(port: str) -> str:
+    """gunicornc's control socket, one per web process: gunicorn's default path is one per
+    user, so a second web process on the same host would take it over from the first, and
+    whichever stops first would remove it for the other. Same directory, named for the port."""
+    from gunicorn.config import ControlSocket
+
+    return os.path.join(os.path.dirname(ControlSocket.default), f"gunicorn-{port}.ctl")
+
+
+control_socket = _own_control_socket(os.environ.get("PORT", "5000"))
 keepalive = 5
 # The request line without its query string: query strings can hold personal data.
 accesslog = "-"

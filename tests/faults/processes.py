@@ -12,6 +12,11 @@ Never flush, restart or reconfigure the shared Redis: start a :class:`RedisServe
         ...
         worker.stop()
 
+    web = start_web(env, log_path=tmp_path / "web.log")  # gunicorn -c gunicorn.conf.py
+    web.wait_ready()                                     # GET /healthz answers
+    ...                                                  # requests to web.url
+    web.stop()
+
 Only the standard library is used. :meth:`WorkerProcess.kill` and ``terminate(every_process=
 True)`` find a worker's job processes through its session (each worker starts a new one) and
 ``/proc``, so they need Linux.
@@ -28,11 +33,21 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["RedisServer", "WorkerProcess", "free_port", "start_worker", "worker_env"]
+__all__ = [
+    "RedisServer",
+    "WebProcess",
+    "WorkerProcess",
+    "free_port",
+    "start_web",
+    "start_worker",
+    "worker_env",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The ``rufbereit`` entry point next to the running interpreter (the project's venv).
@@ -255,3 +270,58 @@ def start_worker(
         if log_path is not None:
             out.close()  # type: ignore[union-attr]
     return WorkerProcess(popen, log_path)
+
+
+class WebProcess(WorkerProcess):
+    """A gunicorn web server (master and its workers) in a session of its own, serving the
+    app on ``url``. :meth:`stop` and :meth:`kill` end the master and every worker."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], log_path: Path | None, port: int) -> None:
+        super().__init__(popen, log_path)
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 30.0) -> WebProcess:
+        """Return once ``GET /healthz`` gets an HTTP answer (healthy or not); raise if the
+        server exits or does not answer in time."""
+        deadline = time.monotonic() + timeout
+        pause = threading.Event()
+        while True:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.popen.returncode}):\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=timeout):
+                    return self
+            except urllib.error.HTTPError:
+                return self  # it answers: 503 only says the database or Redis is down
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"gunicorn on port {self.port} not ready within {timeout} s:\n"
+                        f"{self.output()}"
+                    ) from None
+                pause.wait(0.05)
+
+
+def start_web(
+    env: Mapping[str, str],
+    *args: str,
+    port: int | None = None,
+    log_path: Path | None = None,
+) -> WebProcess:
+    """Start the ``web`` process as the Procfile does (``gunicorn -c gunicorn.conf.py
+    'hotline:create_app()'``) on ``port`` (a free one by default), with ``env`` (its
+    ``WEB_CONCURRENCY``, if any, sets the number of gunicorn workers). ``args`` go to
+    gunicorn before the app (``--no-control-socket``)."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *args]
+    worker = start_worker(
+        {**env, "PORT": str(port)},
+        "hotline:create_app()",
+        command=command,
+        log_path=log_path,
+    )
+    return WebProcess(worker.popen, log_path, port)
