@@ -24,14 +24,23 @@ PERMANENT_ERRORS = {21211, 21408, 21610, 21612, 21614, 30006}
 class TelephonyError(Exception):
     """The provider refused or could not be reached; ``retryable`` says whether to try again."""
 
-    def __init__(self, message: str, status: int | None = None, code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: int | None = None,
+        outcome_unknown: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
+        #: The request may have reached the provider (the answer was cut or never came):
+        #: trying again could send the text twice, so it is reported instead.
+        self.outcome_unknown = outcome_unknown
 
     @property
     def retryable(self) -> bool:
-        if self.code in PERMANENT_ERRORS:
+        if self.code in PERMANENT_ERRORS or self.outcome_unknown:
             return False
         return self.status is None or self.status == 429 or self.status >= 500
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import requests
+
 from hotline.core.telephony.provider import TelephonyError
 from hotline.core.telephony.webhooks import TwilioWebhooks
 
@@ -16,13 +18,35 @@ _RECORDING_SID = re.compile(r"\bRE[0-9a-fA-F]{32}\b")
 _ACCOUNT_SID = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})/")
 #: Seconds to wait for a recording's audio.
 RECORDING_TIMEOUT = 30
+#: Seconds to wait for the provider's answer to a text or call: a silent provider must not
+#: hold a worker (and the urgent queue behind it) until the job's own timeout.
+REST_TIMEOUT = 10
+
+
+def _network_error(exc: Exception) -> TelephonyError:
+    """A failure below HTTP. Not connected at all: nothing was sent, try again. Connected,
+    but no (whole) answer: the provider may have taken the request — not retried."""
+    import requests
+
+    unknown = not isinstance(exc, requests.exceptions.ConnectTimeout) and not (
+        isinstance(exc, requests.exceptions.ConnectionError)
+        and "Failed to establish a new connection" in str(exc)
+    )
+    return TelephonyError(
+        f"provider unreachable: {exc.__class__.__name__}", outcome_unknown=unknown
+    )
 
 
 class TwilioTelephony(TwilioWebhooks):
-    def __init__(self, account_sid: str, auth_token: str, base_url: str = "") -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, base_url: str = "", timeout: float = REST_TIMEOUT
+    ) -> None:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(account_sid, auth_token)
+        self.client = Client(
+            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout)
+        )
         self.auth_token = auth_token
         if base_url:
             # twilio-python builds every REST URL from the domain's base_url.
@@ -38,6 +62,8 @@ class TwilioTelephony(TwilioWebhooks):
             ).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
+        except requests.RequestException as exc:
+            raise _network_error(exc) from exc
 
     def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
         from twilio.base.exceptions import TwilioRestException
@@ -46,6 +72,8 @@ class TwilioTelephony(TwilioWebhooks):
             return self.client.calls.create(to=to, from_=from_, url=url, timeout=timeout).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
+        except requests.RequestException as exc:
+            raise _network_error(exc) from exc
 
     def fetch_recording(self, recording: str) -> bytes:
         """The recording as MP3. twilio's client reads every answer as text, so the audio is
