@@ -22,6 +22,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         callbacks,
         intake,
         models,  # noqa: F401 - mappers must exist before the first query
+        privacy,
         web,
     )
     from dispatch.consent import on_opt_out
@@ -40,6 +41,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
+    privacy.register(registry)
     registry.demo("dispatch", lambda session, now: load_dispatch_demo(session), sign_ins=True)
     registry.demo_sign_ins.extend(DEMO_SIGN_INS)
     csrf = app.extensions.get("csrf")

@@ -87,3 +87,31 @@ DISPATCH_COORDINATOR_NUMBERS = SETTINGS.add(
     "Numbers texted when a ticket is filled or a helper withdraws.",
     section=DISPATCH,
 )
+REQUESTER_RETENTION_DAYS = SETTINGS.add(
+    "REQUESTER_RETENTION_DAYS",
+    Int(min=1),
+    30,
+    "Days after a ticket ends (closed, or its time passed) that the requester's name, phone, address, description and recording are kept.",
+    section=DISPATCH,
+)
+INTAKE_RETENTION_DAYS = SETTINGS.add(
+    "INTAKE_RETENTION_DAYS",
+    Int(min=1),
+    7,
+    "Days a phone intake (caller and callback number, answers) is kept after the call.",
+    section=DISPATCH,
+)
+SIGNUP_RETENTION_HOURS = SETTINGS.add(
+    "SIGNUP_RETENTION_HOURS",
+    Int(min=1),
+    24,
+    "Hours a helper sign-up waiting for its SMS code (or confirmed, then copied to the helper) is kept.",
+    section=DISPATCH,
+)
+OPTED_OUT_HELPER_RETENTION_DAYS = SETTINGS.add(
+    "OPTED_OUT_HELPER_RETENTION_DAYS",
+    Int(min=1),
+    30,
+    "Days a helper who texted STOP is kept (to answer START) before the profile is deleted.",
+    section=DISPATCH,
+)

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import dispatch
 from hotline import rosters, voice
 from hotline.core import config as core_config
-from hotline.core import fallback, health, inbound, web
+from hotline.core import fallback, health, inbound, privacy, web
 from hotline.core.config import ConfigError, Setting, load_settings
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
 
     registry = init_registry(app)
     register_core_jobs(registry)
+    privacy.register(registry)
     db.init_app(app)
     jobs.init_app(app)
     flows.init_app(app)

@@ -157,6 +157,65 @@ def purge_cmd() -> None:
         click.echo(line)
 
 
+@main.group()
+def privacy() -> None:
+    """Personal data: the record of processing, and requests of one person."""
+
+
+@privacy.command("docs")
+@with_appcontext
+def privacy_docs() -> None:
+    """Print docs/data-protection.md as the retention rules in the code define it."""
+    from hotline.core.registry import registry
+    from hotline.core.retention import render_docs
+
+    click.echo(render_docs(registry().retention_rules), nl=False)
+
+
+def _number(phone: str) -> str:
+    from hotline.core.phones import InvalidPhoneNumber, to_e164
+
+    try:
+        return to_e164(phone, current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@privacy.command("export")
+@click.argument("phone")
+@with_appcontext
+def privacy_export(phone: str) -> None:
+    """Print as JSON everything kept about the person with this phone number."""
+    import json
+
+    from hotline.core.extensions import db as database
+    from hotline.core.retention import export_person
+
+    with database.new_session() as session:
+        found = export_person(session, _number(phone))
+    click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
+
+
+@privacy.command("erase")
+@click.argument("phone")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def privacy_erase(phone: str, yes: bool) -> None:
+    """Erase or anonymise everything kept about the person with this phone number (an
+    opt-out stays, so the number is not texted again)."""
+    from hotline.core.extensions import db as database
+    from hotline.core.retention import erase_person
+
+    number = _number(phone)
+    if not yes:
+        click.confirm(f"Erase everything kept about {number}?", abort=True)
+    session = database.new_session()
+    with session.begin():
+        touched = erase_person(session, number)
+    for kind, count in touched.items():
+        click.echo(f"{kind}: {count}")
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @with_appcontext

@@ -6,7 +6,7 @@ import datetime as dt
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hotline.voice.calls import purge_personal_data, record_status
+from hotline.voice.calls import record_status
 from hotline.voice.models import Call, CallOutcome
 from tests.conftest import make_line
 
@@ -71,7 +71,7 @@ def test_after_hours_outcome_survives_the_final_status(session, twilio):
     assert session.scalar(select(Call)).outcome == CallOutcome.AFTER_HOURS
 
 
-def test_retention_forgets_old_numbers_but_keeps_the_hash(session):
+def test_retention_forgets_old_numbers_but_keeps_the_hash(session, app, phone):
     line = make_line(session)
     now = dt.datetime.now(dt.UTC)
     old = Call(
@@ -79,9 +79,10 @@ def test_retention_forgets_old_numbers_but_keeps_the_hash(session):
         line_id=line.id,
         caller_hash="h1",
         caller_number="+4917611111111",
-        recording_url="https://rec/1",
+        recording_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
         started_at=now - dt.timedelta(days=40),
     )
+    phone.recordings[old.recording_url] = b"ID3 audio"
     new = Call(
         call_sid="CAnew",
         line_id=line.id,
@@ -91,12 +92,21 @@ def test_retention_forgets_old_numbers_but_keeps_the_hash(session):
     )
     session.add_all([old, new])
     session.flush()
-    assert purge_personal_data(session, now, number_days=30, recording_days=30) == (1, 1)
+    from hotline.voice.privacy import purge_numbers, purge_recordings
+
+    app.config["CALLER_NUMBER_RETENTION_DAYS"] = app.config["RECORDING_RETENTION_DAYS"] = 30
+    with app.app_context():
+        assert purge_numbers(session, now) == "forgot 1 caller number(s)"
+        assert purge_recordings(session, now) == "deleted 1 recording(s)"
+    session.flush()
     session.expire_all()
     assert session.get(Call, old.id).caller_number is None
     assert session.get(Call, old.id).recording_url is None
     assert session.get(Call, old.id).caller_hash == "h1"
     assert session.get(Call, new.id).caller_number == "+4917622222222"
+    assert phone.deleted_recordings == [
+        "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+    ]  # deleted at the provider, not only forgotten
 
 
 def test_repeat_callers_share_a_hash(session, app):
@@ -115,7 +125,8 @@ def test_purge_command_reports_what_it_forgot(session, app, monkeypatch):
     monkeypatch.setattr(cli, "create_app", lambda: app)
     result = CliRunner().invoke(cli.main, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "calls: forgot 0 caller number(s), 0 recording link(s)" in result.output
+    assert "calls.caller_number: forgot 0 caller number(s)" in result.output
+    assert "calls.recording: deleted 0 recording(s)" in result.output
 
 
 def test_worker_purge_job_applies_the_configured_retention(app, session):
@@ -132,6 +143,6 @@ def test_worker_purge_job_applies_the_configured_retention(app, session):
     )
     session.add(old)
     session.flush()
-    assert "calls: forgot 1 caller number(s), 0 recording link(s)" in purge_job()
+    assert "calls.caller_number: forgot 1 caller number(s)" in purge_job()
     session.expire_all()
     assert session.get(Call, old.id).caller_number is None

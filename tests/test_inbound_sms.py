@@ -388,7 +388,7 @@ def test_inbound_texts_are_forgotten_after_the_retention_period(ctx, session):
         ]
     )
     session.flush()
-    assert "inbound-sms: forgot 1 inbound text(s)" in purge(session, now)
+    assert "inbound_messages: forgot 1 inbound text(s)" in purge(session, now)
     assert session.scalars(select(InboundMessage.message_sid)).all() == ["SMnew"]
 
 

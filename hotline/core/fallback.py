@@ -157,7 +157,8 @@ def sync_from_database(app: Flask) -> None:
                 )
             ).all()
     except SQLAlchemyError as exc:
-        log.warning("fallback numbers not refreshed at start-up (database: %s)", exc.__class__)
+        level = logging.WARNING if app.config.get("ENV_NAME") == "production" else logging.INFO
+        log.log(level, "fallback numbers not refreshed at start-up (database: %s)", exc.__class__)
         return
     for number, fallback, _id, _name in rows:
         numbers.remember(number, fallback)

@@ -157,7 +157,19 @@ def purge_inbound_messages(session: Session, now: dt.datetime) -> str:
 
 @bp.record_once
 def _register_retention(state: BlueprintSetupState) -> None:
-    registry(state.app).retention("inbound-sms", purge_inbound_messages)
+    from hotline.core.retention import RetentionRule
+
+    registry(state.app).retention(
+        RetentionRule(
+            name="inbound_messages",
+            table="inbound_messages",
+            fields="reply",
+            purpose="answer a text the provider delivers twice only once, with the same reply",
+            period="`INBOUND_MESSAGE_RETENTION_DAYS` days after it came in (30)",
+            action="deleted",
+            apply=purge_inbound_messages,
+        )
+    )
 
 
 @bp.post("")

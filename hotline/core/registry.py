@@ -76,7 +76,10 @@ class Registry:
     periodic_jobs: dict[str, PeriodicJob] = field(default_factory=dict)
     #: ``(name, loader, creates sign-ins)``; sign-ins have a published password.
     demo_loaders: list[tuple[str, SessionTask, bool]] = field(default_factory=list)
-    retention_rules: list[tuple[str, SessionTask]] = field(default_factory=list)
+    #: :class:`hotline.core.retention.RetentionRule` per kind of personal data.
+    retention_rules: list[Any] = field(default_factory=list)
+    #: :class:`hotline.core.retention.PersonalData` per feature: export and erase by number.
+    personal_data: list[Any] = field(default_factory=list)
     #: A number opted out of (or back into) every text; each feature that texts people
     #: updates its own records.
     opt_out_hooks: list[OptOutHook] = field(default_factory=list)
@@ -121,8 +124,15 @@ class Registry:
     def demo(self, name: str, loader: SessionTask, sign_ins: bool = False) -> None:
         self.demo_loaders.append((name, loader, sign_ins))
 
-    def retention(self, name: str, rule: SessionTask) -> None:
-        self.retention_rules.append((name, rule))
+    def retention(self, rule: Any) -> None:
+        """Declare one kind of personal data and its retention (a ``RetentionRule``)."""
+        if any(r.name == rule.name for r in self.retention_rules):
+            raise ValueError(f"retention rule {rule.name!r} registered twice")
+        self.retention_rules.append(rule)
+
+    def personal(self, kind: Any) -> None:
+        """How a feature exports and erases one person's data (a ``PersonalData``)."""
+        self.personal_data.append(kind)
 
     def on_opt_out(self, hook: OptOutHook) -> None:
         """``hook(session, phone, opted_out)`` runs whenever a number opts out (``True``) or

@@ -20,6 +20,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.rosters import (
         controllers,
         models,  # noqa: F401 - mappers must exist before the first query
+        privacy,
     )
     from hotline.rosters.demo import load_demo
     from hotline.rosters.operator_sms import handle_operator_sms, is_line_number, understands
@@ -35,3 +36,4 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.outbox_kind(OUTBOX_KIND, send_reminder)
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)
+    privacy.register(registry)

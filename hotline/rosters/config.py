@@ -54,3 +54,17 @@ ROSTER_INSECURE_COOKIES = SETTINGS.add(
     section=ROSTERS,
     default_doc="`true` in development, else `false`",
 )
+AVAILABILITY_RETENTION_DAYS = SETTINGS.add(
+    "AVAILABILITY_RETENTION_DAYS",
+    Int(min=1),
+    90,
+    "Days an ended `AN`/`AUS` availability is kept (for the shift statistics).",
+    section=ROSTERS,
+)
+AUDIT_RETENTION_DAYS = SETTINGS.add(
+    "AUDIT_RETENTION_DAYS",
+    Int(min=30),
+    730,
+    "Days an entry of the shift audit log (who changed which shift) is kept.",
+    section=ROSTERS,
+)

@@ -16,15 +16,16 @@ from hotline.core.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice import (
         models,  # noqa: F401 - mappers must exist before the first query
+        privacy,
         webhooks,
     )
     from hotline.voice.directory import Directory
     from hotline.voice.ivr import VoiceCallFlows
-    from hotline.voice.jobs import OUTBOX_HANDLERS, purge_calls
+    from hotline.voice.jobs import OUTBOX_HANDLERS
 
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
-    registry.retention("calls", purge_calls)
+    privacy.register(registry)
     registry.call_flows = VoiceCallFlows()

@@ -174,33 +174,6 @@ def record_status(
     return call
 
 
-def purge_personal_data(
-    session: Session, now: dt.datetime, number_days: int, recording_days: int
-) -> tuple[int, int]:
-    """Forget callers' numbers and voicemail links past their retention period.
-
-    The salted hash stays, so repeat callers can still be counted.
-    """
-    numbers = session.execute(
-        update(Call)
-        .where(
-            Call.caller_number.is_not(None), Call.started_at < now - dt.timedelta(days=number_days)
-        )
-        .values(caller_number=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    recordings = session.execute(
-        update(Call)
-        .where(
-            Call.recording_url.is_not(None),
-            Call.started_at < now - dt.timedelta(days=recording_days),
-        )
-        .values(recording_url=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return numbers, recordings
-
-
 __all__ = [
     "FINAL_STATUSES",
     "accept",
@@ -210,7 +183,6 @@ __all__ = [
     "insert_call",
     "new_call",
     "picked_up",
-    "purge_personal_data",
     "record_round",
     "record_status",
     "utcnow",

@@ -119,18 +119,3 @@ OUTBOX_HANDLERS = {
     "voicemail_notice": _voicemail_notice,
     "queue_callout": _queue_callout,
 }
-
-
-def purge_calls(session, now: dt.datetime) -> str:  # noqa: ANN001
-    """Retention rule: forget callers' numbers and recording links past their periods."""
-    from flask import current_app
-
-    from hotline.voice.calls import purge_personal_data
-
-    numbers, recordings = purge_personal_data(
-        session,
-        now,
-        current_app.config["CALLER_NUMBER_RETENTION_DAYS"],
-        current_app.config["RECORDING_RETENTION_DAYS"],
-    )
-    return f"forgot {numbers} caller number(s), {recordings} recording link(s)"

@@ -44,9 +44,7 @@ class TwilioTelephony(TwilioWebhooks):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(
-            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout)
-        )
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         self.auth_token = auth_token
         if base_url:
             # twilio-python builds every REST URL from the domain's base_url.

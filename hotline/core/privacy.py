@@ -1,0 +1,65 @@
+"""The core's own personal data: failed sign-ins, the opt-out list, accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from hotline.core.models import LoginFailure, OptOut
+from hotline.core.registry import Registry
+from hotline.core.retention import PersonalData, RetentionRule
+
+#: Failed sign-ins only matter for the throttle's window (minutes); a day is plenty.
+LOGIN_FAILURE_DAYS = 1
+
+
+def _purge_login_failures(session: Session, now: dt.datetime) -> str:
+    cutoff = now - dt.timedelta(days=LOGIN_FAILURE_DAYS)
+    deleted = session.execute(
+        delete(LoginFailure)
+        .where(LoginFailure.at < cutoff)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return f"forgot {deleted} failed sign-in(s)"
+
+
+def _export_opt_out(session: Session, phone: str) -> list[dict[str, object]]:
+    row = session.get(OptOut, phone)
+    if row is None:
+        return []
+    return [{"opted_out_at": row.opted_out_at.isoformat(), "source": row.source}]
+
+
+def _erase_opt_out(session: Session, phone: str) -> int:
+    """An opt-out is kept even on erasure: it is what stops every further text."""
+    return 0
+
+
+def register(registry: Registry) -> None:
+    registry.retention(
+        RetentionRule(
+            name="login_failures",
+            table="roster_login_failures",
+            fields="username, address",
+            purpose="slow down password guessing per account and per address",
+            period=f"{LOGIN_FAILURE_DAYS} day",
+            action="deleted",
+            apply=_purge_login_failures,
+        )
+    )
+    registry.retention(
+        RetentionRule(
+            name="opt_outs",
+            table="opt_outs",
+            fields="phone_number",
+            purpose="a number that texted STOP gets no further text of any kind (a legal obligation)",
+            period="until the number texts START (also kept on erasure, or it would be texted again)",
+            action="deleted on START",
+        )
+    )
+    registry.personal(PersonalData("opt_outs", _export_opt_out, _erase_opt_out))
+
+
+__all__ = ["register"]
