@@ -118,6 +118,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "INBOUND_MESSAGE_RETENTION_DAYS": _int(env, "INBOUND_MESSAGE_RETENTION_DAYS", 30),
         "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
+        # Whole weeks of past calls the week view sizes staffing from (Erlang C).
+        "STAFFING_DEMAND_WEEKS": _int(env, "STAFFING_DEMAND_WEEKS", 8),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "SQL_ECHO": _bool(env.get("SQL_ECHO"), False),
