@@ -101,6 +101,19 @@ EN: dict[str, str] = {
     "Neue ehrenamtliche Person": "New operator",
     "Bedarf": "Staffing",
     "Mindestbesetzung": "Minimum staffing",
+    "Bedarf aus den Anrufen": "Demand from calls",
+    "laut Anrufen": "by calls",
+    "Ziel": "Target",
+    "der Anrufe innerhalb von": "of calls answered within",
+    "Anrufe in den letzten": "calls in the last",
+    "Wochen": "weeks",
+    "Bedarf übernehmen": "Adopt demand",
+    "Bedarf für die ganze Woche als Mindestbesetzung übernehmen": (
+        "Adopt the demand for the whole week as minimum staffing"
+    ),
+    "Bedarf aus den Anrufen als Mindestbesetzung übernommen.": (
+        "Demand from calls adopted as minimum staffing."
+    ),
     "Personen": "People",
     "Stunde von": "Hour from",
     "Stunde bis": "Hour until",
