@@ -257,3 +257,28 @@ def test_0012_adds_the_service_level_with_defaults_and_downgrades(tmp_path):
     downgrade(url, "0007")
     assert "service_level_percent" not in {c["name"] for c in inspect(engine).get_columns("lines")}
     engine.dispose()
+
+
+def test_planner_sets_the_line_service_level_and_it_is_audited(planner, session, busy_tuesday):
+    line, _ = busy_tuesday
+    page = planner.get(f"/dienstplan/linie/{line.id}/bedarf").get_data(as_text=True)
+    assert 'name="percent"' in page and 'value="80"' in page
+    response = post(
+        planner, f"/dienstplan/linie/{line.id}/servicelevel", {"percent": "90", "seconds": "30"}
+    )
+    assert response.status_code == 302
+    session.refresh(line)
+    assert (line.service_level_percent, line.service_level_seconds) == (90, 30)
+    entry = session.scalar(select(ShiftAudit).where(ShiftAudit.action == "service_level"))
+    assert (entry.before["summary"], entry.after["summary"]) == ("80 % / 20 s", "90 % / 30 s")
+
+
+def test_a_service_level_of_100_percent_is_refused(planner, session, busy_tuesday):
+    """No finite roster answers every caller within the target: Erlang C would never stop."""
+    line, _ = busy_tuesday
+    response = post(
+        planner, f"/dienstplan/linie/{line.id}/servicelevel", {"percent": "100", "seconds": "20"}
+    )
+    assert response.status_code == 422
+    session.refresh(line)
+    assert line.service_level_percent == 80

@@ -102,6 +102,12 @@ EN: dict[str, str] = {
     "Bedarf": "Staffing",
     "Mindestbesetzung": "Minimum staffing",
     "Bedarf aus den Anrufen": "Demand from calls",
+    "Servicelevel": "Service level",
+    "Danach berechnet die Wochenansicht den Bedarf aus den Anrufen (Erlang C).": (
+        "The week view sizes the demand from calls against it (Erlang C)."
+    ),
+    "Anteil der Anrufe (%)": "Share of calls (%)",
+    "angenommen innerhalb von (Sekunden)": "answered within (seconds)",
     "laut Anrufen": "by calls",
     "Ziel": "Target",
     "der Anrufe innerhalb von": "of calls answered within",

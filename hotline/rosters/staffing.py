@@ -161,6 +161,34 @@ def _levels_snapshot(line_id: int, values: dict[tuple[int, int], int | None]) ->
     }
 
 
+#: A target of 100 % is never met by a finite roster (someone always waits a little).
+MAX_SERVICE_PERCENT = 99
+#: Longest target wait a planner may set (seconds).
+MAX_SERVICE_SECONDS = 600
+
+
+def set_service_level(
+    session: Session, line: Line, percent: int, seconds: int, actor: Actor | None = None
+) -> None:
+    """Set the line's promise: ``percent`` of callers answered within ``seconds``."""
+    if not 1 <= percent <= MAX_SERVICE_PERCENT:
+        raise StaffingError(f"the share must be between 1 and {MAX_SERVICE_PERCENT} percent")
+    if not 0 <= seconds <= MAX_SERVICE_SECONDS:
+        raise StaffingError(f"the wait must be between 0 and {MAX_SERVICE_SECONDS} seconds")
+    before = _service_snapshot(line)
+    line.service_level_percent, line.service_level_seconds = percent, seconds
+    session.flush()
+    if actor is not None:
+        record(session, None, "service_level", actor, before, _service_snapshot(line))
+
+
+def _service_snapshot(line: Line) -> dict:
+    return {
+        "line_id": line.id,
+        "summary": f"{line.service_level_percent} % / {line.service_level_seconds} s",
+    }
+
+
 def target_of(line: Line) -> ServiceTarget:
     return ServiceTarget(line.service_level_percent / 100, line.service_level_seconds)
 

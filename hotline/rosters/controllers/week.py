@@ -27,8 +27,24 @@ from hotline.rosters.controllers.blueprint import (
     is_planner,
     save,
 )
-from hotline.rosters.forms import StaffingForm
-from hotline.rosters.staffing import adopt_demand, levels, monday_of, set_level, week_view
+from hotline.rosters.forms import RosterForm, StaffingForm, number_field
+from hotline.rosters.staffing import (
+    MAX_SERVICE_PERCENT,
+    MAX_SERVICE_SECONDS,
+    adopt_demand,
+    levels,
+    monday_of,
+    set_level,
+    set_service_level,
+    week_view,
+)
+
+
+class ServiceLevelForm(RosterForm):
+    """The line's service level, which staffing from demand is sized against."""
+
+    percent = number_field("Anteil der Anrufe (%)", 1, MAX_SERVICE_PERCENT)
+    seconds = number_field("angenommen innerhalb von (Sekunden)", 0, MAX_SERVICE_SECONDS)
 
 
 @bp.get("/dienstplan/")
@@ -130,10 +146,34 @@ def staffing(line_id: int):  # noqa: ANN201
     ):
         flash(gettext("Gespeichert."))
         return redirect(url_for("rosters.staffing", line_id=line.id))
+    return _staffing_page(line, form, ServiceLevelForm(formdata=None, data=_target(line)))
+
+
+def _target(line: Line) -> dict[str, int]:
+    return {"percent": line.service_level_percent, "seconds": line.service_level_seconds}
+
+
+def _staffing_page(line: Line, form: StaffingForm, target_form: ServiceLevelForm):  # noqa: ANN202
+    error = form.error or target_form.error
     return render_template(
         "rosters/staffing.html",
         line=line,
         levels=levels(db.session, line.id),
         form=form,
-        error=form.error,
-    ), form.http_status
+        target_form=target_form,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.post("/dienstplan/linie/<int:line_id>/servicelevel")
+@requires(Role.PLANNER)
+def service_level(line_id: int):  # noqa: ANN201
+    line = db.session.get(Line, line_id) or abort(404)
+    form = ServiceLevelForm()
+    if save(
+        form,
+        lambda: set_service_level(db.session, line, form.percent.data, form.seconds.data, actor()),
+    ):
+        flash(gettext("Gespeichert."))
+        return redirect(url_for("rosters.staffing", line_id=line.id))
+    return _staffing_page(line, StaffingForm(formdata=None), form)
