@@ -101,6 +101,25 @@ EN: dict[str, str] = {
     "Neue ehrenamtliche Person": "New operator",
     "Bedarf": "Staffing",
     "Mindestbesetzung": "Minimum staffing",
+    "Bedarf aus den Anrufen": "Demand from calls",
+    "Servicelevel": "Service level",
+    "Danach berechnet die Wochenansicht den Bedarf aus den Anrufen (Erlang C).": (
+        "The week view sizes the demand from calls against it (Erlang C)."
+    ),
+    "Anteil der Anrufe (%)": "Share of calls (%)",
+    "angenommen innerhalb von (Sekunden)": "answered within (seconds)",
+    "laut Anrufen": "by calls",
+    "Ziel": "Target",
+    "der Anrufe innerhalb von": "of calls answered within",
+    "Anrufe in den letzten": "calls in the last",
+    "Wochen": "weeks",
+    "Bedarf übernehmen": "Adopt demand",
+    "Bedarf für die ganze Woche als Mindestbesetzung übernehmen": (
+        "Adopt the demand for the whole week as minimum staffing"
+    ),
+    "Bedarf aus den Anrufen als Mindestbesetzung übernommen.": (
+        "Demand from calls adopted as minimum staffing."
+    ),
     "Personen": "People",
     "Stunde von": "Hour from",
     "Stunde bis": "Hour until",

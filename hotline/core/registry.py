@@ -85,6 +85,9 @@ class Registry:
     opt_out_hooks: list[OptOutHook] = field(default_factory=list)
     #: The voice hotline's implementation of :class:`hotline.core.ivr.CallFlows`.
     call_flows: Any = None
+    #: Calls a line received, for staffing from demand (:data:`hotline.core.demand.CallHistory`);
+    #: the voice hotline provides it, ``None`` without one.
+    demand_source: Any = None
     #: Sign-in banner lines for ``scripts/run`` (``(username, what they may do)``).
     demo_sign_ins: list[tuple[str, str]] = field(default_factory=list)
 

@@ -68,3 +68,10 @@ AUDIT_RETENTION_DAYS = SETTINGS.add(
     "Days an entry of the shift audit log (who changed which shift) is kept.",
     section=ROSTERS,
 )
+STAFFING_DEMAND_WEEKS = SETTINGS.add(
+    "STAFFING_DEMAND_WEEKS",
+    Int(min=1, max=104),
+    8,
+    "Whole weeks of past calls the week view reads to compute the operators needed per hour (Erlang C).",
+    section=ROSTERS,
+)

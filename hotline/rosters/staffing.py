@@ -4,6 +4,11 @@ The week is shown in the line's wall-clock time. Each local hour is a slot betwe
 instants, so on a DST night the slot 02:00 may last two hours (autumn) or not exist (spring).
 A slot's staffing is the *lowest* number of operators on shift at any moment inside it: one
 operator leaving at 02:30 makes the 02:00 slot a gap.
+
+Beside the planner's minimum, each hour can show what the calls of the past weeks need
+(:mod:`hotline.core.demand`, sized with Erlang C against the line's service level), and the
+planner can adopt those figures as the minimum. Every change to the minimum is written to
+the audit log with the levels before and after.
 """
 
 from __future__ import annotations
@@ -14,9 +19,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.core.oncall.hours import line_is_open
+from hotline.core.demand import WeekDemand
+from hotline.core.i18n import WEEKDAYS_DE
+from hotline.core.oncall.hours import Span, is_open, line_is_open
 from hotline.core.oncall.models import Line, Shift
 from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, local_to_utc
+from hotline.rosters.audit import Actor, record
+from hotline.rosters.erlang import ServiceTarget, operators_needed
 from hotline.rosters.models import StaffingLevel
 
 # Operators needed in an opening hour that has no explicit staffing level.
@@ -38,6 +47,8 @@ class Slot:
     required: int
     staffed: int = 0
     names: list[str] = field(default_factory=list)
+    #: Operators the past weeks' calls need in this hour; ``None`` without call records.
+    needed: int | None = None
 
     @property
     def exists(self) -> bool:
@@ -55,6 +66,7 @@ class WeekView:
     days: list[dt.date]
     slots: dict[tuple[dt.date, int], Slot]
     shifts: list[Shift]
+    demand: WeekDemand | None = None
 
     @property
     def gaps(self) -> list[Slot]:
@@ -76,37 +88,160 @@ def set_level(
     first_hour: int,
     last_hour: int,
     required: int,
+    actor: Actor | None = None,
 ) -> int:
-    """Set the staffing for ``first_hour``..``last_hour`` (inclusive) on the given weekdays."""
+    """Set the staffing for ``first_hour``..``last_hour`` (inclusive) on the given weekdays;
+    with an ``actor`` the change goes to the audit log."""
     if required < 0 or required > MAX_REQUIRED:
         raise StaffingError(f"required staff must be between 0 and {MAX_REQUIRED}")
     if not (0 <= first_hour <= 23 and 0 <= last_hour <= 23) or last_hour < first_hour:
         raise StaffingError("hours must run from 0 to 23, the first not after the last")
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
         raise StaffingError("choose at least one weekday")
+    wanted = {
+        (weekday, hour): required
+        for weekday in weekdays
+        for hour in range(first_hour, last_hour + 1)
+    }
+    return _write_levels(session, line_id, wanted, "staffing", actor)
+
+
+def _write_levels(
+    session: Session,
+    line_id: int,
+    wanted: dict[tuple[int, int], int],
+    action: str,
+    actor: Actor | None,
+) -> int:
+    before = levels(session, line_id)
     count = 0
-    for weekday in weekdays:
-        for hour in range(first_hour, last_hour + 1):
-            session.execute(
-                delete(StaffingLevel).where(
-                    StaffingLevel.line_id == line_id,
-                    StaffingLevel.weekday == weekday,
-                    StaffingLevel.hour == hour,
-                )
+    for weekday in sorted({w for w, _ in wanted}):
+        session.execute(
+            delete(StaffingLevel).where(
+                StaffingLevel.line_id == line_id,
+                StaffingLevel.weekday == weekday,
+                StaffingLevel.hour.in_([h for w, h in wanted if w == weekday]),
             )
-            session.add(
-                StaffingLevel(line_id=line_id, weekday=weekday, hour=hour, required=required)
-            )
-            count += 1
+        )
+    for (weekday, hour), required in sorted(wanted.items()):
+        session.add(StaffingLevel(line_id=line_id, weekday=weekday, hour=hour, required=required))
+        count += 1
     session.flush()
+    if actor is not None:
+        touched = {key: before.get(key) for key in wanted}
+        record(
+            session,
+            None,
+            action,
+            actor,
+            _levels_snapshot(line_id, touched),
+            _levels_snapshot(line_id, wanted),
+        )
     return count
+
+
+def _levels_snapshot(line_id: int, values: dict[tuple[int, int], int | None]) -> dict:
+    """Audit snapshot of some hours' minimum staffing: JSON keys ``"weekday:hour"``, and a
+    ``summary`` line per weekday (``-`` where no level was set, so the default applied)."""
+    days = sorted({weekday for weekday, _ in values})
+    summary = "; ".join(
+        WEEKDAYS_DE[day][:2]
+        + " "
+        + " ".join(
+            f"{hour:02d}={'-' if values[(day, hour)] is None else values[(day, hour)]}"
+            for hour in range(24)
+            if (day, hour) in values
+        )
+        for day in days
+    )
+    return {
+        "line_id": line_id,
+        "levels": {f"{w}:{h}": v for (w, h), v in sorted(values.items())},
+        "summary": summary,
+    }
+
+
+#: A target of 100 % is never met by a finite roster (someone always waits a little).
+MAX_SERVICE_PERCENT = 99
+#: Longest target wait a planner may set (seconds).
+MAX_SERVICE_SECONDS = 600
+
+
+def set_service_level(
+    session: Session, line: Line, percent: int, seconds: int, actor: Actor | None = None
+) -> None:
+    """Set the line's promise: ``percent`` of callers answered within ``seconds``."""
+    if not 1 <= percent <= MAX_SERVICE_PERCENT:
+        raise StaffingError(f"the share must be between 1 and {MAX_SERVICE_PERCENT} percent")
+    if not 0 <= seconds <= MAX_SERVICE_SECONDS:
+        raise StaffingError(f"the wait must be between 0 and {MAX_SERVICE_SECONDS} seconds")
+    before = _service_snapshot(line)
+    line.service_level_percent, line.service_level_seconds = percent, seconds
+    session.flush()
+    if actor is not None:
+        record(session, None, "service_level", actor, before, _service_snapshot(line))
+
+
+def _service_snapshot(line: Line) -> dict:
+    return {
+        "line_id": line.id,
+        "summary": f"{line.service_level_percent} % / {line.service_level_seconds} s",
+    }
+
+
+def target_of(line: Line) -> ServiceTarget:
+    return ServiceTarget(line.service_level_percent / 100, line.service_level_seconds)
+
+
+def needed_from_demand(line: Line, demand: WeekDemand) -> dict[tuple[int, int], int]:
+    """Operators each (weekday, hour) needs for the line's service level (Erlang C).
+
+    An hour inside the weekly opening hours needs at least :data:`DEFAULT_REQUIRED`, even if
+    no call came in it: the line promises to answer then. The figure is capped at
+    :data:`MAX_REQUIRED` so it can always be adopted.
+    """
+    target = target_of(line)
+    spans = [Span(s.weekday, s.opens, s.closes) for s in line.opening_spans]
+    monday = dt.date(2024, 1, 1)  # any Monday: only the weekday and wall-clock hour matter
+    needed: dict[tuple[int, int], int] = {}
+    for (weekday, hour), hour_demand in demand.hours.items():
+        figure = operators_needed(
+            hour_demand.arrivals_per_hour, hour_demand.handling_seconds, target
+        )
+        at = local_to_utc(
+            dt.datetime.combine(monday + dt.timedelta(days=weekday), dt.time(hour, 30)),
+            line.timezone,
+        )
+        if is_open(spans, [], line.timezone, at):
+            figure = max(figure, DEFAULT_REQUIRED)
+        needed[(weekday, hour)] = min(figure, MAX_REQUIRED)
+    return needed
+
+
+def adopt_demand(
+    session: Session,
+    line: Line,
+    demand: WeekDemand,
+    weekdays: list[int],
+    actor: Actor | None = None,
+) -> int:
+    """Make the demand figures the minimum staffing for every hour of ``weekdays``."""
+    if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
+        raise StaffingError("choose at least one weekday")
+    needed = needed_from_demand(line, demand)
+    wanted = {key: value for key, value in needed.items() if key[0] in weekdays}
+    return _write_levels(session, line.id, wanted, "staffing_adopt", actor)
 
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def week_view(session: Session, line: Line, any_day: dt.date) -> WeekView:
+def week_view(
+    session: Session, line: Line, any_day: dt.date, demand: WeekDemand | None = None
+) -> WeekView:
+    """The week of ``any_day``; with ``demand``, each hour also shows what it needs."""
+    needed = needed_from_demand(line, demand) if demand is not None else {}
     monday = monday_of(any_day)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     tz = line.timezone
@@ -121,7 +256,9 @@ def week_view(session: Session, line: Line, any_day: dt.date) -> WeekView:
                 required = explicit[(day.weekday(), hour)]
             else:
                 required = DEFAULT_REQUIRED if end > start and line_is_open(line, start) else 0
-            slots[(day, hour)] = Slot(day, hour, start, end, required)
+            slot = Slot(day, hour, start, end, required)
+            slot.needed = needed.get((day.weekday(), hour))
+            slots[(day, hour)] = slot
     week_start = local_to_utc(dt.datetime.combine(monday, dt.time()), tz)
     week_end = local_to_utc(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time()), tz)
     shifts = list(
@@ -147,4 +284,4 @@ def week_view(session: Session, line: Line, any_day: dt.date) -> WeekView:
         slot.staffed = min(
             len({s.operator_id for s in inside if s.starts_at <= p < s.ends_at}) for p in points
         )
-    return WeekView(line, monday, days, slots, shifts)
+    return WeekView(line, monday, days, slots, shifts, demand)

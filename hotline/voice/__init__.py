@@ -19,6 +19,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         privacy,
         webhooks,
     )
+    from hotline.voice.demand import call_history
     from hotline.voice.directory import Directory
     from hotline.voice.ivr import VoiceCallFlows
     from hotline.voice.jobs import OUTBOX_HANDLERS
@@ -29,3 +30,4 @@ def init_app(app: Flask, registry: Registry) -> None:
         registry.outbox_kind(kind, handler)
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()
+    registry.demand_source = call_history

@@ -62,6 +62,10 @@ class Line(Base):
     queue_timeout: Mapped[int] = mapped_column(Integer, default=180)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Service level the line aims for: this percentage of callers answered within this many
+    # seconds; the rosters size staffing from call demand against it (Erlang C).
+    service_level_percent: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    service_level_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
 
     opening_spans: Mapped[list[OpeningSpan]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OpeningSpan.weekday"

@@ -1,4 +1,5 @@
-"""The start page, the week view of a line with its gaps, and its minimum staffing."""
+"""The start page, the week view of a line with its gaps and what its calls need, and its
+minimum staffing (set by hand or adopted from the calls)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,42 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from hotline.core.auth import requires
+from hotline.core.demand import WeekDemand, weekly_demand
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_text, gettext
 from hotline.core.models import Role
 from hotline.core.oncall.models import Line
+from hotline.core.registry import registry
 from hotline.rosters import ical
 from hotline.rosters.bounds import in_range
 from hotline.rosters.controllers.blueprint import (
+    REFUSALS,
     active_lines,
+    actor,
     bp,
     commit,
     current_user,
     is_planner,
     save,
 )
-from hotline.rosters.forms import StaffingForm
-from hotline.rosters.staffing import levels, monday_of, set_level, week_view
+from hotline.rosters.forms import RosterForm, StaffingForm, number_field
+from hotline.rosters.staffing import (
+    MAX_SERVICE_PERCENT,
+    MAX_SERVICE_SECONDS,
+    adopt_demand,
+    levels,
+    monday_of,
+    set_level,
+    set_service_level,
+    week_view,
+)
+
+
+class ServiceLevelForm(RosterForm):
+    """The line's service level, which staffing from demand is sized against."""
+
+    percent = number_field("Anteil der Anrufe (%)", 1, MAX_SERVICE_PERCENT)
+    seconds = number_field("angenommen innerhalb von (Sekunden)", 0, MAX_SERVICE_SECONDS)
 
 
 @bp.get("/dienstplan/")
@@ -60,7 +81,7 @@ def _week_of(raw: str | None, line: Line) -> dt.date:
 def week(line_id: int):  # noqa: ANN201
     line = db.session.get(Line, line_id) or abort(404)
     day = _week_of(request.args.get("woche"), line)
-    view = week_view(db.session, line, day)
+    view = week_view(db.session, line, day, _demand(line))
     token = ical.feed_token(db.session, "line", line.id) if is_planner() else None
     commit()
     monday = monday_of(day)
@@ -72,6 +93,38 @@ def week(line_id: int):  # noqa: ANN201
         next_week=monday + dt.timedelta(days=7),
         feed_token=token,
     )
+
+
+def _demand(line: Line) -> WeekDemand | None:
+    """The past weeks' calls of ``line`` per hour of the week; ``None`` when no feature
+    records calls."""
+    source = registry().demand_source
+    if source is None:
+        return None
+    weeks = current_app.config["STAFFING_DEMAND_WEEKS"]
+    now = dt.datetime.now(dt.UTC)
+    return weekly_demand(source, db.session, line.id, line.timezone, weeks, now)
+
+
+@bp.post("/dienstplan/linie/<int:line_id>/bedarf/uebernehmen")
+@requires(Role.PLANNER)
+def adopt_staffing(line_id: int):  # noqa: ANN201
+    """Adopt the demand figures as the minimum staffing: the whole week, or the weekday in
+    ``tag`` (0 = Monday)."""
+    line = db.session.get(Line, line_id) or abort(404)
+    day = _week_of(request.form.get("woche"), line)
+    raw_day = request.form.get("tag", "")
+    weekdays = [int(raw_day)] if raw_day.isdigit() else list(range(7))
+    demand = _demand(line) or abort(404)
+    try:
+        adopt_demand(db.session, line, demand, weekdays, actor())
+        commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(error_text(str(exc)))
+    else:
+        flash(gettext("Bedarf aus den Anrufen als Mindestbesetzung übernommen."))
+    return redirect(url_for("rosters.week", line_id=line.id, woche=day.isoformat()))
 
 
 @bp.route("/dienstplan/linie/<int:line_id>/bedarf", methods=["GET", "POST"])
@@ -88,14 +141,39 @@ def staffing(line_id: int):  # noqa: ANN201
             form.first_hour.data,
             form.last_hour.data,
             form.required.data,
+            actor(),
         ),
     ):
         flash(gettext("Gespeichert."))
         return redirect(url_for("rosters.staffing", line_id=line.id))
+    return _staffing_page(line, form, ServiceLevelForm(formdata=None, data=_target(line)))
+
+
+def _target(line: Line) -> dict[str, int]:
+    return {"percent": line.service_level_percent, "seconds": line.service_level_seconds}
+
+
+def _staffing_page(line: Line, form: StaffingForm, target_form: ServiceLevelForm):  # noqa: ANN202
+    error = form.error or target_form.error
     return render_template(
         "rosters/staffing.html",
         line=line,
         levels=levels(db.session, line.id),
         form=form,
-        error=form.error,
-    ), form.http_status
+        target_form=target_form,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.post("/dienstplan/linie/<int:line_id>/servicelevel")
+@requires(Role.PLANNER)
+def service_level(line_id: int):  # noqa: ANN201
+    line = db.session.get(Line, line_id) or abort(404)
+    form = ServiceLevelForm()
+    if save(
+        form,
+        lambda: set_service_level(db.session, line, form.percent.data, form.seconds.data, actor()),
+    ):
+        flash(gettext("Gespeichert."))
+        return redirect(url_for("rosters.staffing", line_id=line.id))
+    return _staffing_page(line, StaffingForm(formdata=None), form)
