@@ -17,6 +17,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice import (
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
+        web,
         webhooks,
     )
     from hotline.voice.demand import call_history
@@ -26,6 +27,7 @@ def init_app(app: Flask, registry: Registry) -> None:
 
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(web.bp)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     privacy.register(registry)
