@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
-from hotline.core import fallback, health, inbound, web
+from hotline.core import fallback, health, inbound, pages, web
 from hotline.core.config import load_config
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
         app.config["CALLER_HASH_SALT"] = app.config["SECRET_KEY"]
     app.session_interface = CookieSessionInterface()
     web.init_app(app)
+    pages.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
