@@ -69,16 +69,21 @@ def main() -> int:
         subprocess.Popen([rufbereit, "worker"], env=env),
     ]
     if _wait_healthy(port):
-        from dispatch.demo import DEMO_PASSWORD, DEMO_SIGN_INS
+        from dispatch.demo import DEMO_PASSWORD
+        from dispatch.demo import DEMO_SIGN_INS as DISPATCH_SIGN_INS
+        from hotline.rosters.demo import DEMO_SIGN_INS as ROSTER_SIGN_INS
 
-        sign_ins = "\n".join(f"              {user:<13} {what}" for user, what in DEMO_SIGN_INS)
+        sign_ins = "\n".join(
+            f"              {user:<13} {what}"
+            for user, what in (*ROSTER_SIGN_INS, *DISPATCH_SIGN_INS)
+        )
         print(
             f"""
 Rufbereit is running.
-  web:        http://127.0.0.1:{port}/healthz
+  open:       http://127.0.0.1:{port}/  (health: /healthz)
   webhooks:   http://127.0.0.1:{port}/twilio/voice  (auth token: {env["TWILIO_AUTH_TOKEN"]})
   try a call: .venv/bin/rufbereit simulate +4930120000
-  sign in:    http://127.0.0.1:{port}/anmelden  (password {DEMO_PASSWORD})
+  sign in:    http://127.0.0.1:{port}/anmelden  (password {DEMO_PASSWORD}), one per role:
 {sign_ins}
   SMS and calls are printed here instead of being sent. Ctrl-C stops everything.
 """,
