@@ -16,7 +16,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BuildError
@@ -73,6 +83,8 @@ ERROR_TEXTS: dict[int, tuple[str, str]] = {
         N_("Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal."),
     ),
 }
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 ROLE_NAMES = {
     Role.ADMIN: N_("Administration"),
@@ -174,7 +186,8 @@ def _from_twilio() -> bool:
 def error_page(exc: HTTPException):  # noqa: ANN201
     """An HTTP error as a page of the layout, in the page's language."""
     if _from_twilio():
-        return exc
+        # Twilio reads TwiML: an empty answer with the status, never a page.
+        return Response(EMPTY_TWIML, exc.code or 500, mimetype="text/xml")
     code = exc.code or 500
     _load_user()
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
