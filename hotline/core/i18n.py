@@ -193,8 +193,8 @@ DE_ERRORS: list[tuple[str, str]] = [
 
 def error_text(message: str) -> str:
     """A domain error message in the page's language."""
-    if current_language() == "en":
-        return message  # domain errors are written in English
+    if not has_request_context() or current_language() == "en":
+        return message  # domain errors are written in English, as the command line shows them
     phone_text = phones.translate(message, "de")  # phone numbers keep their own texts
     if phone_text is not None:
         return phone_text
