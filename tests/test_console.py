@@ -263,6 +263,7 @@ def test_dates_and_numbers_are_written_the_german_way(app):
     with app.test_request_context("/"):
         assert i18n.format_date(dt.date(2030, 1, 7)) == "07.01.2030"
         assert i18n.format_number(1234.5) == "1.234,5"
+        assert i18n.format_wall_clock(dt.datetime(2030, 1, 7, 20)) == "07.01.2030 20:00"
     with app.test_request_context("/?lang=en"):
         assert i18n.format_number(1234.5) == "1,234.5"
 

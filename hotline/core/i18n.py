@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import flask_babel
+from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, session
 
 from hotline.core import phones
@@ -109,6 +110,14 @@ def format_date(value: dt.date) -> str:
 def format_datetime(value: dt.datetime) -> str:
     """Date and time the way the page's language writes them (German: ``07.01.2030, 20:00``)."""
     return flask_babel.format_datetime(value, "short")
+
+
+def format_wall_clock(value: dt.datetime) -> str:
+    """A local wall-clock time (a shift's start, no time zone attached) in the language's
+    way, unconverted (German: ``07.01.2030 20:00``)."""
+    if current_language() == "de":
+        return babel_dates.format_datetime(value, "dd.MM.yyyy HH:mm", locale="de")
+    return babel_dates.format_datetime(value, "medium", locale=current_language())
 
 
 def format_number(value: float) -> str:

@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(i18n.format_date, "date")
     app.add_template_filter(i18n.format_datetime, "datetime")
     app.add_template_filter(i18n.format_number, "number")
+    app.add_template_filter(i18n.format_wall_clock, "wall_clock")
     for code in ERROR_CODES:
         app.register_error_handler(code, error_page)
 
