@@ -35,6 +35,10 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(web.bp)
     # Organisation members have no roster pages: after signing in they land on the call-outs.
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
+    registry.home("member", "dispatch_web.callout")
+    registry.nav("Neuer Aufruf", "dispatch_web.callout", "member", only_role="member")
+    registry.nav("Neues Ticket (Telefon)", "dispatch_web.new_ticket", "operator")
+    registry.nav("Koordination", "dispatch_web.dashboard", "coordinator")
     registry.ivr_node("intake", intake.begin)
     registry.sms_route("helpers", is_dispatch_number, handle_sms, understands)
     registry.on_opt_out(on_opt_out)

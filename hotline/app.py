@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import dispatch
 from hotline import rosters, voice
 from hotline.core import config as core_config
-from hotline.core import fallback, health, inbound, privacy, web
+from hotline.core import fallback, health, inbound, pages, privacy, web
 from hotline.core.config import ConfigError, Setting, load_settings
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     check_country_settings(app.config)
     app.session_interface = CookieSessionInterface()
     web.init_app(app)
+    pages.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

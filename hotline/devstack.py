@@ -70,21 +70,7 @@ def main() -> int:
         subprocess.Popen([rufbereit, "worker"], env=env),
     ]
     if _wait_healthy(port):
-        from dispatch.demo import DEMO_PASSWORD, DEMO_SIGN_INS
-
-        sign_ins = "\n".join(f"              {user:<13} {what}" for user, what in DEMO_SIGN_INS)
-        print(
-            f"""
-Rufbereit is running.
-  web:        http://127.0.0.1:{port}/healthz
-  webhooks:   http://127.0.0.1:{port}/twilio/voice  (auth token: {env["TWILIO_AUTH_TOKEN"]})
-  try a call: .venv/bin/rufbereit simulate +4930120000
-  sign in:    http://127.0.0.1:{port}/anmelden  (password {DEMO_PASSWORD})
-{sign_ins}
-  SMS and calls are printed here instead of being sent. Ctrl-C stops everything.
-""",
-            flush=True,
-        )
+        print(banner(port, env["TWILIO_AUTH_TOKEN"]), flush=True)
     stop = False
 
     def _stop(*_: object) -> None:
@@ -128,3 +114,24 @@ def _wait_healthy(port: str, seconds: float = 20) -> bool:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def banner(port: int, auth_token: str) -> str:
+    """What ``scripts/run`` prints once the app answers: the address to open and every demo
+    sign-in, one per role."""
+    from dispatch.demo import DEMO_PASSWORD
+    from dispatch.demo import DEMO_SIGN_INS as DISPATCH_SIGN_INS
+    from hotline.rosters.demo import DEMO_SIGN_INS as ROSTER_SIGN_INS
+
+    sign_ins = "\n".join(
+        f"              {user:<13} {what}" for user, what in (*ROSTER_SIGN_INS, *DISPATCH_SIGN_INS)
+    )
+    return f"""
+Rufbereit is running.
+  open:       http://127.0.0.1:{port}/  (health: /healthz)
+  webhooks:   http://127.0.0.1:{port}/twilio/voice  (auth token: {auth_token})
+  try a call: .venv/bin/rufbereit simulate +4930120000
+  sign in:    http://127.0.0.1:{port}/anmelden  (password {DEMO_PASSWORD}), one per role:
+{sign_ins}
+  SMS and calls are printed here instead of being sent. Ctrl-C stops everything.
+"""

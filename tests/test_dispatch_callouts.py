@@ -39,7 +39,7 @@ def test_the_page_lists_open_call_outs_without_anything_personal(ctx, client, se
     page = client.get("/angebote")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Einkaufen" in html and "10115" in html and "noch 1 Person gesucht" in html
+    assert "Einkaufen" in html and "10115" in html and "noch gesucht: 1" in html
     for personal in PERSONAL:
         assert personal not in html
 

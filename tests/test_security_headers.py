@@ -18,6 +18,7 @@ from hotline.core.models import Role
 from hotline.rosters import csvio, ical
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.patterns import create_pattern
+from hotline.voice.models import Call
 from tests.conftest import make_line, make_operator, make_shift
 from tests.dispatch_support import DAYTIME, configure, make_helper, make_ticket, offers
 from tests.roster_support import PASSWORD, csrf_token, make_user
@@ -33,7 +34,7 @@ INLINE = [
 
 
 @pytest.fixture
-def seeded(app, session) -> dict[str, object]:
+def seeded(app, session, phone) -> dict[str, object]:
     """One of everything a page address can name, and an admin who is also an operator
     and a member of an approved organisation (so every page opens for them)."""
     configure(app)
@@ -71,8 +72,13 @@ def seeded(app, session) -> dict[str, object]:
             },
             "salt",
         )
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "7" * 32
+    call = Call(call_sid="CAseeded", line_id=line.id, caller_hash="h", recording_url=recording)
+    session.add(call)
+    phone.recordings[recording] = b"ID3-audio"
     session.flush()
     return {
+        "call_id": call.id,
         "line_id": line.id,
         "operator_id": operator.id,
         "shift_id": shift.id,

@@ -4,17 +4,22 @@ helpers, and headers that keep accept-link tokens out of caches and Referer head
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 
 from dispatch import access, texts
 from dispatch.forms import MAX_CSV_BYTES, MAX_IMPORT_REQUEST_BYTES, MAX_PAGE_REQUEST_BYTES
 from dispatch.matching import dispatch_zone
+from hotline.core.i18n import current_language, gettext
 from hotline.core.models import Role
 
 #: The templates stay where they were: ``dispatch/templates/dispatch/``.
@@ -41,16 +46,19 @@ def _bound_load_user_and_check_csrf() -> None:
 def _too_large(exc: RequestEntityTooLarge):  # noqa: ANN202
     if request.endpoint in UPLOADS:
         megabytes = MAX_CSV_BYTES // 2**20
-        message = f"Die Datei ist zu groß. Eine CSV-Datei darf höchstens {megabytes} MB haben."
+        message = gettext(
+            "Die Datei ist zu groß. Eine CSV-Datei darf höchstens {size} MB haben.",
+            size=megabytes,
+        )
     else:
-        message = "Die Eingaben sind zu lang. Bitte kürzen Sie sie und senden Sie erneut."
-    return render_template("dispatch/message.html", title="Zu groß", message=message), 413
+        message = gettext("Die Eingaben sind zu lang. Bitte kürzen Sie sie und senden Sie erneut.")
+    return render_template("dispatch/message.html", title=gettext("Zu groß"), message=message), 413
 
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError):  # noqa: ANN202
     return render_template(
-        "dispatch/message.html", title="Abgelaufen", message=exc.description
+        "dispatch/message.html", title=gettext("Abgelaufen"), message=exc.description
     ), 400
 
 
@@ -58,7 +66,9 @@ def _csrf_failed(exc: CSRFError):  # noqa: ANN202
 def _helpers() -> dict:
     return {
         "csrf_token": generate_csrf,
-        "activity_name": lambda code: texts.activity_name(code, "de"),
+        "activity_name": lambda code: texts.activity_name(code, current_language()),
+        "label": field_label,
+        "localize": localize_choices,
         "user": access.current_user(),
         "Role": Role,
     }
@@ -74,3 +84,20 @@ def _private(response):  # noqa: ANN001, ANN202
 
 def local_time(value: dt.datetime) -> str:
     return value.astimezone(ZoneInfo(dispatch_zone())).strftime("%d.%m.%Y %H:%M")
+
+
+def field_label(field: Field) -> Markup:
+    """A form field's ``<label>`` in the page's language (the forms name their fields with
+    the German msgids of the catalogue)."""
+    return field.label(text=gettext(field.label.text))
+
+
+def localize_choices(field: Field) -> str:
+    """Show a select field's choices in the page's language (call before rendering it)."""
+    field.choices = [
+        dataclasses.replace(choice, label=gettext(choice.label))
+        if isinstance(choice, SelectChoice)
+        else (choice[0], gettext(choice[1]), *choice[2:])
+        for choice in field.choices
+    ]
+    return ""

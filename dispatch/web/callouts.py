@@ -16,6 +16,7 @@ from dispatch.models import Activity
 from dispatch.postcodes import UnknownPostalCode
 from dispatch.web.blueprint import bp, local_time
 from hotline.core.extensions import db
+from hotline.core.i18n import current_language
 from hotline.core.models import utcnow
 
 RADII = (2, 5, 10, 20, 50)
@@ -70,7 +71,7 @@ def _page(template: str):  # noqa: ANN202
         callouts=found,
         error=error,
         radii=RADII,
-        activities=[(a.value, texts.activity_name(a.value, "de")) for a in Activity],
+        activities=[(a.value, texts.activity_name(a.value, current_language())) for a in Activity],
         local_time=local_time,
     ), (400 if error else 200)
 
@@ -104,7 +105,8 @@ def callouts_feed():  # noqa: ANN201
     payload = {
         "generated_at": utcnow().isoformat(),
         "callouts": [
-            {**c.as_json(), "activity_name": texts.activity_name(c.activity, "de")} for c in found
+            {**c.as_json(), "activity_name": texts.activity_name(c.activity, current_language())}
+            for c in found
         ],
     }
     return jsonify(payload), 200, headers

@@ -11,6 +11,7 @@ from dispatch.models import TicketSource
 from dispatch.tickets import InvalidTicket, create_ticket
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
+from hotline.core.i18n import gettext
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -22,15 +23,21 @@ def callout():  # noqa: ANN201
     if org is None:
         return render_template(
             "dispatch/message.html",
-            title="Kein Zugang",
-            message="Ihr Konto gehört zu keiner Organisation. Aufrufe starten Mitglieder "
-            "freigegebener Organisationen.",
+            title=gettext("Kein Zugang"),
+            message=gettext(
+                "Ihr Konto gehört zu keiner Organisation. Aufrufe starten Mitglieder "
+                "freigegebener Organisationen."
+            ),
         ), 403
     form = CalloutForm()
     if not org.approved:
         # Pending or rejected: the page says so; a POST is refused and creates nothing.
         return render_template(
-            "dispatch/ticket_form.html", errors={}, form=form, org=org, title="Neuer Aufruf"
+            "dispatch/ticket_form.html",
+            errors={},
+            form=form,
+            org=org,
+            title=gettext("Neuer Aufruf"),
         ), 403
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -50,7 +57,11 @@ def callout():  # noqa: ANN201
     elif form.is_submitted():
         errors = form.problems()
     return render_template(
-        "dispatch/ticket_form.html", errors=errors, form=form, org=org, title="Neuer Aufruf"
+        "dispatch/ticket_form.html",
+        errors=errors,
+        form=form,
+        org=org,
+        title=gettext("Neuer Aufruf"),
     ), (422 if errors else 200)
 
 
@@ -76,5 +87,9 @@ def new_ticket():  # noqa: ANN201
     elif form.is_submitted():
         errors = form.problems()
     return render_template(
-        "dispatch/ticket_form.html", errors=errors, form=form, org=None, title="Neues Ticket"
+        "dispatch/ticket_form.html",
+        errors=errors,
+        form=form,
+        org=None,
+        title=gettext("Neues Ticket"),
     ), (422 if errors else 200)

@@ -1,4 +1,12 @@
-"""A small message catalogue for the roster pages: German source texts, English translations.
+"""Page texts in the reader's language, through Flask-Babel's gettext catalogues.
+
+Source texts (msgids) are the German texts as they appear on the page: templates and code
+read in the product's first language, and a text missing from a catalogue still shows a
+correct German page. ``hotline/translations/<lang>/LC_MESSAGES/messages.po`` holds one
+catalogue per language; de and en are complete (``tests/test_console.py`` fails on a missing
+entry), tr, ar, uk and ru are started and fall back to German. The compiled ``.mo`` files are
+committed next to them so a fresh clone runs without a build step; ``scripts/translations``
+re-extracts and recompiles after a text changes.
 
 The language is the signed-in user's preference, else ``?lang=``/the session's choice, else
 the browser's Accept-Language (German when nothing matches).
@@ -6,185 +14,72 @@ the browser's Accept-Language (German when nothing matches).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
-from flask import g, request, session
+import flask_babel
+from babel import dates as babel_dates
+from flask import Flask, g, has_request_context, request, session
 
 from hotline.core import phones
 
-LANGUAGES = ("de", "en")
-
-EN: dict[str, str] = {
-    "Dienstplan": "Roster",
-    "Anmelden": "Sign in",
-    "Abmelden": "Sign out",
-    "Benutzername": "Username",
-    "Passwort": "Password",
-    "Zum Inhalt springen": "Skip to content",
-    "Sprache": "Language",
-    "Wechseln": "Switch",
-    "Wochenansicht": "Week view",
-    "Linie": "Line",
-    "Linien": "Lines",
-    "Woche ab": "Week from",
-    "Vorige Woche": "Previous week",
-    "Nächste Woche": "Next week",
-    "Uhrzeit": "Time",
-    "Lücke": "Gap",
-    "Lücken": "Gaps",
-    "Keine Lücken in dieser Woche.": "No gaps this week.",
-    "besetzt": "staffed",
-    "benötigt": "needed",
-    "geschlossen": "closed",
-    "Schichten": "Shifts",
-    "Schicht": "Shift",
-    "Neue Schicht": "New shift",
-    "Schicht bearbeiten": "Edit shift",
-    "Schicht löschen": "Delete shift",
-    "Ehrenamtliche Person": "Operator",
-    "Ehrenamtliche": "Operators",
-    "Beginn": "Start",
-    "Ende": "End",
-    "Speichern": "Save",
-    "Löschen": "Delete",
-    "Bearbeiten": "Edit",
-    "Wiederkehrende Schicht": "Recurring shift",
-    "Neue wiederkehrende Schicht": "New recurring shift",
-    "Wochentag": "Weekday",
-    "Von": "From",
-    "Bis": "Until",
-    "Gültig ab": "Valid from",
-    "Gültig bis": "Valid until",
-    "Ausnahmen": "Exceptions",
-    "Ausnahme hinzufügen": "Add exception",
-    "Datum": "Date",
-    "Muster löschen": "Delete pattern",
-    "Vertretung": "Override",
-    "Offene Schichten": "Open shifts",
-    "Offene Schicht veröffentlichen": "Publish open shift",
-    "Veröffentlichen": "Publish",
-    "Übernehmen": "Take",
-    "Hinweis": "Note",
-    "Keine offenen Schichten.": "No open shifts.",
-    "Tausch": "Swaps",
-    "Schicht anbieten": "Offer shift",
-    "Angebotene Schichten": "Offered shifts",
-    "Tauschprotokoll": "Swap log",
-    "Angeboten von": "Offered by",
-    "Übernommen von": "Taken by",
-    "Status": "Status",
-    "Meine Schichten": "My shifts",
-    "Keine Schichten geplant.": "No shifts planned.",
-    "Kalender-Abo": "Calendar subscription",
-    "Import und Export": "Import and export",
-    "Importieren": "Import",
-    "Art": "Kind",
-    "CSV-Datei": "CSV file",
-    "Export": "Export",
-    "Zeile": "Row",
-    "Fehler": "Error",
-    "Nichts wurde importiert. Bitte korrigieren Sie diese Zeilen:": "Nothing was imported. Please fix these rows:",
-    "Import abgeschlossen": "Import finished",
-    "neu": "new",
-    "aktualisiert": "updated",
-    "Protokoll": "Audit log",
-    "Wann": "When",
-    "Wer": "Who",
-    "Aktion": "Action",
-    "Vorher": "Before",
-    "Nachher": "After",
-    "Name": "Name",
-    "Telefonnummer (Handy)": "Phone number (mobile)",
-    "Sprachen": "Languages",
-    "aktiv": "active",
-    "pausiert": "paused",
-    "Neue ehrenamtliche Person": "New operator",
-    "Bedarf": "Staffing",
-    "Mindestbesetzung": "Minimum staffing",
-    "Bedarf aus den Anrufen": "Demand from calls",
-    "Servicelevel": "Service level",
-    "Danach berechnet die Wochenansicht den Bedarf aus den Anrufen (Erlang C).": (
-        "The week view sizes the demand from calls against it (Erlang C)."
-    ),
-    "Anteil der Anrufe (%)": "Share of calls (%)",
-    "angenommen innerhalb von (Sekunden)": "answered within (seconds)",
-    "laut Anrufen": "by calls",
-    "Ziel": "Target",
-    "der Anrufe innerhalb von": "of calls answered within",
-    "Anrufe in den letzten": "calls in the last",
-    "Wochen": "weeks",
-    "Bedarf übernehmen": "Adopt demand",
-    "Bedarf für die ganze Woche als Mindestbesetzung übernehmen": (
-        "Adopt the demand for the whole week as minimum staffing"
-    ),
-    "Bedarf aus den Anrufen als Mindestbesetzung übernommen.": (
-        "Demand from calls adopted as minimum staffing."
-    ),
-    "Personen": "People",
-    "Stunde von": "Hour from",
-    "Stunde bis": "Hour until",
-    "Benutzer": "Users",
-    "Neuer Benutzer": "New user",
-    "Rolle": "Role",
-    "Gespeichert.": "Saved.",
-    "Schicht gelöscht.": "Shift deleted.",
-    "Die Schicht lief schon und wurde jetzt beendet.": "The shift had started and has been ended now.",
-    "Die Schicht gehört jetzt Ihnen.": "The shift is yours now.",
-    "Zu spät: Jemand anderes hat die Schicht schon übernommen.": "Too late: someone else has taken the shift.",
-    "Diese Schicht gibt es nicht mehr.": "This shift no longer exists.",
-    "Angeboten.": "Offered.",
-    "Anmeldung fehlgeschlagen.": "Sign-in failed.",
-    "Zu viele Fehlversuche. Bitte später erneut versuchen.": "Too many failed attempts. Please try again later.",
-    "Keine Berechtigung.": "Not allowed.",
-    "Bitte melden Sie sich an.": "Please sign in.",
-    "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.": "The form has expired. Please reload the page.",
-    "Montag": "Monday",
-    "Dienstag": "Tuesday",
-    "Mittwoch": "Wednesday",
-    "Donnerstag": "Thursday",
-    "Freitag": "Friday",
-    "Samstag": "Saturday",
-    "Sonntag": "Sunday",
-    "Keine Linien vorhanden.": "No lines yet.",
-    "Für diese Person abonnieren": "Subscribe for this person",
-    "Für diese Linie abonnieren": "Subscribe for this line",
-    "offen": "open",
-    "übernommen": "taken",
-    "zurückgezogen": "withdrawn",
-    "Zurückziehen": "Withdraw",
-    "Ungültige Eingabe": "Invalid input",
-    "Wer ist dran": "Who is on",
-    "Neue geheime Adresse": "New secret address",
-    "Schicht anlegen": "Add shift",
-    # Validation messages of the roster forms (hotline/rosters/forms.py).
-    "Bitte ausfüllen.": "Please fill this in.",
-    "Bitte einen Wert wählen.": "Please choose a value.",
-    "Bitte einen der angebotenen Werte wählen.": "Please choose one of the values offered.",
-    "Bitte eine ganze Zahl angeben.": "Please enter a whole number.",
-    "Bitte eine Zahl von %(min)s bis %(max)s angeben.": "Please enter a number from %(min)s to %(max)s.",
-    "Höchstens %(max)d Zeichen.": "At most %(max)d characters.",
-    "Bitte Datum und Uhrzeit angeben, z. B. 2030-01-07T20:00.": "Please give a date and time, e.g. 2030-01-07T20:00.",
-    "Bitte ein Datum angeben, z. B. 2030-01-07.": "Please give a date, e.g. 2030-01-07.",
-    "Bitte eine Uhrzeit angeben, z. B. 20:00.": "Please give a time, e.g. 20:00.",
-    "Bitte ein Datum von {first} bis {last} angeben.": "Please give a date from {first} to {last}.",
-    "„{value}“ ist kein Datum.": "“{value}” is not a date.",
-    "Höchstens {count} Daten.": "At most {count} dates.",
-    "Bitte mindestens einen Wochentag wählen.": "Please choose at least one weekday.",
-    "Unbekannte Sprachkürzel: %(value)s": "Unknown language codes: %(value)s",
-    "Bitte eine CSV-Datei wählen.": "Please choose a CSV file.",
-    "Die Datei darf höchstens {size} MB groß sein.": "The file may be at most {size} MB.",
+#: Languages the pages are offered in, German first (the default).
+LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru")
+#: Each language's own name, for the language switch.
+LANGUAGE_NAMES = {
+    "de": "Deutsch",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "uk": "Українська",
+    "ru": "Русский",
 }
+#: Written right to left: the layout sets ``dir="rtl"`` on ``<html>``.
+RIGHT_TO_LEFT = frozenset({"ar"})
+#: Catalogues that must translate every text (the others may still be incomplete).
+COMPLETE = ("de", "en")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
-WEEKDAYS_DE = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+
+def N_(text: str) -> str:
+    """Marks ``text`` as a catalogue msgid where it is defined (a constant translated later,
+    when shown)."""
+    return text
+
+
+WEEKDAYS_DE = [
+    N_("Montag"),
+    N_("Dienstag"),
+    N_("Mittwoch"),
+    N_("Donnerstag"),
+    N_("Freitag"),
+    N_("Samstag"),
+    N_("Sonntag"),
+]
+
+babel = flask_babel.Babel()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
+    babel.init_app(
+        app,
+        locale_selector=current_language,
+        default_translation_directories=str(TRANSLATIONS),
+    )
 
 
 def current_language() -> str:
+    if not has_request_context():
+        return "de"
     if "lang" in g:
         return g.lang
-    user = g.get("roster_user")
-    lang = None
-    if user is not None:
-        lang = user.language
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        user = g.get("roster_user")
+        lang = user.language if user is not None else None
     lang = lang or session.get("lang")
     if lang not in LANGUAGES:
         lang = request.accept_languages.best_match(LANGUAGES, default="de")
@@ -192,9 +87,42 @@ def current_language() -> str:
     return lang
 
 
+def text_direction(lang: str) -> str:
+    return "rtl" if lang in RIGHT_TO_LEFT else "ltr"
+
+
 def gettext(text: str, **values: object) -> str:
-    translated = EN.get(text, text) if current_language() == "en" else text
+    """``text`` in the page's language; ``{name}`` placeholders are filled from ``values``."""
+    translated = flask_babel.gettext(text) if "%" not in text else _raw(text)
     return translated.format(**values) if values else translated
+
+
+def _raw(text: str) -> str:
+    """A msgid with ``%(name)s`` placeholders WTForms fills in later: no ``%`` formatting."""
+    return flask_babel.get_translations().ugettext(text)
+
+
+def format_date(value: dt.date) -> str:
+    """A date the way the page's language writes it (German: ``07.01.2030``)."""
+    return flask_babel.format_date(value, "medium" if current_language() != "de" else "dd.MM.yyyy")
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Date and time the way the page's language writes them (German: ``07.01.2030, 20:00``)."""
+    return flask_babel.format_datetime(value, "short")
+
+
+def format_wall_clock(value: dt.datetime) -> str:
+    """A local wall-clock time (a shift's start, no time zone attached) in the language's
+    way, unconverted (German: ``07.01.2030 20:00``)."""
+    if current_language() == "de":
+        return babel_dates.format_datetime(value, "dd.MM.yyyy HH:mm", locale="de")
+    return babel_dates.format_datetime(value, "medium", locale=current_language())
+
+
+def format_number(value: float) -> str:
+    """A number with the language's separators (German: ``1.234,5``)."""
+    return flask_babel.format_decimal(value)
 
 
 # Error messages of the domain functions are English; German pages show them translated.
@@ -274,8 +202,8 @@ DE_ERRORS: list[tuple[str, str]] = [
 
 def error_text(message: str) -> str:
     """A domain error message in the page's language."""
-    if current_language() == "en":
-        return message
+    if not has_request_context() or current_language() == "en":
+        return message  # domain errors are written in English, as the command line shows them
     phone_text = phones.translate(message, "de")  # phone numbers keep their own texts
     if phone_text is not None:
         return phone_text

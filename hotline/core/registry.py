@@ -68,6 +68,18 @@ class PeriodicJob:
     queue: str = "default"
 
 
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in every page's navigation, shown to accounts with at least ``min_role``
+    (``only_role``: to that role alone). ``label`` is a catalogue msgid, translated when
+    shown; ``min_role``/``only_role`` are role names (``"planner"``)."""
+
+    label: str
+    endpoint: str
+    min_role: str
+    only_role: str | None = None
+
+
 @dataclass
 class Registry:
     outbox_handlers: dict[str, OutboxHandler] = field(default_factory=dict)
@@ -90,6 +102,12 @@ class Registry:
     demand_source: Any = None
     #: Sign-in banner lines for ``scripts/run`` (``(username, what they may do)``).
     demo_sign_ins: list[tuple[str, str]] = field(default_factory=list)
+    #: Navigation links of every page, in registration order (see :meth:`nav`).
+    nav_entries: list[NavEntry] = field(default_factory=list)
+    #: Where ``/`` sends each role (role name → endpoint); see :meth:`home`.
+    home_endpoints: dict[str, str] = field(default_factory=dict)
+    #: The sign-in, sign-out and language-switch endpoints the layout links to.
+    account_endpoints: dict[str, str] = field(default_factory=dict)
 
     # -- registration -----------------------------------------------------------------------
 
@@ -136,6 +154,19 @@ class Registry:
     def personal(self, kind: Any) -> None:
         """How a feature exports and erases one person's data (a ``PersonalData``)."""
         self.personal_data.append(kind)
+
+    def nav(self, label: str, endpoint: str, min_role: str, only_role: str | None = None) -> None:
+        """A navigation link for accounts with at least ``min_role`` (or only ``only_role``):
+        the layout spans every feature, so each feature names the pages it adds."""
+        self.nav_entries.append(NavEntry(label, endpoint, min_role, only_role))
+
+    def home(self, role: str, endpoint: str) -> None:
+        """``/`` leads accounts of ``role`` to ``endpoint`` (the last registration wins)."""
+        self.home_endpoints[role] = endpoint
+
+    def account_pages(self, sign_in: str, sign_out: str, language: str) -> None:
+        """The endpoints of the sign-in page, the sign-out form and the language switch."""
+        self.account_endpoints.update(sign_in=sign_in, sign_out=sign_out, language=language)
 
     def on_opt_out(self, hook: OptOutHook) -> None:
         """``hook(session, phone, opted_out)`` runs whenever a number opts out (``True``) or

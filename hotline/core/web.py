@@ -1,5 +1,5 @@
-"""What every response of the app gets: security headers, and a German answer to a request
-body over ``MAX_CONTENT_LENGTH``.
+"""What every response of the app gets: security headers. (A request body over
+``MAX_CONTENT_LENGTH`` is answered by the 413 page of :mod:`hotline.core.pages`.)
 
 * ``Content-Security-Policy``: scripts, styles, images and form targets from this site only,
   no inline script or style (the templates have none; styles live in ``static/``), and
@@ -18,10 +18,7 @@ compete with the settings the app already makes (``ROSTER_INSECURE_COOKIES``).
 
 from __future__ import annotations
 
-from html import escape
-
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,22 +41,9 @@ HEADERS: tuple[tuple[str, str], ...] = (
 #: One year; no ``includeSubDomains``: other hosts of the organisation are not ours to pin.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
-_TOO_LARGE_PAGE = """<!doctype html>
-<html lang="de">
-<head><meta charset="utf-8"><title>Zu groß – Rufbereit</title></head>
-<body>
-<h1>Die Anfrage ist zu groß</h1>
-<p>Es werden höchstens {limit} angenommen. Bitte wählen Sie eine kleinere Datei oder teilen
-Sie sie auf.</p>
-<p lang="en">The request is too large: at most {limit} are accepted.</p>
-</body>
-</html>
-"""
-
 
 def init_app(app: Flask) -> None:
     app.after_request(security_headers)
-    app.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 def security_headers(response: Response) -> Response:
@@ -71,13 +55,7 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def too_large(exc: RequestEntityTooLarge) -> tuple[str, int, dict[str, str]]:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    page = _TOO_LARGE_PAGE.format(limit=escape(_size(limit)))
-    return page, 413, {"Content-Type": "text/html; charset=utf-8"}
-
-
-def _size(limit: int) -> str:
+def size_text(limit: int) -> str:
     """``2097152`` → ``2 MB``, ``1572864`` → ``1,5 MB``, ``1000`` → ``1000 Bytes``."""
     if limit >= 1024 * 1024:
         return f"{limit / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",") + " MB"

@@ -22,7 +22,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
     )
-    from hotline.rosters.demo import load_demo
+    from hotline.rosters.demo import DEMO_SIGN_INS, load_demo, load_demo_sign_ins
     from hotline.rosters.operator_sms import handle_operator_sms, is_line_number, understands
     from hotline.rosters.reminders import OUTBOX_KIND, SWEEP_INTERVAL, reminder_sweep, send_reminder
 
@@ -37,3 +37,19 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)
     privacy.register(registry)
+    registry.demo("roster-sign-ins", load_demo_sign_ins, sign_ins=True)
+    registry.demo_sign_ins.extend(DEMO_SIGN_INS)
+    registry.account_pages("rosters.login", "rosters.logout", "rosters.set_language")
+    registry.home("operator", "rosters.my_shifts")
+    for role in ("planner", "coordinator", "admin"):
+        registry.home(role, "rosters.index")
+    # Navigation labels are catalogue msgids (German), translated when shown.
+    registry.nav("Wochenansicht", "rosters.index", "planner")
+    registry.nav("Meine Schichten", "rosters.my_shifts", "operator")
+    registry.nav("Offene Schichten", "rosters.open_shifts", "operator")
+    registry.nav("Tausch", "rosters.swaps", "operator")
+    registry.nav("Wiederkehrende Schicht", "rosters.patterns", "planner")
+    registry.nav("Ehrenamtliche", "rosters.operators", "planner")
+    registry.nav("Import und Export", "rosters.import_csv", "planner")
+    registry.nav("Protokoll", "rosters.audit_log", "planner")
+    registry.nav("Benutzer", "rosters.users", "admin")

@@ -8,13 +8,29 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.accounts import create_user
+from hotline.core.models import Role, User
 from hotline.core.oncall.lines import add_coordinator, always_open, create_line
-from hotline.core.oncall.models import Line
+from hotline.core.oncall.models import Line, Operator
 from hotline.core.oncall.operators import create_operator
 from hotline.core.oncall.shifts import create_shift
 
 DEMO_LINE = "+4930120000"
 DEMO_HELP_LINE = "+4930120001"
+#: Published in the ``scripts/run`` banner; loaded only into development and test databases.
+DEMO_PASSWORD = "rufbereit-demo"
+#: ``(username, name, role, phone of the operator the account belongs to)``.
+DEMO_ACCOUNTS = (
+    ("admin", "Admin Demo", Role.ADMIN, None),
+    ("planung", "Planung Demo", Role.PLANNER, None),
+    ("anna", "Anna Demo", Role.OPERATOR, "+4915100000001"),
+)
+#: Banner lines for ``scripts/run``: ``(username, what they may do)``.
+DEMO_SIGN_INS = (
+    ("admin", "admin: everything, accounts at /dienstplan/benutzer"),
+    ("planung", "planner: the week view at /dienstplan/, patterns, operators"),
+    ("anna", "operator (Anna Demo): her shifts at /dienstplan/meine, open shifts, swaps"),
+)
 
 
 def load_demo(session: Session, now: dt.datetime) -> str:
@@ -71,3 +87,23 @@ def load_demo(session: Session, now: dt.datetime) -> str:
         f"demo: lines {heimweg.number} ({heimweg.name}) and {help_line.number}; "
         f"{len(operators)} operators; 5 shifts around {local_now:%H:%M}"
     )
+
+
+def load_demo_sign_ins(session: Session, now: dt.datetime) -> str:
+    """Roster sign-ins for the demo, one per roster role (idempotent; after
+    :func:`load_demo`, whose operator Anna the operator account belongs to)."""
+    made = []
+    for username, name, role, phone in DEMO_ACCOUNTS:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            continue
+        operator_id = None
+        if phone is not None:
+            operator_id = session.scalar(select(Operator.id).where(Operator.phone_number == phone))
+            if operator_id is None:
+                continue
+        create_user(session, username, name, DEMO_PASSWORD, role, operator_id)
+        made.append(username)
+    session.flush()
+    if not made:
+        return "roster demo sign-ins already present"
+    return f"roster demo sign-ins at /anmelden (password {DEMO_PASSWORD}): {', '.join(made)}"

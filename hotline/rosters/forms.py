@@ -335,10 +335,13 @@ class AccountForm(RosterForm):
         "Passwort", [InputRequired(REQUIRED), Length(max=MAX_PASSWORD, message=TOO_LONG)]
     )
     # Every role, members included: the domain refuses members with its own explanation.
+    # No default: a request without a role is refused, never given one (the page preselects
+    # the least privilege, operator).
     role = SelectField(
         "Rolle",
+        [InputRequired(REQUIRED)],
         choices=[r.value for r in Role],
-        default=Role.OPERATOR.value,
+        default=None,
         invalid_choice_message=NOT_OFFERED,
     )
     operator_id = id_field("Ehrenamtliche Person", required=False)

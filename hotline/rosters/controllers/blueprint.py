@@ -15,7 +15,7 @@ from hotline.core import outbox
 from hotline.core.accounts import AccountError
 from hotline.core.auth import check_csrf, load_user, safe_next_url
 from hotline.core.extensions import db
-from hotline.core.i18n import LANGUAGES, WEEKDAYS_DE, current_language, error_text, gettext
+from hotline.core.i18n import WEEKDAYS_DE, error_text, gettext
 from hotline.core.models import Role, User
 from hotline.core.oncall.models import Line, Operator, OperatorStatus
 from hotline.core.oncall.operators import OperatorError
@@ -56,8 +56,6 @@ def _template_helpers() -> dict[str, Any]:
         "error_text": error_text,
         "csrf_token": generate_csrf,
         "user": g.get("roster_user"),
-        "lang": current_language(),
-        "languages": LANGUAGES,
         "weekday_name": lambda i: gettext(WEEKDAYS_DE[i]),
         "Role": Role,
         "slot_end": lambda day, hour: (
