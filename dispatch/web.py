@@ -25,13 +25,12 @@ from sqlalchemy import select
 from dispatch import access, helpers, organisations, texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity, Helper, Offer, OfferState, Organisation, Ticket, TicketStatus
-from dispatch.offers import OUTBOX_DRAIN, Outcome, accept, decline
-from dispatch.outbound import queue_sms
+from dispatch.offers import Outcome, accept, decline
 from dispatch.tickets import InvalidTicket, TicketRequest, close_ticket, create_ticket
 from hotline.core.auth import sign_in
 from hotline.core.extensions import db
 from hotline.core.models import Role
-from hotline.core.outbox import add_message, commit
+from hotline.core.outbox import commit
 from hotline.core.phones import InvalidPhoneNumber, to_e164
 
 bp = Blueprint("dispatch_web", __name__, template_folder="templates")
@@ -137,14 +136,7 @@ def signup():  # noqa: ANN201
         except helpers.InvalidProfile as exc:
             errors = exc.errors
         else:
-            language = signup_row.profile.get("preferred_language") or "de"
-            queue_sms(
-                db.session,
-                f"signup:{signup_row.id}",
-                signup_row.phone,
-                texts.sms("signup_code", language, code=code),
-            )
-            add_message(db.session, OUTBOX_DRAIN, {"ticket_id": None})
+            helpers.queue_signup_code(db.session, signup_row, code)
             commit()
             return redirect(url_for(".signup_confirm", signup_id=signup_row.id))
     return render_template(
@@ -388,7 +380,6 @@ def new_ticket():  # noqa: ANN201
 def close(ticket_id: int):  # noqa: ANN201
     ticket = db.session.get(Ticket, ticket_id) or abort(404)
     close_ticket(db.session, ticket)
-    add_message(db.session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
     commit()
     return redirect(url_for(".dashboard"))
 

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import dispatch
 from hotline import rosters, voice
-from hotline.core import health, inbound
+from hotline.core import health, inbound, messaging
 from hotline.core.config import load_config
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     init_telephony(app, telephony)
     app.register_blueprint(inbound.bp)
     app.register_blueprint(health.bp)
+    messaging.init_app(app, registry)
     for feature in FEATURES:
         feature.init_app(app, registry)
     return app

@@ -91,6 +91,25 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RECORDING_RETENTION_DAYS": _int(env, "RECORDING_RETENTION_DAYS", 90),
         "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
+        # Outbound messages (hotline.core.messaging). Texts per second per sending number, 0 =
+        # unlimited; the older DISPATCH_SMS_PER_SECOND is still read when this is not set.
+        "SMS_PER_SECOND": _float(
+            env, "SMS_PER_SECOND", _float(env, "DISPATCH_SMS_PER_SECOND", 1.0)
+        ),
+        # Calls per second per calling number, 0 = unlimited (the provider queues calls).
+        "CALLS_PER_SECOND": _float(env, "CALLS_PER_SECOND", 0.0),
+        # Provider attempts per message on 429/5xx (DISPATCH_SEND_ATTEMPTS still read).
+        "MESSAGE_MAX_ATTEMPTS": _int(
+            env, "MESSAGE_MAX_ATTEMPTS", _int(env, "DISPATCH_SEND_ATTEMPTS", 5)
+        ),
+        # First retry after this many seconds, doubling with each attempt ...
+        "MESSAGE_BACKOFF_SECONDS": _float(env, "MESSAGE_BACKOFF_SECONDS", 2.0),
+        # ... up to this many.
+        "MESSAGE_BACKOFF_CAP_SECONDS": _float(env, "MESSAGE_BACKOFF_CAP_SECONDS", 300.0),
+        # Longest a send job waits for a rate slot before it gives the worker back.
+        "MESSAGE_SLICE_SECONDS": _float(env, "MESSAGE_SLICE_SECONDS", 1.0),
+        # Days after which the text and number of a finished message are forgotten.
+        "MESSAGE_RETENTION_DAYS": _int(env, "MESSAGE_RETENTION_DAYS", 30),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "SQL_ECHO": _bool(env.get("SQL_ECHO"), False),

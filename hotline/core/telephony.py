@@ -41,8 +41,13 @@ class Telephony(Protocol):
         ``status_callback``: absolute URL the provider posts this text's delivery status to.
         """
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
-        """Start an outbound call whose TwiML is fetched from ``url``; return the call id."""
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
+        """Start an outbound call whose TwiML is fetched from ``url``; return the call id.
+
+        ``status_callback``: absolute URL the provider posts the call's status to.
+        """
 
 
 class TwilioTelephony:
@@ -65,11 +70,20 @@ class TwilioTelephony:
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         from twilio.base.exceptions import TwilioRestException
+        from twilio.base.values import unset
 
         try:
-            return self.client.calls.create(to=to, from_=from_, url=url, timeout=timeout).sid
+            return self.client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                timeout=timeout,
+                status_callback=status_callback or unset,
+            ).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
 
@@ -89,7 +103,9 @@ class ConsoleTelephony:
         log.info("SMS %s -> %s: %s", mask(from_), mask(to), mask_numbers_in_text(body, self.region))
         return sid
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         sid = f"CAconsole{next(self._ids):08d}"
         log.info("CALL %s -> %s (twiml: %s)", mask(from_), mask(to), url)
         return sid
@@ -100,7 +116,7 @@ class RecordingTelephony:
     """Keeps everything it is asked to send; for tests at the seam."""
 
     sms: list[dict[str, str | None]] = field(default_factory=list)
-    calls: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str | None]] = field(default_factory=list)
     fail_with: TelephonyError | None = None
 
     def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
@@ -109,10 +125,12 @@ class RecordingTelephony:
         self.sms.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
         return f"SM{len(self.sms):032d}"
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         if self.fail_with:
             raise self.fail_with
-        self.calls.append({"to": to, "from": from_, "url": url})
+        self.calls.append({"to": to, "from": from_, "url": url, "status_callback": status_callback})
         return f"CA{len(self.calls):032d}"
 
 
