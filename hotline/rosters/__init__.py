@@ -20,7 +20,14 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.rosters.config import load_roster_config
     from hotline.rosters.demo import load_demo
     from hotline.rosters.operator_sms import handle_operator_sms, is_line_number
-    from hotline.rosters.reminders import OUTBOX_KIND, SWEEP_INTERVAL, reminder_sweep, send_reminder
+    from hotline.rosters.reminders import (
+        MESSAGE_KIND,
+        OUTBOX_KIND,
+        SWEEP_INTERVAL,
+        reminder_sweep,
+        reminder_wanted,
+        send_reminder,
+    )
 
     for key, value in load_roster_config().items():
         app.config.setdefault(key, value)
@@ -35,5 +42,6 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(web.bp)
     registry.sms_route("operators", is_line_number, handle_operator_sms)
     registry.outbox_kind(OUTBOX_KIND, send_reminder)
+    registry.message_kind(MESSAGE_KIND, check=reminder_wanted)
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)
