@@ -30,19 +30,23 @@ from redis import Redis
 
 KEY_PREFIX = "rufbereit:rate:"
 
-# KEYS: finished set, in-flight set. ARGV: window µs, limit, member, in-flight TTL µs.
-# Returns 0 when granted, else µs until the oldest finished send leaves the window, or -1
+# Times are whole milliseconds of Redis' clock (Lua hands numbers to Redis with 14 significant
+# digits: enough for milliseconds, not for microseconds). A grant reads the clock rounded
+# down, a finished send is stamped rounded up, so a slot is never free early.
+#
+# KEYS: finished set, in-flight set. ARGV: window ms, limit, member, in-flight TTL ms.
+# Returns 0 when granted, else ms until the oldest finished send leaves the window, or -1
 # when every slot is taken by a send still in flight.
 _ACQUIRE = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local used = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
 if used < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], math.ceil((tonumber(ARGV[4]) + window) / 1000))
+  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) + window)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -52,13 +56,13 @@ end
 return -1
 """
 
-# KEYS: finished set, in-flight set. ARGV: member, window µs.
+# KEYS: finished set, in-flight set. ARGV: member, window ms.
 _COMPLETE = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000)
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('ZADD', KEYS[1], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) / 1000) + 1000)
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
 end
 return 0
 """
@@ -82,11 +86,17 @@ class Rate:
         return cls(1, 1.0 / rate)
 
 
+def _ms(seconds: float) -> int:
+    return int(math.ceil(seconds * 1000))
+
+
 class SlidingWindowLimiter:
     """Slots per name (e.g. ``sms:+4915799990000``), shared through Redis."""
 
     #: How long to wait before asking again while every slot is in flight.
     POLL_SECONDS = 0.02
+    #: How often a wait asks whether it should give up for more urgent work.
+    STEP_SECONDS = 0.02
 
     def __init__(
         self,
@@ -96,7 +106,7 @@ class SlidingWindowLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.redis = redis
-        self.in_flight_us = int(in_flight_seconds * 1_000_000)
+        self.in_flight_ms = int(in_flight_seconds * 1000)
         self.sleep = sleep
         self.clock = clock
         self._acquire = redis.register_script(_ACQUIRE)
@@ -111,18 +121,28 @@ class SlidingWindowLimiter:
         result = int(
             self._acquire(
                 keys=self._keys(name),
-                args=[int(rate.window * 1_000_000), rate.limit, member, self.in_flight_us],
+                args=[_ms(rate.window), rate.limit, member, self.in_flight_ms],
             )
         )
         if result == 0:
             return 0.0
         if result < 0:
             return self.POLL_SECONDS
-        return result / 1_000_000
+        return result / 1000
 
-    def acquire(self, name: str, rate: Rate, member: str, budget: float) -> float:
+    def acquire(
+        self,
+        name: str,
+        rate: Rate,
+        member: str,
+        budget: float,
+        interrupt: Callable[[], bool] | None = None,
+    ) -> float:
         """Wait up to ``budget`` seconds for a slot: 0.0 when granted, otherwise how much
-        longer the caller would have to wait (it should come back then, not hold on)."""
+        longer the caller would have to wait (it should come back then, not hold on).
+
+        ``interrupt`` is asked every :attr:`STEP_SECONDS` while waiting; when it says yes,
+        the wait ends at once (more urgent work is waiting for this process)."""
         deadline = self.clock() + budget
         while True:
             wait = self.try_acquire(name, rate, member)
@@ -131,11 +151,18 @@ class SlidingWindowLimiter:
             left = deadline - self.clock()
             if wait > left:
                 return wait
-            self.sleep(wait)
+            if interrupt is None:
+                self.sleep(wait)
+                continue
+            until = self.clock() + wait
+            while (remaining := until - self.clock()) > 0:
+                if interrupt():
+                    return remaining
+                self.sleep(min(self.STEP_SECONDS, remaining))
 
     def complete(self, name: str, rate: Rate, member: str) -> None:
         """The provider answered: the slot stays taken for one window from now."""
-        self._complete(keys=self._keys(name), args=[member, int(rate.window * 1_000_000)])
+        self._complete(keys=self._keys(name), args=[member, _ms(rate.window)])
 
     def release(self, name: str, member: str) -> None:
         """Give a slot back unused (nothing was sent)."""

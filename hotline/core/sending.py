@@ -14,8 +14,9 @@ One send is a short job on its row's priority queue::
   ``sending`` row up again: someone may miss a text, nobody gets one twice.
 * A job waits at most ``MESSAGE_SLICE_SECONDS`` for a rate slot (see
   :mod:`hotline.core.ratelimit`). If the slot is further away, it gives the worker back and
-  comes again when the slot is due, so a worker returns to the urgent queue within about a
-  second even while thousands of bulk texts wait for their turn.
+  comes again when the slot is due; a default or bulk job also stops waiting as soon as a job
+  of a more urgent queue is waiting, and goes back to the end of its queue. So a worker takes
+  up urgent work within moments even while thousands of bulk texts wait for their turn.
 * A retry (429, 5xx, network) is scheduled for its backoff time (``enqueue_at``), not left
   to the sweep; permanent errors (:data:`~hotline.core.telephony.PERMANENT_ERRORS`, any
   other 4xx) are never retried, and no message gets more than ``MESSAGE_MAX_ATTEMPTS``.
@@ -107,6 +108,22 @@ def enqueue_sends(rows: Iterable[tuple[int, str]]) -> int:
     return count
 
 
+def requeue_send(message_id: int, priority: str) -> bool:
+    """A send job for ``message_id`` at the end of its queue, under an id of its own (the
+    running job's id may not be reused: its result expires, and the queued copy with it)."""
+    try:
+        jobs.queue_named(priority).enqueue(
+            send_message,
+            message_id,
+            job_id=job_id(message_id, f"again-{uuid.uuid4().hex[:12]}"),
+            result_ttl=RESULT_TTL,
+        )
+        return True
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue message %s again: %s", message_id, exc)
+        return False
+
+
 def schedule_send(message_id: int, priority: str, at: dt.datetime, why: str) -> bool:
     """A send job for ``message_id`` at ``at`` (its own job id: the running job's id may
     not be reused, its result would expire with the schedule in it)."""
@@ -175,6 +192,8 @@ class Attempt:
     retry_at: dt.datetime | None = None
     priority: str = Priority.DEFAULT.value
     detail: str = ""
+    #: Gave the worker back to more urgent work before its rate slot was free.
+    yielded: bool = False
 
     def __str__(self) -> str:
         what = f"message {self.message_id}: " if self.message_id else ""
@@ -290,8 +309,12 @@ def send_one(
     policy: Policy,
     now_fn: Callable[[], dt.datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
+    yield_to: Callable[[], bool] | None = None,
 ) -> Attempt:
     """Send ``message_id`` (for a bulk row: the fairest due bulk row) at most once.
+
+    ``yield_to`` says whether more urgent jobs are waiting; a wait for a rate slot then ends
+    at once (not for urgent messages themselves).
 
     Commits every state change itself; exceptions other than :class:`TelephonyError` leave
     a claimed row in ``sending`` and propagate.
@@ -316,11 +339,15 @@ def send_one(
     slot = f"{message.channel.value}:{message.sender}"
     member = f"{message.id}:{uuid.uuid4().hex[:8]}"
     if rate is not None:
-        wait = limiter.acquire(slot, rate, member, policy.slice_seconds)
+        more_urgent = yield_to if message.priority != Priority.URGENT.value else None
+        wait = limiter.acquire(slot, rate, member, policy.slice_seconds, more_urgent)
         if wait:
             session.rollback()  # unlock: another job may send it meanwhile
             back = now_fn() + dt.timedelta(seconds=wait)
-            return Attempt("waiting", message.id, back, message.priority, "rate limit")
+            yielded = more_urgent is not None and more_urgent()
+            return Attempt(
+                "waiting", message.id, back, message.priority, "rate limit", yielded=yielded
+            )
 
     message.state = MessageState.SENDING
     message.attempts += 1
@@ -400,16 +427,35 @@ def _failed(
 # -- the job ------------------------------------------------------------------------------------
 
 
+def more_urgent_jobs_waiting(priority: str) -> Callable[[], bool]:
+    """Whether a job of a queue served before ``priority``'s is waiting."""
+    order = [p.value for p in Priority]
+    before = [jobs.queue_named(p) for p in order[: order.index(priority)]]
+    return lambda: any(queue.count for queue in before)
+
+
 def send_message(message_id: int) -> str:
     """The send job of one stored message (see the module docstring)."""
     with app_context():
         session = db.new_session()
         try:
+            row = session.get(OutboundMessage, message_id)
+            yield_to = more_urgent_jobs_waiting(row.priority) if row is not None else None
             attempt = send_one(
-                session, message_id, telephony(), app_limiter(), Policy.from_config()
+                session,
+                message_id,
+                telephony(),
+                app_limiter(),
+                Policy.from_config(),
+                yield_to=yield_to,
             )
         finally:
             session.close()
+        if attempt.yielded:
+            # Back at the end of its queue: the worker serves the urgent job first, then
+            # this one waits for its slot again.
+            requeue_send(message_id, attempt.priority)
+            return str(attempt)
         if attempt.retry_at is not None:
             why = "wait" if attempt.outcome == "waiting" else attempt.outcome
             # The job comes back for whichever row is fairest then; a row of its own has

@@ -42,6 +42,11 @@ def _kind(key: str) -> tuple[str, str, str]:
     return "dispatch_coordinator", "default", "sms"
 
 
+def _times(*names: str) -> list[sa.ColumnClause]:
+    """Typed, so SQLite hands back datetimes rather than their text."""
+    return [sa.column(name, sa.DateTime()) for name in names]
+
+
 def _state_enum(name: str) -> sa.Enum:
     return sa.Enum(*STATES, name=name, native_enum=False, length=20)
 
@@ -97,14 +102,12 @@ def upgrade() -> None:
                 "body",
                 "state",
                 "attempts",
-                "not_before",
                 "sid",
                 "delivery_status",
                 "error_code",
-                "created_at",
-                "sent_at",
             )
         ),
+        *_times("not_before", "created_at", "sent_at"),
     )
     sender = (os.environ.get("DISPATCH_SMS_FROM") or "Rufbereit")[:20]
     rows = bind.execute(sa.select(old).order_by(old.c.id)).mappings().all()
@@ -203,14 +206,12 @@ def downgrade() -> None:
                 "body",
                 "state",
                 "attempts",
-                "not_before",
                 "sid",
                 "delivery_status",
                 "error_code",
-                "created_at",
-                "sent_at",
             )
         ),
+        *_times("not_before", "created_at", "sent_at"),
     )
     rows = (
         bind.execute(
