@@ -2,9 +2,10 @@
 texted in fair waves until enough have accepted.
 
 :data:`SETTINGS` are its settings (the composition root loads them with the core's);
-:func:`init_app` registers the intake IVR node and webhooks, the status callback, the web
-pages, the helpers' SMS replies (texts to the dispatch sender), the hook that keeps helpers
-in step with the core opt-out list, its outbox kinds, the periodic sweep and its demo data.
+:func:`init_app` registers the intake IVR node and webhooks, the web pages, the helpers' SMS
+replies (texts to the dispatch sender), the hook that keeps helpers in step with the core
+opt-out list, its outbox kinds, the hooks of its outbound message kinds, the periodic sweep,
+its retention rules and its demo data.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ __all__ = ["SETTINGS", "init_app"]
 
 def init_app(app: Flask, registry: Registry) -> None:
     from dispatch import (
-        callbacks,
         intake,
         models,  # noqa: F401 - mappers must exist before the first query
+        outbound,
         privacy,
         web,
     )
@@ -31,7 +32,6 @@ def init_app(app: Flask, registry: Registry) -> None:
     from dispatch.replies import handle_sms, is_dispatch_number, understands
 
     app.register_blueprint(intake.bp)
-    app.register_blueprint(callbacks.bp)
     app.register_blueprint(web.bp)
     # Organisation members have no roster pages: after signing in they land on the call-outs.
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
@@ -44,6 +44,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.on_opt_out(on_opt_out)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
+    outbound.register(registry)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
     privacy.register(registry)
     registry.demo("dispatch", lambda session, now: load_dispatch_demo(session), sign_ins=True)
@@ -51,4 +52,3 @@ def init_app(app: Flask, registry: Registry) -> None:
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # a global CSRFProtect must leave signed Twilio webhooks alone
         csrf.exempt(intake.bp)
-        csrf.exempt(callbacks.bp)

@@ -3,7 +3,7 @@ read by its one loader (the composition root collects :data:`SETTINGS`)."""
 
 from __future__ import annotations
 
-from hotline.core.config import E164, Declarations, Float, Int, ListOf, Sender, TimeZone
+from hotline.core.config import E164, Declarations, Int, ListOf, Sender, TimeZone
 
 DISPATCH = "Dispatch"
 
@@ -14,13 +14,6 @@ DISPATCH_SMS_FROM = SETTINGS.add(
     Sender(),
     "",
     "Sender of the helpers' texts: a Messaging Service SID (`MG…`) or a German mobile number; replies come back to it.",
-    section=DISPATCH,
-)
-DISPATCH_SMS_PER_SECOND = SETTINGS.add(
-    "DISPATCH_SMS_PER_SECOND",
-    Float(min=0),
-    1.0,
-    "Texts per second per sending number (0 = unlimited).",
     section=DISPATCH,
 )
 DISPATCH_WAVE_FACTOR = SETTINGS.add(
@@ -42,13 +35,6 @@ DISPATCH_MAX_WAVES = SETTINGS.add(
     Int(min=1),
     3,
     "Waves per ticket (one more after each withdrawal).",
-    section=DISPATCH,
-)
-DISPATCH_SEND_ATTEMPTS = SETTINGS.add(
-    "DISPATCH_SEND_ATTEMPTS",
-    Int(min=1),
-    5,
-    "Attempts per text on 429/5xx.",
     section=DISPATCH,
 )
 DISPATCH_MAX_RADIUS_KM = SETTINGS.add(

@@ -375,6 +375,21 @@ def start_signup(
     return signup, code
 
 
+def queue_signup_code(session: Session, signup: Signup, code: str) -> None:
+    """Text the code to the number being signed up (sent after the commit, in bulk)."""
+    from dispatch import texts
+    from dispatch.outbound import SIGNUP_CODE, queue_text
+
+    language = signup.profile.get("preferred_language") or "de"
+    queue_text(
+        session,
+        SIGNUP_CODE,
+        f"signup:{signup.id}",
+        signup.phone,
+        texts.sms("signup_code", language, code=code),
+    )
+
+
 class SignupFailed(ValueError):
     pass
 

@@ -1,19 +1,19 @@
 """RQ jobs of dispatch. Each takes ids, reloads and does nothing when its work is done, so a
 job that runs twice (retry, sweep, restarted worker) texts nobody twice.
 
-* ``run_wave(ticket_id, wave)`` — create a wave's offers, then start sending and schedule
-  the next wave;
-* ``drain(ticket_id)`` — send the ticket's pending texts, rate-limited per sender;
-* ``sweep()`` — every minute: waves that are due and texts left pending because Redis was
-  down or a worker died.
+* ``run_wave(ticket_id, wave)`` — create a wave's offers (their texts are sent by the core
+  pipeline once the wave commits, see :mod:`hotline.core.messaging`) and schedule the next
+  wave;
+* ``sweep()`` — every minute: waves that are due (texts left behind by an outage are the
+  core's message sweep's).
 
 Scheduled waves have deterministic job ids (:func:`scheduled_wave_job_id`), so when a ticket
 is filled or closed they are removed from RQ's scheduled registry (outbox kind
 ``dispatch_cancel_waves``, after the commit). One that runs anyway does nothing.
 
 Work created inside a web request reaches these jobs through the outbox (kinds
-``dispatch_start``, ``dispatch_wave``, ``dispatch_drain``), so it starts after the commit,
-or from the outbox sweep once Redis is back.
+``dispatch_start``, ``dispatch_wave``), so it starts after the commit, or from the outbox
+sweep once Redis is back.
 """
 
 from __future__ import annotations
@@ -29,19 +29,16 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch.models import DispatchMessage, MessageState, Ticket, TicketStatus
-from dispatch.offers import OUTBOX_CANCEL_WAVES
-from dispatch.outbound import RateLimiter
-from dispatch.outbound import drain as drain_messages
+from dispatch.models import Ticket, TicketStatus
+from dispatch.offers import OUTBOX_CANCEL_WAVES, OUTBOX_DRAIN
 from dispatch.waves import WaveOutcome, send_wave
-from hotline.core.extensions import db, jobs, telephony
+from hotline.core.extensions import db, jobs
 from hotline.core.models import OutboxMessage, utcnow
 from hotline.core.worker import app_context
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = dt.timedelta(seconds=60)
-SWEEP_GRACE = dt.timedelta(seconds=30)
 
 
 class EnqueueFailed(RuntimeError):
@@ -57,21 +54,6 @@ def scheduled_wave_job_id(ticket_id: int, wave: int, after_quiet: bool = False) 
     """A wave scheduled for later: the next one T minutes after the last, or one postponed
     to the end of quiet hours (its own id, as it is scheduled by the job of the same wave)."""
     return f"dispatch-wave-{ticket_id}-{wave}-{'morning' if after_quiet else 'next'}"
-
-
-def drain_job_id(ticket_id: int | None) -> str:
-    return f"dispatch-drain-{ticket_id if ticket_id is not None else 'all'}"
-
-
-def enqueue_drain(ticket_id: int | None, delay: dt.timedelta | None = None) -> bool:
-    return jobs.enqueue(
-        drain,
-        ticket_id,
-        job_id=drain_job_id(ticket_id)
-        + (f"-at-{int((utcnow() + delay).timestamp())}" if delay else ""),
-        delay=delay,
-        retry=Retry(max=3, interval=[5, 30, 120]),
-    )
 
 
 def enqueue_wave(ticket_id: int, wave: int) -> bool:
@@ -130,8 +112,6 @@ def run_wave(ticket_id: int, wave: int) -> str:
             session.commit()
         finally:
             session.close()
-        if result.outcome in (WaveOutcome.SENT, WaveOutcome.EXHAUSTED):
-            enqueue_drain(ticket_id)
         if result.next_wave_at is not None:
             delay = max(result.next_wave_at - utcnow(), dt.timedelta(seconds=1))
             if result.outcome == WaveOutcome.QUIET:
@@ -144,29 +124,12 @@ def run_wave(ticket_id: int, wave: int) -> str:
         return f"{result.outcome.value}: {result.asked} asked"
 
 
-def limiter() -> RateLimiter | None:
-    rate = current_app.config["DISPATCH_SMS_PER_SECOND"]
-    return RateLimiter(jobs.redis, rate) if rate > 0 else None
-
-
-def drain(ticket_id: int | None = None) -> str:
-    with app_context():
-        session = db.new_session()
-        try:
-            result = drain_messages(session, telephony(), limiter(), ticket_id)
-        finally:
-            session.close()
-        if result.retry_at is not None:
-            enqueue_drain(ticket_id, delay=max(result.retry_at - utcnow(), dt.timedelta(seconds=1)))
-        return f"sent {result.sent}, failed {result.failed}, skipped {result.skipped}"
-
-
-def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]], list[int]]:
-    """(ticket, wave) pairs whose wave is due and tickets with texts due to be sent.
+def due_waves(session: Session, now: dt.datetime) -> list[tuple[int, int]]:
+    """(ticket, wave) pairs whose wave is due.
 
     A wave postponed by quiet hours did not move ``waves_sent``, so it is the one that is due;
     one past ``max_waves`` is the "still unfilled" check."""
-    waves = [
+    return [
         (t.id, t.waves_sent + 1)
         for t in session.scalars(
             select(Ticket).where(
@@ -176,33 +139,19 @@ def due_work(session: Session, now: dt.datetime) -> tuple[list[tuple[int, int]],
             )
         )
     ]
-    pending = list(
-        session.scalars(
-            select(DispatchMessage.ticket_id)
-            .distinct()
-            .where(
-                DispatchMessage.state == MessageState.PENDING,
-                DispatchMessage.created_at <= now - SWEEP_GRACE,
-                (DispatchMessage.not_before.is_(None)) | (DispatchMessage.not_before <= now),
-            )
-        )
-    )
-    return waves, pending
 
 
 def sweep() -> str:
-    """Enqueue due waves and pending texts (a periodic job, every minute)."""
+    """Enqueue due waves (a periodic job, every minute)."""
     with app_context():
         session = db.new_session()
         try:
-            waves, pending = due_work(session, utcnow())
+            waves = due_waves(session, utcnow())
         finally:
             session.close()
         for ticket_id, wave in waves:
             enqueue_wave(ticket_id, wave)
-        for ticket_id in pending:
-            enqueue_drain(ticket_id)
-        return f"{len(waves)} wave(s), {len(pending)} ticket(s) with pending texts"
+        return f"{len(waves)} wave(s)"
 
 
 # -- outbox handlers (registered by dispatch.init_app) -------------------------------------------
@@ -226,9 +175,9 @@ def outbox_wave(session: Session, message: OutboxMessage) -> str:
 
 
 def outbox_drain(session: Session, message: OutboxMessage) -> str:
-    ticket_id = message.payload.get("ticket_id")
-    _must(enqueue_drain(ticket_id), f"sending for ticket {ticket_id}")
-    return "sending scheduled"
+    """Rows of this kind were written before texts were sent by the core pipeline (which
+    enqueues each text after its commit and sweeps the rest); there is nothing left to do."""
+    return "texts are sent by the message pipeline"
 
 
 def outbox_cancel_waves(session: Session, message: OutboxMessage) -> str:
@@ -248,6 +197,6 @@ def outbox_cancel_waves(session: Session, message: OutboxMessage) -> str:
 OUTBOX_HANDLERS = {
     "dispatch_start": outbox_start,
     "dispatch_wave": outbox_wave,
-    "dispatch_drain": outbox_drain,
+    OUTBOX_DRAIN: outbox_drain,
     OUTBOX_CANCEL_WAVES: outbox_cancel_waves,
 }

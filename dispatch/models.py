@@ -1,9 +1,7 @@
-"""Persistent model of dispatch: helpers, organisations, tickets, offers and their SMS.
+"""Persistent model of dispatch: helpers, organisations, tickets and offers.
 
-Every outbound text is a :class:`DispatchMessage` row with a unique ``key`` (``offer:17``,
-``standdown:17`` …) before anything is sent. The key is what makes "never texted twice for
-the same ticket" hold: a second wave, a retried job or a restarted worker finds the row and
-its state instead of sending again.
+Their texts are the core's outbound messages (:class:`hotline.core.models.OutboundMessage`,
+see :mod:`dispatch.outbound`), each under a unique key (``offer:17``, ``standdown:17`` …).
 """
 
 from __future__ import annotations
@@ -66,14 +64,6 @@ class OfferState(str, Enum):
 
 
 OPEN_OFFER_STATES = (OfferState.PENDING,)
-
-
-class MessageState(str, Enum):
-    PENDING = "pending"  # stored, not yet handed to the provider
-    SENDING = "sending"  # claimed by a worker; never re-sent automatically
-    SENT = "sent"  # accepted by the provider
-    FAILED = "failed"  # permanent error or retries exhausted
-    SKIPPED = "skipped"  # no longer needed (ticket filled, helper opted out, quiet hours)
 
 
 class Helper(Base):
@@ -253,37 +243,6 @@ class Offer(Base):
 
     ticket: Mapped[Ticket] = relationship()
     helper: Mapped[Helper] = relationship()
-
-
-class DispatchMessage(Base):
-    """An outbound SMS, stored before it is sent; ``key`` makes it happen at most once."""
-
-    __tablename__ = "dispatch_messages"
-    __table_args__ = (Index("ix_dispatch_messages_ticket_state", "ticket_id", "state"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), unique=True)
-    ticket_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dispatch_tickets.id", ondelete="CASCADE")
-    )
-    offer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dispatch_offers.id", ondelete="CASCADE")
-    )
-    helper_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dispatch_helpers.id", ondelete="CASCADE")
-    )
-    to: Mapped[str] = mapped_column(String(20))
-    body: Mapped[str] = mapped_column(Text)
-    state: Mapped[MessageState] = mapped_column(
-        _enum(MessageState, "dispatch_message_state"), default=MessageState.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    delivery_status: Mapped[str | None] = mapped_column(String(20))
-    error_code: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class IntakeDraft(Base):

@@ -17,19 +17,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch import texts
-from dispatch.models import (
-    Helper,
-    MessageState,
-    Offer,
-    OfferState,
-    Ticket,
-    TicketStatus,
+from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
+from dispatch.outbound import (
+    CALL_PREFIX,
+    COORDINATOR,
+    DETAILS,
+    REQUESTER,
+    REQUESTER_CALL,
+    STAND_DOWN,
+    queue_call,
+    queue_text,
 )
-from dispatch.outbound import CALL_PREFIX, queue_sms
-from hotline.core.models import utcnow
+from hotline.core import messaging
+from hotline.core.models import MessageState, utcnow
 from hotline.core.outbox import add_message
 from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
 
+#: No longer written: texts are sent after the commit that queued them. Rows and calls left
+#: from before are handled as a no-op (see :func:`dispatch.jobs.outbox_drain`).
 OUTBOX_DRAIN = "dispatch_drain"
 #: Remove the ticket's scheduled waves from RQ (after the commit that filled or closed it).
 OUTBOX_CANCEL_WAVES = "dispatch_cancel_waves"
@@ -106,13 +111,7 @@ def accept(session: Session, offer: Offer, send_details: bool = True) -> Result:
 
 def _skip_unsent_stand_down(session: Session, offer: Offer) -> None:
     """Whoever is told "filled" in answer to their yes needs no stand-down text as well."""
-    from dispatch.models import DispatchMessage
-
-    message = session.scalars(
-        select(DispatchMessage).where(DispatchMessage.key == f"standdown:{offer.id}")
-    ).first()
-    if message is not None and message.state == MessageState.PENDING:
-        message.state = MessageState.SKIPPED
+    messaging.skip_pending(session, [f"standdown:{offer.id}"])
 
 
 def decline(session: Session, offer: Offer) -> Result:
@@ -144,15 +143,15 @@ def withdraw(session: Session, offer: Offer) -> Result:
         ticket.max_waves = ticket.waves_sent + 1
     ticket.next_wave_at = utcnow()  # the sweep (or the job below) sends the next wave now
     for n, number in enumerate(current_app.config["DISPATCH_COORDINATOR_NUMBERS"]):
-        queue_sms(
+        queue_text(
             session,
+            COORDINATOR,
             f"coordinator-withdrawn:{offer.id}:{n}",
             number,
             texts.sms("coordinator_withdrawn", "de", code=ticket.reference),
             ticket_id=ticket.id,
         )
     add_message(session, "dispatch_wave", {"ticket_id": ticket.id, "wave": ticket.waves_sent + 1})
-    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
     return Result(Outcome.WITHDRAWN, offer, ticket)
 
 
@@ -171,8 +170,9 @@ def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
 
 
 def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper) -> None:
-    queue_sms(
+    queue_text(
         session,
+        DETAILS,
         f"details:{offer.id}:{offer.responded_at.timestamp():.0f}",
         helper.phone,
         details_text(offer, ticket, helper.preferred_language),
@@ -180,7 +180,6 @@ def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper
         offer_id=offer.id,
         helper_id=helper.id,
     )
-    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
 
 
 def _filled(session: Session, ticket: Ticket, count: int) -> None:
@@ -196,8 +195,9 @@ def _filled(session: Session, ticket: Ticket, count: int) -> None:
     if ticket.organisation is not None and ticket.organisation.contact_phone:
         numbers.append(ticket.organisation.contact_phone)
     for n, number in enumerate(numbers):
-        queue_sms(
+        queue_text(
             session,
+            COORDINATOR,
             f"coordinator-filled:{ticket.id}:{n}:{count}",
             number,
             texts.sms(
@@ -211,7 +211,6 @@ def _filled(session: Session, ticket: Ticket, count: int) -> None:
             ),
             ticket_id=ticket.id,
         )
-    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
 
 
 def _requester_keys(ticket: Ticket) -> tuple[str, str]:
@@ -219,13 +218,7 @@ def _requester_keys(ticket: Ticket) -> tuple[str, str]:
 
 
 def _requester_told(session: Session, ticket: Ticket) -> bool:
-    from dispatch.models import DispatchMessage
-
-    keys = _requester_keys(ticket)
-    return (
-        session.scalars(select(DispatchMessage.id).where(DispatchMessage.key.in_(keys))).first()
-        is not None
-    )
+    return any(messaging.by_key(session, key) is not None for key in _requester_keys(ticket))
 
 
 def _tell_requester(session: Session, ticket: Ticket) -> None:
@@ -235,16 +228,18 @@ def _tell_requester(session: Session, ticket: Ticket) -> None:
         number = to_mobile_e164(ticket.requester_phone or "")
     except InvalidPhoneNumber:
         base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-        queue_sms(
+        queue_call(
             session,
+            REQUESTER_CALL,
             call_key,
             ticket.requester_phone or "",
             f"{base}/twilio/voice/intake/notify?ticket={ticket.id}",
-            ticket_id=ticket.id,
+            ticket.id,
         )
         return
-    queue_sms(
+    queue_text(
         session,
+        REQUESTER,
         sms_key,
         number,
         texts.sms("requester_filled", "de", code=ticket.reference),
@@ -255,26 +250,25 @@ def _tell_requester(session: Session, ticket: Ticket) -> None:
 def stand_down_pending(session: Session, ticket: Ticket) -> int:
     """Tell everyone still pending that they are no longer needed; unsent offers are
     skipped instead (no "thank you" for a question never asked)."""
-    from dispatch.models import DispatchMessage
-
     offers = session.scalars(
         select(Offer).where(Offer.ticket_id == ticket.id, Offer.state == OfferState.PENDING)
     ).all()
     count = 0
     for offer in offers:
         offer.state = OfferState.STOOD_DOWN
-        sent = session.scalars(
-            select(DispatchMessage).where(DispatchMessage.key == f"offer:{offer.id}")
-        ).first()
-        if sent is None or sent.state in (MessageState.PENDING, MessageState.SKIPPED):
-            if sent is not None:
-                sent.state = MessageState.SKIPPED
+        sent = messaging.by_key(session, f"offer:{offer.id}")
+        if sent is None or sent.state == MessageState.SKIPPED:
             continue
-        if sent.state == MessageState.FAILED:
+        # Conditional: a worker may have claimed the offer text since it was read.
+        if messaging.skip_pending(session, [sent.key]):
+            continue
+        session.refresh(sent)
+        if sent.state in (MessageState.FAILED, MessageState.SKIPPED):
             continue
         helper = session.get(Helper, offer.helper_id)
-        queue_sms(
+        queue_text(
             session,
+            STAND_DOWN,
             f"standdown:{offer.id}",
             helper.phone,
             texts.sms("stand_down", helper.preferred_language, code=ticket.reference),

@@ -20,16 +20,9 @@ from sqlalchemy.orm import Session
 
 from dispatch import texts
 from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
-from dispatch.models import (
-    DispatchMessage,
-    Helper,
-    MessageState,
-    Offer,
-    OfferState,
-    Ticket,
-    TicketStatus,
-)
+from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import accepted_count
+from dispatch.outbound import COORDINATOR, queue_offer_texts, queue_text
 
 
 class WaveOutcome(str, Enum):
@@ -127,10 +120,6 @@ def send_wave(
 
 
 def _tell_coordinators_unfilled(session: Session, ticket: Ticket) -> None:
-    from dispatch.offers import OUTBOX_DRAIN
-    from dispatch.outbound import queue_sms
-    from hotline.core.outbox import add_message
-
     count = accepted_count(session, ticket.id)
     text = texts.sms(
         "coordinator_unfilled",
@@ -143,14 +132,14 @@ def _tell_coordinators_unfilled(session: Session, ticket: Ticket) -> None:
         waves=ticket.max_waves,
     )
     for n, number in enumerate(current_app.config["DISPATCH_COORDINATOR_NUMBERS"]):
-        queue_sms(
+        queue_text(
             session,
+            COORDINATOR,
             f"coordinator-unfilled:{ticket.id}:{ticket.max_waves}:{n}",
             number,
             text,
             ticket_id=ticket.id,
         )
-    add_message(session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
 
 
 def create_offers(
@@ -181,22 +170,19 @@ def create_offers(
             for hid in helper_ids
         ],
     ).all()
-    session.execute(
-        insert(DispatchMessage),
+    queue_offer_texts(
+        session,
+        ticket.id,
         [
-            {
-                "key": f"offer:{offer_id}",
-                "ticket_id": ticket.id,
-                "offer_id": offer_id,
-                "helper_id": hid,
-                "to": helpers[hid].phone,
-                "body": offer_text(ticket, tokens[hid], helpers[hid].preferred_language),
-                "state": MessageState.PENDING,
-                "attempts": 0,
-                "created_at": now,
-            }
+            (
+                offer_id,
+                hid,
+                helpers[hid].phone,
+                offer_text(ticket, tokens[hid], helpers[hid].preferred_language),
+            )
             for offer_id, hid in rows
         ],
+        now,
     )
     session.execute(
         update(Helper)

@@ -6,7 +6,7 @@ It prints:
 1. **matching** – the time to compute a ticket's ranked match list (p50, p99) for tickets at
    random places (weighted like the helpers, so busy cities are measured too);
 2. **enqueue a wave of 1,000** – offers, their texts and the helpers' ``last_asked_at`` for
-   1,000 helpers written and committed, and the sending job enqueued;
+   1,000 helpers written and committed, and one send job per text enqueued (after the commit);
 3. **worker throughput** – an RQ ``SimpleWorker`` sending that wave through the real twilio
    client to a local Twilio-compatible server (``tests/twilio_server.py``) at the configured
    rate per sending number, and whether anybody got a text twice.
@@ -227,12 +227,14 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
     from sqlalchemy import delete, func, select
 
     from dispatch.matching import match_list
-    from dispatch.models import DispatchMessage, Helper, Ticket, TicketSource
+    from dispatch.models import Helper, Ticket, TicketSource
+    from dispatch.outbound import ticket_batch
     from dispatch.postcodes import lookup
     from dispatch.tickets import TicketRequest, create_ticket
     from dispatch.waves import create_offers
     from hotline import create_app
     from hotline.core.extensions import db, jobs
+    from hotline.core.models import OutboundMessage
     from hotline.core.worker import set_app
 
     app = create_app(
@@ -249,7 +251,7 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
             "CALLER_HASH_SALT": "bench-salt",
             "LOG_LEVEL": "WARNING",
             "DISPATCH_SMS_FROM": SENDER,
-            "DISPATCH_SMS_PER_SECOND": args.rate,
+            "SMS_PER_SECOND": args.rate,
             "DISPATCH_QUIET_START": 0,
             "DISPATCH_QUIET_END": 0,
         }
@@ -321,10 +323,8 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
         say(f"wave: {len(wave_helpers):,} offers and texts for one ticket")
         began = time.perf_counter()
         create_offers(session, ticket, wave_helpers, 1, now)
-        session.commit()
-        from dispatch.jobs import enqueue_drain
-
-        enqueued = enqueue_drain(ticket_id)
+        session.commit()  # every text's send job is enqueued after this commit
+        enqueued = len(jobs.queue_named("bulk"))
         enqueue_seconds = time.perf_counter() - began
         say(
             f"  enqueued {len(wave_helpers):,} texts in {enqueue_seconds * 1000:.0f} ms ({enqueued=})"
@@ -332,22 +332,24 @@ def run(args, now: dt.datetime, redis_url: str, server) -> int:  # noqa: ANN001
 
         # -- 3. worker throughput ----------------------------------------------------------------
         say(f"worker: sending at {args.rate:g} SMS/s per sending number")
-        queue = jobs.queue
         began = time.perf_counter()
-        SimpleWorker([queue], connection=jobs.redis).work(burst=True)
+        SimpleWorker(jobs.queues, connection=jobs.redis).work(burst=True)
         send_seconds = time.perf_counter() - began
         sent = [m["To"] for m in server.messages]
         duplicates = sum(c - 1 for c in Counter(sent).values() if c > 1)
         rate = len(sent) / send_seconds if send_seconds else 0.0
         unsent = session.scalar(
-            select(func.count(DispatchMessage.id)).where(
-                DispatchMessage.ticket_id == ticket_id, DispatchMessage.state != "sent"
+            select(func.count(OutboundMessage.id)).where(
+                OutboundMessage.batch == ticket_batch(ticket_id), OutboundMessage.state != "sent"
             )
         )
         say(
             f"  sent {len(sent):,} in {send_seconds:.1f} s: {rate:.1f} SMS/s, {duplicates} duplicates, {unsent} not sent"
         )
 
+        session.execute(
+            delete(OutboundMessage).where(OutboundMessage.batch == ticket_batch(ticket_id))
+        )
         session.execute(delete(Ticket).where(Ticket.id == ticket_id))
         session.commit()
         session.close()

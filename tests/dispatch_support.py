@@ -12,16 +12,10 @@ from flask.globals import _cv_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch.models import (
-    DispatchMessage,
-    Helper,
-    HelperStatus,
-    Offer,
-    Ticket,
-    TicketSource,
-)
+from dispatch.models import Helper, HelperStatus, Offer, Ticket, TicketSource
 from dispatch.postcodes import lookup
 from dispatch.tickets import TicketRequest, create_ticket
+from hotline.core.models import OutboundMessage
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE
 
 _numbers = itertools.count(1)
@@ -32,7 +26,7 @@ SENDER = "+4915799990000"
 
 DISPATCH_CONFIG = {
     "DISPATCH_SMS_FROM": SENDER,
-    "DISPATCH_SMS_PER_SECOND": 0,  # no rate limit unless a test asks for one
+    "SMS_PER_SECOND": 0,  # no rate limit unless a test asks for one
     "DISPATCH_WAVE_FACTOR": 3,
     "DISPATCH_WAVE_MINUTES": 20,
     "DISPATCH_MAX_WAVES": 3,
@@ -106,10 +100,10 @@ def request_scope() -> Iterator[None]:
             current.push()
 
 
-def messages(session: Session, prefix: str = "") -> list[DispatchMessage]:
-    stmt = select(DispatchMessage).order_by(DispatchMessage.id)
+def messages(session: Session, prefix: str = "") -> list[OutboundMessage]:
+    stmt = select(OutboundMessage).order_by(OutboundMessage.id)
     if prefix:
-        stmt = stmt.where(DispatchMessage.key.startswith(prefix))
+        stmt = stmt.where(OutboundMessage.key.startswith(prefix))
     return list(session.scalars(stmt))
 
 

@@ -11,6 +11,7 @@ from hotline import create_app
 from hotline.core import fallback
 from hotline.core.extensions import db
 from hotline.core.oncall.lines import add_coordinator
+from hotline.core.queues import Priority
 from hotline.voice.models import Call, CallOutcome
 from tests.conftest import (
     TwilioDriver,
@@ -23,8 +24,9 @@ from tests.conftest import (
 
 
 def run_worker(app, redis):
-    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
-    SimpleWorker([queue], connection=redis).work(burst=True)
+    """A worker serving every priority queue, most urgent first, until they are empty."""
+    queues = [Queue(f"{app.config['RQ_QUEUE']}-{p.value}", connection=redis) for p in Priority]
+    SimpleWorker(queues, connection=redis).work(burst=True)
 
 
 def the_call(session):

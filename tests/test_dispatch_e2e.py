@@ -16,6 +16,7 @@ from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, Tic
 from hotline import create_app
 from hotline.core.extensions import db
 from hotline.core.models import Role
+from hotline.core.queues import Priority
 from hotline.core.worker import set_app
 from tests.conftest import TwilioDriver, make_line, test_config
 from tests.dispatch_support import (
@@ -39,9 +40,10 @@ def _csrf(client, path: str) -> str:  # noqa: ANN001
 
 
 def run_worker(app, redis) -> None:  # noqa: ANN001
-    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
+    """A worker serving every priority queue, most urgent first, until they are empty."""
+    queues = [Queue(f"{app.config['RQ_QUEUE']}-{p.value}", connection=redis) for p in Priority]
     with request_scope():
-        SimpleWorker([queue], connection=redis).work(burst=True)
+        SimpleWorker(queues, connection=redis).work(burst=True)
 
 
 def test_a_call_becomes_a_ticket_and_the_worker_texts_wave_1_to_the_right_helpers(
@@ -89,8 +91,8 @@ def test_a_call_becomes_a_ticket_and_the_worker_texts_wave_1_to_the_right_helper
 def test_429_and_500_from_the_rest_api_are_retried_by_the_worker(
     rest_app, session, redis, twilio_server
 ):
-    from dispatch.jobs import drain
     from dispatch.waves import send_wave
+    from hotline.core.sending import send_message
     from tests.dispatch_support import DAYTIME, messages
 
     rest_app.config.update(E2E_CONFIG)
@@ -101,12 +103,16 @@ def test_429_and_500_from_the_rest_api_are_retried_by_the_worker(
     twilio_server.fail(second.phone, status=500, times=1)
     with rest_app.app_context():
         send_wave(session, ticket.id, 1, DAYTIME)
-        drain(ticket.id)
+        session.flush()
+        for message in messages(session, "offer:"):
+            send_message(message.id)  # each job on its own session, as in the worker
+        session.expire_all()
         assert sorted(m.state.value for m in messages(session, "offer:")) == ["pending"] * 2
         for message in messages(session, "offer:"):
             message.not_before = None  # the backoff has passed
         session.flush()
-        drain(ticket.id)
+        for message in messages(session, "offer:"):
+            send_message(message.id)
     assert sorted(m["To"] for m in twilio_server.messages) == sorted([first.phone, second.phone])
     assert len(twilio_server.requests) == 4
 
@@ -114,9 +120,9 @@ def test_429_and_500_from_the_rest_api_are_retried_by_the_worker(
 def test_30003_from_the_rest_api_is_not_retried_and_the_next_wave_asks_someone_else(
     rest_app, session, redis, twilio_server
 ):
-    from dispatch.jobs import drain
     from dispatch.models import OfferState
     from dispatch.waves import send_wave
+    from hotline.core.sending import send_due
     from tests.dispatch_support import DAYTIME
 
     rest_app.config.update({**E2E_CONFIG, "DISPATCH_WAVE_FACTOR": 1})
@@ -127,9 +133,9 @@ def test_30003_from_the_rest_api_is_not_retried_and_the_next_wave_asks_someone_e
     twilio_server.fail(first.phone, status=400, code=30003)
     with rest_app.app_context():
         send_wave(session, ticket.id, 1, DAYTIME)
-        drain(ticket.id)
+        send_due(session)
         send_wave(session, ticket.id, 2, DAYTIME)
-        drain(ticket.id)
+        send_due(session)
     assert [to for _, to in twilio_server.requests] == [first.phone, second.phone]
     session.expire_all()
     states = {o.helper_id: o.state for o in session.scalars(select(Offer))}
@@ -144,8 +150,8 @@ def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signe
 
     from twilio.request_validator import RequestValidator
 
-    from dispatch.jobs import drain
     from dispatch.waves import send_wave
+    from hotline.core.sending import send_due
     from tests.conftest import AUTH_TOKEN
     from tests.dispatch_support import DAYTIME, messages
 
@@ -155,7 +161,7 @@ def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signe
     ticket = make_ticket(session)
     with rest_app.app_context():
         send_wave(session, ticket.id, 1, DAYTIME)
-        drain(ticket.id)
+        send_due(session)
     [sent] = twilio_server.messages
     assert sent["StatusCallback"] == "https://hotline.example.org/twilio/sms/status"
     # Twilio signs the callback for exactly the URL it was given.
@@ -176,7 +182,7 @@ def test_each_text_asks_for_its_delivery_status_at_the_url_its_callback_is_signe
 # -- concurrency on real PostgreSQL ---------------------------------------------------------------
 
 DISPATCH_TABLES = (
-    "dispatch_messages, inbound_messages, dispatch_offers, dispatch_intakes, dispatch_tickets, "
+    "outbound_messages, inbound_messages, dispatch_offers, dispatch_intakes, dispatch_tickets, "
     "dispatch_signups, dispatch_organisation_members, dispatch_organisations, dispatch_helpers, "
     "roster_users, outbox"
 )
@@ -302,11 +308,11 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
 ):
     import datetime as dt
 
-    from dispatch import jobs as dispatch_jobs
-    from dispatch.models import DispatchMessage, MessageState
     from dispatch.waves import send_wave
-    from hotline.core.extensions import telephony
-    from hotline.core.models import utcnow
+    from hotline.core.extensions import jobs, telephony
+    from hotline.core.messaging import sweep_messages
+    from hotline.core.models import MessageState, OutboundMessage, utcnow
+    from hotline.core.sending import send_due
 
     rest_app.config.update(E2E_CONFIG)
     set_app(rest_app)
@@ -326,17 +332,19 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
 
         monkeypatch.setattr(telephony(), "send_sms", dies_on_the_third)
         with pytest.raises(SystemExit):
-            dispatch_jobs.drain(ticket.id)
+            send_due(session)
         monkeypatch.undo()
-        # a minute later the worker's sweep finds the texts still pending
-        for message in session.scalars(select(DispatchMessage)):
+        # a minute later the worker's sweep finds the texts still pending, without jobs
+        for message in session.scalars(select(OutboundMessage)):
             message.created_at -= dt.timedelta(minutes=1)
         session.flush()
-        dispatch_jobs.sweep()
+        # and the jobs that were queued for them are gone with the worker and its Redis
+        jobs.queue_named(Priority.BULK).empty()
+        assert sweep_messages() == "3 message(s) enqueued again"
     run_worker(rest_app, redis)
     texted = [m["To"] for m in twilio_server.messages]
     assert len(texted) == len(set(texted)) == 5
     assert sends[2] not in texted  # the text in flight when the worker died is not repeated
     session.expire_all()
-    states = sorted(m.state.value for m in session.scalars(select(DispatchMessage)))
+    states = sorted(m.state.value for m in session.scalars(select(OutboundMessage)))
     assert states == [MessageState.SENDING.value] + [MessageState.SENT.value] * 5

@@ -1,4 +1,4 @@
-"""RQ jobs: waves scheduled one after another, and the sweep that catches up after outages."""
+"""RQ jobs: waves scheduled one after another, and the sweeps that catch up after outages."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 
 from dispatch import jobs as dispatch_jobs
-from dispatch.models import MessageState, TicketStatus
+from dispatch.models import TicketStatus
 from hotline.core.extensions import jobs
-from hotline.core.models import utcnow
+from hotline.core.models import MessageState, utcnow
+from hotline.core.queues import Priority
+from hotline.core.sending import send_due
 from tests.dispatch_support import configure, make_helper, make_ticket, messages, offers
 
 AWAKE = {"DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}  # quiet hours off
@@ -33,7 +35,11 @@ def test_a_wave_job_starts_sending_and_schedules_the_next_wave(ctx, session):
         make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())
     assert dispatch_jobs.run_wave(ticket.id, 1) == "sent: 3 asked"
-    assert f"dispatch-drain-{ticket.id}" in jobs.queue.job_ids
+    # each offer text's send job is on the bulk queue once the wave has committed
+    texts = messages(session, "offer:")
+    assert len(texts) == 3
+    bulk = jobs.queue_named(Priority.BULK).job_ids
+    assert sorted(bulk) == sorted(f"message-{m.id}" for m in texts)
     assert scheduled_ids() == [f"dispatch-wave-{ticket.id}-2-next"]
 
 
@@ -48,7 +54,7 @@ def test_after_the_last_wave_only_the_unfilled_check_is_scheduled(ctx, session, 
     assert check == f"dispatch-wave-{ticket.id}-4-next"
     assert dispatch_jobs.run_wave(ticket.id, 4) == "exhausted: 0 asked"
     assert scheduled_ids() == [check]  # nothing new
-    dispatch_jobs.drain(ticket.id)
+    send_due(session)
     assert [m["to"] for m in phone.sms if "noch nicht besetzt" in m["body"]] == ["+4915111110000"]
 
 
@@ -61,11 +67,14 @@ def test_a_wave_job_for_a_filled_ticket_does_nothing(ctx, session):
     assert offers(session, ticket) == []
 
 
-def test_drain_job_sends_the_tickets_texts(ctx, session, phone):
+def test_the_send_job_of_an_offer_texts_the_helper(ctx, session, phone):
+    from hotline.core.sending import send_message
+
     helper = make_helper(session)
     ticket = make_ticket(session, window_start=utcnow())
     dispatch_jobs.run_wave(ticket.id, 1)
-    assert dispatch_jobs.drain(ticket.id) == "sent 1, failed 0, skipped 0"
+    [offer_text] = messages(session, "offer:")
+    assert send_message(offer_text.id) == f"message {offer_text.id}: sent"
     assert [m["to"] for m in phone.sms] == [helper.phone]
 
 
@@ -82,11 +91,16 @@ def test_the_sweep_sends_waves_that_are_due_and_texts_left_pending(ctx, session,
 
     create_offers(session, stuck, [make_helper(session).id], 1, utcnow() - dt.timedelta(minutes=5))
     session.flush()
-    assert dispatch_jobs.sweep() == "1 wave(s), 1 ticket(s) with pending texts"
+    assert dispatch_jobs.sweep() == "1 wave(s)"
     queued = jobs.queue.job_ids
     assert f"dispatch-wave-{due.id}-2" in queued
-    assert f"dispatch-drain-{stuck.id}" in queued
     assert not any(j.startswith(f"dispatch-wave-{later.id}") for j in queued)
+    # the stuck ticket's text, whose job never made it to Redis, is the core sweep's
+    from hotline.core.messaging import sweep_messages
+
+    [stuck_text] = messages(session, "offer:")
+    assert sweep_messages() == "1 message(s) enqueued again"
+    assert jobs.queue_named(Priority.BULK).job_ids == [f"message-{stuck_text.id}"]
 
 
 def test_outbox_start_fails_while_redis_is_down_so_the_row_stays_pending(ctx, session, monkeypatch):
@@ -102,14 +116,21 @@ def test_outbox_start_fails_while_redis_is_down_so_the_row_stays_pending(ctx, se
     assert row.done_at is None and row.payload == {"ticket_id": ticket.id}
 
 
-def test_signup_code_text_is_sent_by_the_drain_for_all(ctx, session, phone):
-    from dispatch.outbound import queue_sms
+def test_signup_code_text_is_sent_like_every_other_text(ctx, session, phone):
+    from dispatch.helpers import queue_signup_code
+    from dispatch.models import Signup
 
-    queue_sms(session, "signup:1", "+4915123456789", "Ihr Rufbereit-Bestätigungscode: 123456")
+    signup = Signup(
+        phone="+4915123456789", code_hash="x", profile={}, expires_at=utcnow(), created_at=utcnow()
+    )
+    session.add(signup)
     session.flush()
-    dispatch_jobs.drain(None)
+    queue_signup_code(session, signup, "123456")
+    session.flush()
+    send_due(session)
     assert phone.sms[0]["body"].endswith("123456")
-    assert messages(session, "signup:")[0].state == MessageState.SENT
+    [code] = messages(session, "signup:")
+    assert code.state == MessageState.SENT and code.priority == Priority.BULK.value
 
 
 # -- scheduled waves of filled and closed tickets ---------------------------------------------

@@ -1,11 +1,13 @@
-"""SMS delivery-status callbacks at /twilio/sms/status."""
+"""SMS delivery-status callbacks at /twilio/sms/status (served by the core for every text;
+these are dispatch's consequences)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dispatch.models import DispatchMessage, HelperStatus, MessageState, OfferState
+from dispatch.models import HelperStatus, OfferState
 from dispatch.waves import create_offers
+from hotline.core.models import MessageState, OutboundMessage
 from tests.dispatch_support import DAYTIME, configure, make_helper, make_ticket, offers, post_signed
 
 SID = "SM" + "5" * 32
@@ -25,7 +27,7 @@ def sent(ctx, session):  # noqa: ANN201
     ticket = make_ticket(session)
     create_offers(session, ticket, [helper.id], 1, DAYTIME)
     message = (
-        session.query(DispatchMessage).filter_by(key=f"offer:{offers(session, ticket)[0].id}").one()
+        session.query(OutboundMessage).filter_by(key=f"offer:{offers(session, ticket)[0].id}").one()
     )
     message.state, message.sid, message.delivery_status = MessageState.SENT, SID, "queued"
     session.flush()
@@ -66,14 +68,17 @@ def test_undelivered_offer_marks_the_offer_unreachable(ctx, session, sent):
     callback(ctx, session, "undelivered", "30003")
     from dispatch.models import Offer
 
-    assert session.get(Offer, sent.offer_id).state == OfferState.UNREACHABLE
+    assert session.get(Offer, sent.refs["offer_id"]).state == OfferState.UNREACHABLE
 
 
 def test_failed_with_21610_opts_the_helper_out(ctx, session, sent):
     callback(ctx, session, "failed", "21610")
     from dispatch.models import Helper
+    from hotline.core.optouts import is_opted_out
 
-    assert session.get(Helper, sent.helper_id).status == HelperStatus.OPTED_OUT
+    helper = session.get(Helper, sent.refs["helper_id"])
+    assert helper.status == HelperStatus.OPTED_OUT
+    assert is_opted_out(session, helper.phone)  # no text of any kind any more
 
 
 def test_unknown_message_sid_is_accepted_and_ignored(ctx, session, sent):

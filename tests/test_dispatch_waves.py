@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from dispatch.models import HelperStatus, MessageState, OfferState, TicketStatus
+from dispatch.models import HelperStatus, OfferState, TicketStatus
 from dispatch.offers import accept
-from dispatch.outbound import RateLimiter, drain
 from dispatch.waves import WaveOutcome, send_wave
+from hotline.core.models import MessageState
+from hotline.core.sending import send_due
 from hotline.core.telephony import TelephonyError
 from tests.dispatch_support import (
     DAYTIME,
@@ -30,7 +31,8 @@ def ctx(app):
 
 
 def send(session, phone, now=DAYTIME, **kw):  # noqa: ANN001, ANN003, ANN201
-    return drain(session, phone, None, now_fn=lambda: now, **kw)
+    """Send what is due at ``now``, as the workers would (without a rate limit)."""
+    return send_due(session, phone, now=now, **kw)
 
 
 def test_wave_1_asks_k_times_the_helpers_needed(ctx, session):
@@ -228,26 +230,6 @@ def test_offers_are_not_texted_during_quiet_hours_and_wait_for_the_morning(ctx, 
     assert send(session, phone, now=result.retry_at).sent == 1
 
 
-def test_rate_limiter_makes_a_second_send_in_the_same_slot_wait(redis):
-    waits: list[float] = []
-
-    class Waited(Exception):
-        pass
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        raise Waited
-
-    limiter = RateLimiter(redis, per_second=0.001, sleep=sleep)  # one slot = 1000 s
-    limiter.acquire(SENDER)
-    assert waits == []
-    with pytest.raises(Waited):
-        limiter.acquire(SENDER)
-    assert 0 < waits[0] <= 1000
-    limiter.acquire("+4915700000001")  # another sending number has its own budget
-    assert len(waits) == 1
-
-
 GSM_7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -314,7 +296,7 @@ def test_without_a_public_url_texts_go_out_without_callback_and_that_is_logged_o
         make_helper(session)
     ticket = make_ticket(session, needed=2)
     send_wave(session, ticket.id, 1, DAYTIME)
-    with caplog.at_level("WARNING", logger="dispatch.outbound"):
+    with caplog.at_level("WARNING", logger="hotline.core.delivery"):
         send(session, phone, limit=1)
         send(session, phone)
     assert [m["status_callback"] for m in phone.sms] == [None, None]

@@ -31,7 +31,8 @@ def test_sweep_enqueues_what_redis_missed(app, session, redis):
     session.add(message)
     session.flush()
     assert sweep_outbox(grace_seconds=0) == 1
-    queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
+    # a voicemail notice is caller-facing: its job runs on the urgent queue
+    queue = Queue(f"{app.config['RQ_QUEUE']}-urgent", connection=redis)
     assert queue.job_ids == [f"outbox-{message.id}"]
 
 
@@ -72,5 +73,9 @@ def test_worker_runs_queued_outbox_jobs(app, session, redis, phone):
     queue = Queue(f"{app.config['RQ_QUEUE']}-default", connection=redis)
     queue.enqueue(process_outbox, message.id, job_id=f"outbox-{message.id}")
     queue.enqueue(process_outbox, message.id, job_id=f"outbox-{message.id}-again")
-    SimpleWorker([queue], connection=redis).work(burst=True)
+    # the notice's text is sent by its own job on the urgent queue
+    queues = [
+        Queue(f"{app.config['RQ_QUEUE']}-{p}", connection=redis) for p in ("urgent", "default")
+    ]
+    SimpleWorker(queues, connection=redis).work(burst=True)
     assert [s["to"] for s in phone.sms] == ["+4915100000009"]

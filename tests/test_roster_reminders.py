@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from hotline.core.extensions import jobs
-from hotline.core.models import OutboxMessage
-from hotline.core.outbox import enqueue_ids
+from hotline.core.messaging import enqueue
+from hotline.core.models import OutboundMessage
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.models import ShiftReminder
 from hotline.rosters.reminders import reminder_sweep
@@ -53,11 +52,12 @@ def test_reminder_is_sent_once_when_the_worker_restarts(app, session, redis, pho
     shift_starting_in(session, line, anna, 30)
     reminder_sweep()
     run_worker(app, redis)
-    # The worker restarts: it schedules the sweep again, and the outbox sweep re-enqueues
+    # The worker restarts: it schedules the sweep again, and the message sweep re-enqueues
     # whatever it finds; a job for the same message may even still sit in Redis.
     assert reminder_sweep() == 0
-    message_ids = list(session.scalars(select(OutboxMessage.id)))
-    enqueue_ids(jobs, message_ids)
+    message_ids = list(session.scalars(select(OutboundMessage.id)))
+    assert len(message_ids) == 1
+    enqueue(session, message_ids)
     run_worker(app, redis)
     assert len(phone.sms) == 1
     assert session.scalar(select(func.count(ShiftReminder.id))) == 1
@@ -70,7 +70,7 @@ def test_two_sweeps_before_the_worker_runs_queue_one_reminder(app, session, redi
     reminder_sweep()
     run_worker(app, redis)
     assert len(phone.sms) == 1
-    assert session.scalar(select(func.count(OutboxMessage.id))) == 1
+    assert session.scalar(select(func.count(OutboundMessage.id))) == 1
 
 
 def test_reminder_uses_the_operators_language(app, session, redis, phone):

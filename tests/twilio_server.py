@@ -6,6 +6,10 @@ Implements just what Rufbereit calls: ``POST /2010-04-01/Accounts/{sid}/Messages
 
 Failures are scripted per destination number: ``server.fail(to, status=429)``,
 ``server.fail(to, status=400, code=21610)``; ``times`` limits how often.
+
+Every request is also kept in ``received`` with the time it arrived (``time.time()``, the
+clock Redis reads too), so tests can check rates and retry times where they matter: at the
+provider.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -25,12 +30,28 @@ class Failure:
     times: int | None = None  # None = always
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as the server saw it, failures included."""
+
+    at: float
+    path: str
+    to: str
+    form: dict[str, str]
+    status: int
+
+    @property
+    def is_call(self) -> bool:
+        return self.path.endswith("/Calls.json")
+
+
 @dataclass
 class TwilioServer:
     messages: list[dict[str, str]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
     failures: dict[str, Failure] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, To), incl. failures
+    received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -56,39 +77,46 @@ class TwilioServer:
         self.failures[to] = Failure(status, code, times)
 
     def _respond(self, path: str, form: dict[str, str]) -> tuple[int, dict]:
-        to = form.get("To", "")
+        at = time.time()
         with self._lock:
-            self.requests.append((path, to))
-            failure = self.failures.get(to)
-            if failure and failure.times is not None:
-                if failure.times <= 0:
-                    failure = None
-                else:
-                    self.failures[to].times = failure.times - 1
-            if failure:
-                return failure.status, {
-                    "code": failure.code or failure.status * 100,
-                    "message": f"scripted failure {failure.status}",
-                    "more_info": "https://www.twilio.com/docs/errors",
-                    "status": failure.status,
-                }
-            n = next(self._ids)
-            if path.endswith("/Messages.json"):
-                sid = f"SM{n:032d}"
-                self.messages.append({**form, "sid": sid})
-                return 201, {
-                    "sid": sid,
-                    "status": "queued",
-                    "to": to,
-                    "from": form.get("From"),
-                    "body": form.get("Body"),
-                    "error_code": None,
-                }
-            if path.endswith("/Calls.json"):
-                sid = f"CA{n:032d}"
-                self.calls.append({**form, "sid": sid})
-                return 201, {"sid": sid, "status": "queued", "to": to, "from": form.get("From")}
-            return 404, {"code": 20404, "message": "not found", "status": 404}
+            status, body = self._answer(path, form)
+            self.received.append(Received(at, path, form.get("To", ""), form, status))
+        return status, body
+
+    def _answer(self, path: str, form: dict[str, str]) -> tuple[int, dict]:
+        """Called under the lock."""
+        to = form.get("To", "")
+        self.requests.append((path, to))
+        failure = self.failures.get(to)
+        if failure and failure.times is not None:
+            if failure.times <= 0:
+                failure = None
+            else:
+                self.failures[to].times = failure.times - 1
+        if failure:
+            return failure.status, {
+                "code": failure.code or failure.status * 100,
+                "message": f"scripted failure {failure.status}",
+                "more_info": "https://www.twilio.com/docs/errors",
+                "status": failure.status,
+            }
+        n = next(self._ids)
+        if path.endswith("/Messages.json"):
+            sid = f"SM{n:032d}"
+            self.messages.append({**form, "sid": sid})
+            return 201, {
+                "sid": sid,
+                "status": "queued",
+                "to": to,
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "error_code": None,
+            }
+        if path.endswith("/Calls.json"):
+            sid = f"CA{n:032d}"
+            self.calls.append({**form, "sid": sid})
+            return 201, {"sid": sid, "status": "queued", "to": to, "from": form.get("From")}
+        return 404, {"code": 20404, "message": "not found", "status": 404}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self

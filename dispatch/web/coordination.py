@@ -8,12 +8,11 @@ from sqlalchemy import select
 
 from dispatch import access
 from dispatch.models import Helper, Organisation, Ticket
-from dispatch.offers import OUTBOX_DRAIN
 from dispatch.tickets import close_ticket
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
 from hotline.core.models import Role
-from hotline.core.outbox import add_message, commit
+from hotline.core.outbox import commit
 
 
 @bp.get("/dispatch/")
@@ -37,6 +36,5 @@ def dashboard():  # noqa: ANN201
 def close(ticket_id: int):  # noqa: ANN201
     ticket = db.session.get(Ticket, ticket_id) or abort(404)
     close_ticket(db.session, ticket)
-    add_message(db.session, OUTBOX_DRAIN, {"ticket_id": ticket.id})
     commit()
     return redirect(url_for(".dashboard"))

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, url_for
 
-from dispatch import helpers, texts
+from dispatch import helpers
 from dispatch.forms import SignupCodeForm, SignupForm
-from dispatch.offers import OUTBOX_DRAIN
-from dispatch.outbound import queue_sms
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
-from hotline.core.outbox import add_message, commit
+from hotline.core.outbox import commit
 
 
 @bp.route("/hilfe/anmelden", methods=["GET", "POST"])
@@ -29,14 +27,7 @@ def signup():  # noqa: ANN201
         except helpers.InvalidProfile as exc:
             errors = exc.errors
         else:
-            language = signup_row.profile.get("preferred_language") or "de"
-            queue_sms(
-                db.session,
-                f"signup:{signup_row.id}",
-                signup_row.phone,
-                texts.sms("signup_code", language, code=code),
-            )
-            add_message(db.session, OUTBOX_DRAIN, {"ticket_id": None})
+            helpers.queue_signup_code(db.session, signup_row, code)
             commit()
             return redirect(url_for(".signup_confirm", signup_id=signup_row.id))
     elif form.is_submitted():

@@ -909,3 +909,70 @@ SIGNUP_ALLOWED_COUNTRIES = SETTINGS.add(
     "Countries the public helper sign-up accepts (ALLOWED_COUNTRIES or fewer).",
     section=SECURITY,
 )
+
+# -- the outbound messaging pipeline (hotline.core.messaging) -----------------------------------
+
+MESSAGING = "Outbound messages"
+
+
+def _legacy(name: str, kind: Kind[Any], default: Any) -> Derived:
+    """A default read from the older, dispatch-only variable when it is set."""
+
+    def derived(_values: Mapping[str, Any]) -> Any:
+        raw = os.environ.get(name, "")
+        return kind.parse(raw) if raw else default
+
+    return derived
+
+
+SMS_PER_SECOND = SETTINGS.add(
+    "SMS_PER_SECOND",
+    Float(min=0),
+    _legacy("DISPATCH_SMS_PER_SECOND", Float(min=0), 1.0),
+    "Texts per second per sending number, in any one-second window (0 = unlimited).",
+    section=MESSAGING,
+    default_doc="`DISPATCH_SMS_PER_SECOND` if set, else 1",
+)
+CALLS_PER_SECOND = SETTINGS.add(
+    "CALLS_PER_SECOND",
+    Float(min=0),
+    0.0,
+    "Outbound calls per second per calling number (0 = unlimited: the provider queues calls).",
+    section=MESSAGING,
+)
+MESSAGE_MAX_ATTEMPTS = SETTINGS.add(
+    "MESSAGE_MAX_ATTEMPTS",
+    Int(min=1),
+    _legacy("DISPATCH_SEND_ATTEMPTS", Int(min=1), 5),
+    "Provider attempts per message on 429/5xx; permanent errors are never retried.",
+    section=MESSAGING,
+    default_doc="`DISPATCH_SEND_ATTEMPTS` if set, else 5",
+)
+MESSAGE_BACKOFF_SECONDS = SETTINGS.add(
+    "MESSAGE_BACKOFF_SECONDS",
+    Float(min=0.1),
+    2.0,
+    "First retry delay; it doubles with each attempt.",
+    section=MESSAGING,
+)
+MESSAGE_BACKOFF_CAP_SECONDS = SETTINGS.add(
+    "MESSAGE_BACKOFF_CAP_SECONDS",
+    Float(min=1),
+    300.0,
+    "Longest retry delay.",
+    section=MESSAGING,
+)
+MESSAGE_SLICE_SECONDS = SETTINGS.add(
+    "MESSAGE_SLICE_SECONDS",
+    Float(min=0.05),
+    1.0,
+    "Longest a send job waits for a rate slot before it gives the worker back (so urgent work never waits behind bulk texts).",
+    section=MESSAGING,
+)
+MESSAGE_RETENTION_DAYS = SETTINGS.add(
+    "MESSAGE_RETENTION_DAYS",
+    Int(min=1),
+    30,
+    "Days the number and text of a finished message are kept.",
+    section=MESSAGING,
+)

@@ -163,3 +163,66 @@ class InboundMessage(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     route: Mapped[str | None] = mapped_column(String(40))
     reply: Mapped[str | None] = mapped_column(Text)
+
+
+class Channel(str, Enum):
+    """How an outbound message reaches its recipient."""
+
+    SMS = "sms"
+    #: A phone call; the message body is the URL the provider fetches the call's TwiML from.
+    CALL = "call"
+
+
+class MessageState(str, Enum):
+    PENDING = "pending"  # stored, not yet handed to the provider (maybe due later)
+    SENDING = "sending"  # claimed by a worker; never re-sent automatically
+    SENT = "sent"  # accepted by the provider
+    FAILED = "failed"  # permanent error or attempts exhausted
+    SKIPPED = "skipped"  # no longer wanted (opted out, ticket filled, caller gone …)
+
+
+class OutboundMessage(Base):
+    """Every text and outbound call the product makes, stored before it is sent.
+
+    ``key`` is unique: whoever queues a message under a key that exists gets the stored row,
+    so a retried job, a second sweep or a restarted worker never texts anyone twice. Rows
+    belong to no feature table (no foreign keys): a feature keeps its ids in ``refs`` and
+    groups the rows of one piece of work (a ticket's wave) under ``batch``.
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "state", "priority", "not_before"),
+        Index("ix_outbound_messages_batch", "batch", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    #: What the message is, for the feature that registered it (``dispatch_offer`` …).
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "message_channel"))
+    #: The queue its send job runs on (:class:`hotline.core.queues.Priority`).
+    priority: Mapped[str] = mapped_column(String(10))
+    #: The number (or alphanumeric name) it is sent from; rate limits are per sender.
+    sender: Mapped[str] = mapped_column(String(20))
+    to: Mapped[str] = mapped_column(String(20))
+    #: The text, or for a call the URL of its TwiML.
+    body: Mapped[str] = mapped_column(Text)
+    #: How long a call rings before the provider gives up.
+    ring_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: Rows sent round-robin against other batches (bulk texts: one batch per ticket).
+    batch: Mapped[str | None] = mapped_column(String(40))
+    #: The feature's ids (``{"offer_id": 17, "helper_id": 4}``), plain values only.
+    refs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[MessageState] = mapped_column(
+        _enum(MessageState, "outbound_message_state"), default=MessageState.PENDING
+    )
+    #: Provider calls made so far.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

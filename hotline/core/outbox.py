@@ -36,6 +36,7 @@ def add_message(session: Session, kind: str, payload: dict[str, Any]) -> OutboxM
     # (CLI, jobs) there is nothing to remember and the sweep picks the row up.
     with contextlib.suppress(RuntimeError):
         g.setdefault("outbox_ids", []).append(message.id)
+        g.setdefault("outbox_kinds", {})[message.id] = kind
     return message
 
 
@@ -47,28 +48,46 @@ def commit(session: Session | None = None) -> None:
     """
     (session or db.session).commit()
     ids = g.pop("outbox_ids", [])
+    kinds = g.pop("outbox_kinds", {})
     if ids:
-        enqueue_ids(jobs, ids)
+        enqueue_ids(jobs, ids, kinds)
 
 
 def job_id(message_id: int) -> str:
     return f"outbox-{message_id}"
 
 
-def enqueue_ids(queues: Any, ids: list[int]) -> int:
-    """Enqueue committed outbox rows; returns how many made it into Redis."""
-    return sum(1 for i in ids if queues.enqueue(process_outbox, i, job_id=job_id(i)))
+def enqueue_ids(queues: Any, ids: list[int], kinds: dict[int, str] | None = None) -> int:
+    """Enqueue committed outbox rows, each on the priority queue its kind was registered
+    with (when ``kinds`` names the rows' kinds); returns how many made it into Redis."""
+    priorities = registry().outbox_priorities if kinds else {}
+    kinds = kinds or {}
+    return sum(
+        1
+        for i in ids
+        if queues.enqueue(
+            process_outbox,
+            i,
+            job_id=job_id(i),
+            priority=priorities.get(kinds.get(i, ""), "default"),
+        )
+    )
 
 
 def pending_ids(session: Session, older_than: dt.timedelta, limit: int = 500) -> list[int]:
+    return list(pending_rows(session, older_than, limit))
+
+
+def pending_rows(session: Session, older_than: dt.timedelta, limit: int = 500) -> dict[int, str]:
+    """Outbox rows not done after ``older_than``: id → kind, oldest first."""
     cutoff = utcnow() - older_than
     stmt = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.kind)
         .where(OutboxMessage.done_at.is_(None), OutboxMessage.created_at <= cutoff)
         .order_by(OutboxMessage.created_at)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return {row.id: row.kind for row in session.execute(stmt)}
 
 
 def process_outbox(message_id: int) -> str:
@@ -108,10 +127,11 @@ def sweep_outbox(grace_seconds: int = 30) -> int:
     with app_context():
         session = db.new_session()
         try:
-            ids = pending_ids(session, dt.timedelta(seconds=grace_seconds))
+            rows = pending_rows(session, dt.timedelta(seconds=grace_seconds))
         finally:
             session.close()
-        count = enqueue_ids(jobs, ids)
+        ids = list(rows)
+        count = enqueue_ids(jobs, ids, rows)
         if ids:
             log.info("outbox sweep: %d pending, %d enqueued", len(ids), count)
         return count

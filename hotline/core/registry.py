@@ -18,7 +18,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from hotline.core.models import OutboxMessage
+    from hotline.core.models import OutboundMessage, OutboxMessage
     from hotline.core.sms import InboundSms
 
 #: ``(session, message) -> result text``; raises :class:`TelephonyError` to retry.
@@ -35,6 +35,11 @@ SmsKeywords = Callable[[str], bool]
 OptOutHook = Callable[["Session", str, bool], None]
 #: ``(session, now) -> what was done, in words``; demo loaders and retention rules.
 SessionTask = Callable[["Session", dt.datetime], str]
+#: ``(session, message, now) -> None`` to send it now, a reason (str) to skip it for good, or
+#: a time to send it at instead (quiet hours); runs just before the provider is called.
+MessageCheck = Callable[["Session", "OutboundMessage", dt.datetime], "str | dt.datetime | None"]
+#: ``(session, message) -> None``: the message failed for good (its ``error_code`` says why).
+MessageFailed = Callable[["Session", "OutboundMessage"], None]
 
 
 def _no_keywords(keyword: str) -> bool:
@@ -80,9 +85,22 @@ class NavEntry:
     only_role: str | None = None
 
 
+@dataclass(frozen=True)
+class MessageKind:
+    """What a feature wants done around the texts and calls of one kind it queues."""
+
+    name: str
+    check: MessageCheck | None = None
+    on_failed: MessageFailed | None = None
+
+
 @dataclass
 class Registry:
     outbox_handlers: dict[str, OutboxHandler] = field(default_factory=dict)
+    #: Priority queue each outbox kind's job runs on (default: ``default``).
+    outbox_priorities: dict[str, str] = field(default_factory=dict)
+    #: Hooks of the outbound message kinds (see :mod:`hotline.core.messaging`).
+    message_kinds: dict[str, MessageKind] = field(default_factory=dict)
     sms_routes: list[SmsRoute] = field(default_factory=list)
     ivr_nodes: dict[str, Callable[..., Any]] = field(default_factory=dict)
     periodic_jobs: dict[str, PeriodicJob] = field(default_factory=dict)
@@ -111,10 +129,22 @@ class Registry:
 
     # -- registration -----------------------------------------------------------------------
 
-    def outbox_kind(self, kind: str, handler: OutboxHandler) -> None:
+    def outbox_kind(self, kind: str, handler: OutboxHandler, priority: str = "default") -> None:
         if kind in self.outbox_handlers:
             raise ValueError(f"outbox kind {kind!r} registered twice")
         self.outbox_handlers[kind] = handler
+        self.outbox_priorities[kind] = priority
+
+    def message_kind(
+        self,
+        kind: str,
+        check: MessageCheck | None = None,
+        on_failed: MessageFailed | None = None,
+    ) -> None:
+        """Hooks for outbound messages of ``kind``; a kind nobody registers is just sent."""
+        if kind in self.message_kinds:
+            raise ValueError(f"message kind {kind!r} registered twice")
+        self.message_kinds[kind] = MessageKind(kind, check, on_failed)
 
     def sms_route(
         self,

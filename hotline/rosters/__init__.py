@@ -24,7 +24,14 @@ def init_app(app: Flask, registry: Registry) -> None:
     )
     from hotline.rosters.demo import DEMO_SIGN_INS, load_demo, load_demo_sign_ins
     from hotline.rosters.operator_sms import handle_operator_sms, is_line_number, understands
-    from hotline.rosters.reminders import OUTBOX_KIND, SWEEP_INTERVAL, reminder_sweep, send_reminder
+    from hotline.rosters.reminders import (
+        MESSAGE_KIND,
+        OUTBOX_KIND,
+        SWEEP_INTERVAL,
+        reminder_sweep,
+        reminder_wanted,
+        send_reminder,
+    )
 
     # Session cookies: HttpOnly always, SameSite=Lax, Secure outside development and tests.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -34,6 +41,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(controllers.bp)
     registry.sms_route("operators", is_line_number, handle_operator_sms, understands)
     registry.outbox_kind(OUTBOX_KIND, send_reminder)
+    registry.message_kind(MESSAGE_KIND, check=reminder_wanted)
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)
     privacy.register(registry)

@@ -2,9 +2,10 @@
 
 A periodic RQ job (:func:`reminder_sweep`, every minute on the worker) finds shifts starting
 within ``SHIFT_REMINDER_MINUTES``. For each it inserts a :class:`ShiftReminder` (unique per
-shift) and an outbox message in one transaction; a second sweep — or a restarted worker —
-finds the claim and adds nothing. The outbox job then sends the text once (it reloads the
-row and does nothing if it is done).
+shift) and queues the text (:mod:`hotline.core.messaging`, key ``reminder:<shift>``) in one
+transaction; a second sweep — or a restarted worker — finds the claim and adds nothing. The
+pipeline sends the text once the transaction commits; just before, :func:`reminder_wanted`
+drops it if the shift started long ago or the operator paused.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.core.extensions import db, jobs, telephony
+from hotline.core import messaging
+from hotline.core.extensions import db
+from hotline.core.messaging import OutboundMessage, Priority
 from hotline.core.models import OutboxMessage, utcnow
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
-from hotline.core.outbox import enqueue_ids
-from hotline.core.phones import mask
 from hotline.core.worker import app_context
 from hotline.rosters.models import ShiftReminder
 from hotline.rosters.operator_sms import TEXTS, describe_shift, operator_language
@@ -29,7 +30,9 @@ from hotline.rosters.operator_sms import TEXTS, describe_shift, operator_languag
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = dt.timedelta(seconds=60)
+#: Outbox kind of reminders claimed before they were queued as texts directly.
 OUTBOX_KIND = "shift_reminder"
+MESSAGE_KIND = "shift_reminder"
 
 REMINDER_TEXT = {
     "de": "Erinnerung: Ihre Schicht {shift}. Danke! (SCHICHTEN: nächste Schichten)",
@@ -61,38 +64,62 @@ def due_shifts(session: Session, now: dt.datetime, lead: dt.timedelta) -> list[i
     return ids
 
 
+def queue_reminder(session: Session, shift: Shift) -> OutboundMessage | None:
+    """The reminder text of ``shift``, queued once (its key is the shift)."""
+    operator = session.get(Operator, shift.operator_id)
+    if operator is None:
+        return None
+    lang = operator_language(operator)
+    return messaging.queue(
+        session,
+        kind=MESSAGE_KIND,
+        key=f"reminder:{shift.id}",
+        to=operator.phone_number,
+        body=REMINDER_TEXT[lang].format(shift=describe_shift(shift, lang)),
+        sender=shift.line.number,
+        priority=Priority.DEFAULT,
+        refs={"shift_id": shift.id},
+    )
+
+
 def claim_reminders(session: Session, now: dt.datetime, lead: dt.timedelta) -> list[int]:
-    """Claim and queue the due reminders; returns the outbox ids (committed by the caller
-    per shift, so one failed claim never loses the others)."""
+    """Claim and queue the due reminders; returns the ids of their texts (committed by the
+    caller, and sent once that commit is done)."""
     ids: list[int] = []
     for shift_id in due_shifts(session, now, lead):
         try:
             with session.begin_nested():
                 session.add(ShiftReminder(shift_id=shift_id))
-                message = OutboxMessage(kind=OUTBOX_KIND, payload={"shift_id": shift_id})
-                session.add(message)
                 session.flush()
-            ids.append(message.id)
+                message = queue_reminder(session, session.get(Shift, shift_id))
         except IntegrityError:
             continue  # another sweep claimed it first
+        if message is not None:
+            ids.append(message.id)
     return ids
 
 
-def send_reminder(session: Session, message: OutboxMessage) -> str:
-    """Outbox handler: text the operator of the shift."""
-    shift = session.get(Shift, message.payload["shift_id"])
+def reminder_wanted(session: Session, message: OutboundMessage, now: dt.datetime) -> str | None:
+    """Just before the text goes out: not for a shift that is gone or long started, nor to an
+    operator who paused."""
+    shift = session.get(Shift, (message.refs or {}).get("shift_id"))
     if shift is None:
         return "shift gone"
-    if shift.starts_at <= utcnow() - dt.timedelta(minutes=5):
+    if shift.starts_at <= now - dt.timedelta(minutes=5):
         return "shift started; reminder dropped"
     operator = session.get(Operator, shift.operator_id)
     if operator is None or operator.status != OperatorStatus.ACTIVE:
         return "operator paused or gone"
-    lang = operator_language(operator)
-    body = REMINDER_TEXT[lang].format(shift=describe_shift(shift, lang))
-    telephony().send_sms(operator.phone_number, shift.line.number, body)
-    log.info("shift reminder for shift %s sent to %s", shift.id, mask(operator.phone_number))
-    return "reminded"
+    return None
+
+
+def send_reminder(session: Session, message: OutboxMessage) -> str:
+    """Outbox handler for reminders claimed before they were queued as texts directly."""
+    shift = session.get(Shift, message.payload["shift_id"])
+    if shift is None:
+        return "shift gone"
+    queue_reminder(session, shift)
+    return "reminder queued"
 
 
 def reminder_sweep() -> int:
@@ -102,9 +129,7 @@ def reminder_sweep() -> int:
         try:
             lead = dt.timedelta(minutes=current_app.config["SHIFT_REMINDER_MINUTES"])
             ids = claim_reminders(session, utcnow(), lead)
-            session.commit()
+            session.commit()  # the texts are enqueued after this commit
         finally:
             session.close()
-        if ids:
-            enqueue_ids(jobs, ids)
         return len(ids)

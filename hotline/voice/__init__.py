@@ -2,8 +2,8 @@
 shift, the overflow queue, voicemail, call records and the terminal simulator.
 
 :func:`init_app` registers its webhooks, the per-worker directory of who can be rung, its
-outbox kinds (voicemail notices, queue call-outs), the retention rule for call records and
-the IVR host other features' node types use.
+outbox kinds (voicemail notices, queue call-outs: urgent), the check before each call-out is
+placed, the retention rule for call records and the IVR host other features' node types use.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hotline.core.registry import Registry
 
 
 def init_app(app: Flask, registry: Registry) -> None:
+    from hotline.core.queues import Priority
     from hotline.voice import (
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
@@ -23,13 +24,14 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice.demand import call_history
     from hotline.voice.directory import Directory
     from hotline.voice.ivr import VoiceCallFlows
-    from hotline.voice.jobs import OUTBOX_HANDLERS
+    from hotline.voice.jobs import OUTBOX_HANDLERS, QUEUE_CALLOUT, callout_wanted
 
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(web.bp)
     for kind, handler in OUTBOX_HANDLERS.items():
-        registry.outbox_kind(kind, handler)
+        registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
+    registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()
     registry.demand_source = call_history

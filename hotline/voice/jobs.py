@@ -1,5 +1,7 @@
-"""RQ jobs. Each takes ids, reloads its rows, and does nothing if they are gone or done, so a
-job that runs twice (retry, sweep, restarted worker) never texts or calls anyone twice."""
+"""RQ jobs of the voice hotline. Each takes ids, reloads its rows, and does nothing if they are
+gone or done; every text and call goes through the core pipeline (:mod:`hotline.core.messaging`)
+under a unique key, so a job that runs twice (retry, sweep, restarted worker) never texts or
+calls anyone twice."""
 
 from __future__ import annotations
 
@@ -10,45 +12,57 @@ from flask import url_for
 from rq import Retry
 from sqlalchemy import select
 
-from hotline.core.extensions import db, jobs, telephony
+from hotline.core import messaging
+from hotline.core.extensions import db, jobs
+from hotline.core.messaging import Channel, OutboundMessage, Priority
 from hotline.core.models import OutboxMessage, utcnow
 from hotline.core.oncall.models import Coordinator, Line
-from hotline.core.phones import mask, pretty
-from hotline.core.telephony import TelephonyError
+from hotline.core.phones import pretty
 from hotline.core.worker import app_context
 from hotline.voice.directory import load_available
 from hotline.voice.models import Call
 from hotline.voice.routing import callout_batch
+from hotline.voice.web import recording_path
 
 log = logging.getLogger(__name__)
 
 MAX_CALLOUT_ROUNDS = 20
 
 
+#: Outbound message kinds of the voice hotline (both caller-facing: the urgent queue).
+VOICEMAIL_NOTICE = "voicemail_notice"
+QUEUE_CALLOUT = "queue_callout"
+
+
 def _voicemail_notice(session, message: OutboxMessage) -> str:  # noqa: ANN001
+    """Outbox handler: text the line's coordinators that a voicemail was left (one text per
+    coordinator and call, whatever retries the outbox job sees)."""
     call = session.get(Call, message.payload["call_id"])
     if call is None:
         return "call gone"
     line = session.get(Line, call.line_id)
     coordinators = session.scalars(select(Coordinator).where(Coordinator.line_id == line.id))
-    sent = set(message.payload.get("sent_to", []))
     caller = pretty(call.caller_number) if call.caller_number else "unbekannt"
+    # The recording is heard through the product (signed in), never by a provider link.
+    listen = f" Anhören: {_public_base()}{recording_path(call.id)}" if call.recording_url else ""
     body = (
         f"Rufbereit: neue Sprachnachricht auf {line.name} ({call.recording_seconds or 0} s). "
-        f"Rückruf an {caller}." + (f" Aufnahme: {call.recording_url}" if call.recording_url else "")
+        f"Rückruf an {caller}.{listen}"
     )
     count = 0
     for coordinator in coordinators:
-        if coordinator.phone_number in sent:
-            continue
-        telephony().send_sms(coordinator.phone_number, line.number, body)
-        sent.add(coordinator.phone_number)
-        # Progress is committed per recipient so a crash here re-sends to nobody.
-        message.payload = {**message.payload, "sent_to": sorted(sent)}
-        session.commit()
+        messaging.queue(
+            session,
+            kind=VOICEMAIL_NOTICE,
+            key=f"voicemail:{call.id}:{coordinator.phone_number}",
+            to=coordinator.phone_number,
+            body=body,
+            sender=line.number,
+            priority=Priority.URGENT,
+            refs={"call_id": call.id},
+        )
         count += 1
-        log.info("voicemail notice for call %s sent to %s", call.id, mask(coordinator.phone_number))
-    return f"notified {count} coordinator(s)"
+    return f"notice queued for {count} coordinator(s)"
 
 
 def _queue_callout(session, message: OutboxMessage) -> str:  # noqa: ANN001
@@ -58,48 +72,77 @@ def _queue_callout(session, message: OutboxMessage) -> str:  # noqa: ANN001
     )
     if call_id is None:
         return "call gone"
-    jobs.enqueue(queue_callout, call_id, 1, job_id=f"callout-{call_id}-1", retry=Retry(max=2))
+    jobs.enqueue(
+        queue_callout,
+        call_id,
+        1,
+        job_id=f"callout-{call_id}-1",
+        retry=Retry(max=2),
+        priority=Priority.URGENT,
+    )
     return "scheduled"
 
 
+def _waiting(call: Call | None) -> bool:
+    return not (call is None or call.answered_by_id or call.queue_left_at or call.ended_at)
+
+
 def queue_callout(call_id: int, round_no: int) -> str:
-    """While a caller waits in the queue, keep calling the operators on shift who are free."""
+    """While a caller waits in the queue, keep calling the operators on shift who are free:
+    each round queues one call per operator (urgent), the next round follows after
+    ``QUEUE_CALLOUT_INTERVAL`` seconds."""
+    from flask import current_app
+
     with app_context():
         session = db.new_session()
         try:
             call = session.get(Call, call_id)
-            if call is None or call.answered_by_id or call.queue_left_at or call.ended_at:
+            if not _waiting(call):
                 return "call no longer waiting"
             line = session.get(Line, call.line_id)
             now = utcnow()
-            operators = load_available(session, line.id, now)
+            # Windows of ten that move on each round: with more free operators than one round
+            # calls, every one of them is called while the caller waits.
+            operators = callout_batch(
+                load_available(session, line.id, now), call.language, round_no
+            )
             base = _public_base()
-            for operator in callout_batch(operators, call.language, round_no):
+            for operator in operators:
                 with _request_ctx(base):
                     path = url_for("voice.queue_offer", call=call.id, op=operator.id)
-                try:
-                    telephony().place_call(
-                        operator.phone_number,
-                        line.number,
-                        f"{base}{path}",
-                        timeout=line.ring_timeout,
-                    )
-                except TelephonyError as exc:
-                    log.warning("call-out to %s failed: %s", mask(operator.phone_number), exc)
-            if round_no < MAX_CALLOUT_ROUNDS:
-                from flask import current_app
-
-                interval = dt.timedelta(seconds=current_app.config["QUEUE_CALLOUT_INTERVAL"])
-                jobs.enqueue(
-                    queue_callout,
-                    call_id,
-                    round_no + 1,
-                    job_id=f"callout-{call_id}-{round_no + 1}",
-                    delay=interval,
+                messaging.queue(
+                    session,
+                    kind=QUEUE_CALLOUT,
+                    key=f"callout:{call.id}:{round_no}:{operator.id}",
+                    to=operator.phone_number,
+                    body=f"{base}{path}",
+                    sender=line.number,
+                    channel=Channel.CALL,
+                    priority=Priority.URGENT,
+                    ring_seconds=line.ring_timeout,
+                    refs={"call_id": call.id, "operator_id": operator.id},
                 )
-            return f"called {min(len(operators), 10)} operator(s)"
+            session.commit()
         finally:
             session.close()
+        if round_no < MAX_CALLOUT_ROUNDS:
+            interval = dt.timedelta(seconds=current_app.config["QUEUE_CALLOUT_INTERVAL"])
+            jobs.enqueue(
+                queue_callout,
+                call_id,
+                round_no + 1,
+                job_id=f"callout-{call_id}-{round_no + 1}",
+                delay=interval,
+                priority=Priority.URGENT,
+            )
+        return f"calling {len(operators)} operator(s)"
+
+
+def callout_wanted(session, message: OutboundMessage, now: dt.datetime) -> str | None:  # noqa: ANN001
+    """Just before the call is placed: the caller may have been answered or hung up."""
+    if not _waiting(session.get(Call, (message.refs or {}).get("call_id"))):
+        return "caller no longer waiting"
+    return None
 
 
 def _public_base() -> str:
@@ -114,7 +157,8 @@ def _request_ctx(base: str):  # noqa: ANN202
     return current_app.test_request_context("/", base_url=base)
 
 
-#: Outbox kinds of the voice hotline (registered in :func:`hotline.voice.init_app`).
+#: Outbox kinds of the voice hotline (registered in :func:`hotline.voice.init_app`), both
+#: caller-facing: their jobs run on the urgent queue.
 OUTBOX_HANDLERS = {
     "voicemail_notice": _voicemail_notice,
     "queue_callout": _queue_callout,

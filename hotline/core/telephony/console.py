@@ -33,7 +33,9 @@ class ConsoleTelephony(TwilioWebhooks):
         log.info("SMS %s -> %s: %s", mask(from_), mask(to), mask_numbers_in_text(body, self.region))
         return sid
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         sid = f"CAconsole{next(self._ids):08d}"
         log.info("CALL %s -> %s (twiml: %s)", mask(from_), mask(to), url)
         return sid

@@ -55,8 +55,13 @@ class Telephony(Protocol):
         ``status_callback``: absolute URL the provider posts this text's delivery status to.
         """
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
-        """Start an outbound call whose TwiML is fetched from ``url``; return the call id."""
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
+        """Start an outbound call whose TwiML is fetched from ``url``; return the call id.
+
+        ``status_callback``: absolute URL the provider posts the call's status to.
+        """
 
     def fetch_recording(self, recording: str) -> bytes:
         """The audio of a call recording (``recording``: its id or the URL the provider

@@ -17,7 +17,7 @@ class RecordingTelephony(TwilioWebhooks):
     ``auth_token`` is given, so tests sign them as Twilio would."""
 
     sms: list[dict[str, str | None]] = field(default_factory=list)
-    calls: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str | None]] = field(default_factory=list)
     fail_with: TelephonyError | None = None
     recordings: dict[str, bytes] = field(default_factory=dict)
     deleted_recordings: list[str] = field(default_factory=list)
@@ -28,9 +28,11 @@ class RecordingTelephony(TwilioWebhooks):
         self.sms.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
         return f"SM{len(self.sms):032d}"
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         self._fail()
-        self.calls.append({"to": to, "from": from_, "url": url})
+        self.calls.append({"to": to, "from": from_, "url": url, "status_callback": status_callback})
         return f"CA{len(self.calls):032d}"
 
     def fetch_recording(self, recording: str) -> bytes:

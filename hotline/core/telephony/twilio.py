@@ -63,11 +63,20 @@ class TwilioTelephony(TwilioWebhooks):
         except requests.RequestException as exc:
             raise _network_error(exc) from exc
 
-    def place_call(self, to: str, from_: str, url: str, timeout: int = 20) -> str:
+    def place_call(
+        self, to: str, from_: str, url: str, timeout: int = 20, status_callback: str | None = None
+    ) -> str:
         from twilio.base.exceptions import TwilioRestException
+        from twilio.base.values import unset
 
         try:
-            return self.client.calls.create(to=to, from_=from_, url=url, timeout=timeout).sid
+            return self.client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                timeout=timeout,
+                status_callback=status_callback or unset,
+            ).sid
         except TwilioRestException as exc:
             raise TelephonyError(exc.msg, exc.status, exc.code) from exc
         except requests.RequestException as exc:
