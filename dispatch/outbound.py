@@ -20,7 +20,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from dispatch.consent import opt_out
 from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from hotline.core import messaging
@@ -153,13 +152,9 @@ def still_wanted(
 
 
 def undelivered(session: Session, message: OutboundMessage) -> None:
-    """A message that cannot be delivered: the offer is out; 21610 also opts the helper
-    out (the core has put the number on the opt-out list already)."""
+    """A message that cannot be delivered: the offer is out. (On 21610 the core has put the
+    number on the opt-out list, and dispatch's opt-out hook has opted the helper out.)"""
     refs = message.refs or {}
-    if message.error_code == ERROR_UNSUBSCRIBED and refs.get("helper_id"):
-        helper = session.get(Helper, refs["helper_id"])
-        if helper is not None and helper.status != HelperStatus.OPTED_OUT:
-            opt_out(session, helper)
     if message.kind == OFFER and refs.get("offer_id"):
         offer = session.get(Offer, refs["offer_id"])
         if offer is not None and offer.state == OfferState.PENDING:

@@ -340,7 +340,7 @@ def test_a_worker_dying_mid_wave_and_the_sweep_resuming_sends_nobody_a_second_te
         session.flush()
         # and the jobs that were queued for them are gone with the worker and its Redis
         jobs.queue_named(Priority.BULK).empty()
-        assert sweep_messages() == "3 message(s) enqueued again"
+        assert sweep_messages() == "3 message(s) enqueued again, 0 cut send(s) reported"
     run_worker(rest_app, redis)
     texted = [m["To"] for m in twilio_server.messages]
     assert len(texted) == len(set(texted)) == 5

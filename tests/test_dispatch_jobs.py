@@ -99,7 +99,7 @@ def test_the_sweep_sends_waves_that_are_due_and_texts_left_pending(ctx, session,
     from hotline.core.messaging import sweep_messages
 
     [stuck_text] = messages(session, "offer:")
-    assert sweep_messages() == "1 message(s) enqueued again"
+    assert sweep_messages() == "1 message(s) enqueued again, 0 cut send(s) reported"
     assert jobs.queue_named(Priority.BULK).job_ids == [f"message-{stuck_text.id}"]
 
 

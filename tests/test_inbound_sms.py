@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from dispatch.models import HelperStatus, OfferState, TicketStatus
-from dispatch.outbound import drain
 from dispatch.waves import create_offers
 from hotline import create_app
 from hotline.core.inbound import UNKNOWN_SENDER_REPLY, handle_inbound
@@ -24,6 +23,7 @@ from hotline.core.oncall.shifts import on_shift
 from hotline.core.optouts import OPTED_IN_REPLY, OPTED_OUT_REPLY, is_opted_out
 from hotline.core.registry import registry
 from hotline.core.retention import purge
+from hotline.core.sending import send_due
 from hotline.core.sms import InboundSms
 from hotline.core.telephony import TelephonyError
 from hotline.rosters.audit import SYSTEM
@@ -262,7 +262,7 @@ def test_an_unsubscribed_error_from_the_provider_puts_the_number_on_the_core_lis
     ticket = make_ticket(session)
     create_offers(session, ticket, [helper.id], 1, DAYTIME)
     phone.fail_with = TelephonyError("unsubscribed recipient", status=400, code=21610)
-    drain(session, phone, None, now_fn=lambda: DAYTIME)
+    send_due(session, phone, now=DAYTIME)
     assert session.get(OptOut, helper.phone).source == "provider"
     assert helper.status == HelperStatus.OPTED_OUT
 

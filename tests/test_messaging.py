@@ -99,7 +99,7 @@ def test_with_redis_down_at_the_commit_nothing_is_lost_the_sweep_enqueues_it(
     jobs._redis = None
     message.created_at = utcnow() - dt.timedelta(minutes=1)
     session.flush()
-    assert messaging.sweep_messages() == "1 message(s) enqueued again"
+    assert messaging.sweep_messages() == "1 message(s) enqueued again, 0 cut send(s) reported"
     assert queued(Priority.DEFAULT) == [f"message-{message.id}"]
 
 
@@ -115,7 +115,7 @@ def old(session, message: OutboundMessage) -> OutboundMessage:  # noqa: ANN001
 def test_the_sweep_leaves_messages_whose_job_is_waiting(ctx, session):
     message = old(session, text(session))
     session.commit()
-    assert messaging.sweep_messages() == "0 message(s) enqueued again"
+    assert messaging.sweep_messages() == "0 message(s) enqueued again, 0 cut send(s) reported"
     assert queued(Priority.DEFAULT) == [f"message-{message.id}"]
 
 
@@ -124,7 +124,7 @@ def test_the_sweep_counts_bulk_jobs_and_makes_up_only_the_shortfall(ctx, session
     session.commit()
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[0].id}")
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[1].id}")
-    assert messaging.sweep_messages() == "2 message(s) enqueued again"
+    assert messaging.sweep_messages() == "2 message(s) enqueued again, 0 cut send(s) reported"
     assert len(queued(Priority.BULK)) == 3
 
 
@@ -132,7 +132,7 @@ def test_the_sweep_leaves_messages_not_due_and_recent_ones(ctx, session):
     text(session, key="later", not_before=utcnow() + dt.timedelta(minutes=5))
     text(session, key="new")
     session.flush()
-    assert messaging.sweep_messages() == "0 message(s) enqueued again"
+    assert messaging.sweep_messages() == "0 message(s) enqueued again, 0 cut send(s) reported"
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ def test_texts_and_numbers_of_old_finished_messages_are_forgotten(ctx, session, 
     for message in (done, waiting):
         message.created_at = utcnow() - dt.timedelta(days=31)
     session.flush()
-    assert "messages: forgot 1 message text(s)" in purge(session)
+    assert "outbound_messages: forgot 1 message text(s)" in purge(session)
     session.expire_all()
     assert (done.to, done.body, done.state) == ("", "", MessageState.SENT)
     assert waiting.to == TO and recent.body == "Hallo"

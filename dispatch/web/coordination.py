@@ -11,6 +11,7 @@ from dispatch.models import Helper, Organisation, Ticket
 from dispatch.tickets import close_ticket
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
+from hotline.core.messaging import uncertain_count
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -28,6 +29,7 @@ def dashboard():  # noqa: ANN201
         pending=pending,
         organisations=orgs,
         helpers=helpers_,
+        uncertain=uncertain_count(db.session),
     )
 
 

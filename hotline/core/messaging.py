@@ -35,13 +35,14 @@ from typing import Any
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
-from sqlalchemy import event, insert, or_, select, update
+from sqlalchemy import event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.core import delivery
 from hotline.core.extensions import db, jobs
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
+from hotline.core.phones import mask
 from hotline.core.queues import Priority
 from hotline.core.registry import Registry
 from hotline.core.sending import enqueue_sends, message_id_of
@@ -259,11 +260,47 @@ def lost_rows(
     return sorted(lost)
 
 
+#: A claim older than this was cut: the worker that made it died in the provider call (a
+#: send never takes this long: the client gives up after its timeout).
+CUT_AFTER = dt.timedelta(minutes=2)
+
+
+def mark_cut_sends(session: Session, now: dt.datetime) -> int:
+    """Claims whose worker never came back are reported as uncertain instead of silently
+    staying in ``sending`` (they are not sent again: the provider may have them)."""
+    cut = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.state == MessageState.SENDING,
+            OutboundMessage.claimed_at < now - CUT_AFTER,
+        )
+    ).all()
+    for message in cut:
+        message.state = MessageState.UNCERTAIN
+        log.error(
+            "%s %s to %s: its worker died while sending; the provider may have it, not sent again",
+            message.channel.value,
+            message.key,
+            mask(message.to),
+        )
+    return len(cut)
+
+
+def uncertain_count(session: Session) -> int:
+    """Messages whose provider call was cut (for coordinators and the health check)."""
+    return (
+        session.scalar(select(func.count()).where(OutboundMessage.state == MessageState.UNCERTAIN))
+        or 0
+    )
+
+
 def sweep_messages() -> str:
-    """Enqueue the send jobs that were lost (a periodic job, every minute)."""
+    """Enqueue the send jobs that were lost, and report claims that were cut (a periodic
+    job, every minute)."""
     with app_context():
         session = db.new_session()
         try:
+            cut = mark_cut_sends(session, utcnow())
+            session.commit()
             live = live_send_jobs()
             lost = lost_rows(session, live, utcnow(), SWEEP_GRACE)
             count = enqueue(session, lost)
@@ -274,7 +311,7 @@ def sweep_messages() -> str:
             session.close()
         if lost:
             log.info("message sweep: %d message(s) without a job, %d enqueued", len(lost), count)
-        return f"{count} message(s) enqueued again"
+        return f"{count} message(s) enqueued again, {cut} cut send(s) reported"
 
 
 # -- retention ----------------------------------------------------------------------------------

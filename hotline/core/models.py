@@ -179,6 +179,10 @@ class MessageState(str, Enum):
     SENT = "sent"  # accepted by the provider
     FAILED = "failed"  # permanent error or attempts exhausted
     SKIPPED = "skipped"  # no longer wanted (opted out, ticket filled, caller gone …)
+    #: The provider call was cut (the worker died in it, or the answer never came): the
+    #: provider may have it. Never re-sent automatically (that could send it twice);
+    #: counted and shown to coordinators instead.
+    UNCERTAIN = "uncertain"
 
 
 class OutboundMessage(Base):

@@ -396,6 +396,17 @@ def _failed(
     now: dt.datetime,
 ) -> Attempt:
     message.error_code = exc.code
+    if exc.outcome_unknown:
+        message.state = MessageState.UNCERTAIN
+        session.commit()
+        log.error(
+            "%s %s to %s: the provider may or may not have it (%s); not sent again",
+            message.channel.value,
+            message.key,
+            mask(message.to),
+            exc,
+        )
+        return Attempt("uncertain", message.id, priority=message.priority, detail=str(exc))
     if exc.retryable and message.attempts < policy.max_attempts:
         message.state = MessageState.PENDING
         message.not_before = now + policy.backoff(message.attempts)

@@ -45,3 +45,52 @@ def test_a_provider_nobody_listens_for_is_tried_again_later():
     except TelephonyError as exc:
         error = exc
     assert not error.outcome_unknown and error.retryable
+
+
+def test_a_send_cut_by_a_dying_worker_is_reported_not_left_in_sending(app, session, outcome):
+    import datetime as dt
+
+    from hotline.core import messaging
+    from hotline.core.models import MessageState, utcnow
+
+    message = messaging.queue(
+        session,
+        kind="signup_code",
+        key="cut:1",
+        to="+4915112345678",
+        body="123456",
+        sender="+4930120000",
+    )
+    message.state = MessageState.SENDING  # claimed, then the worker was killed in the call
+    message.claimed_at = utcnow() - dt.timedelta(minutes=5)
+    session.flush()
+    with app.app_context():
+        assert messaging.mark_cut_sends(session, utcnow()) == 1
+        assert messaging.uncertain_count(session) == 1
+    assert message.state == MessageState.UNCERTAIN
+    outcome.record(kept=1, lost=0, doubled=0)
+
+
+def test_a_send_whose_answer_never_came_is_uncertain_and_not_retried(app, session, phone):
+    from hotline.core import messaging
+    from hotline.core.models import MessageState
+    from hotline.core.sending import send_due
+
+    messaging.queue(
+        session,
+        kind="signup_code",
+        key="cut:2",
+        to="+4915112345679",
+        body="654321",
+        sender="+4930120000",
+    )
+    session.flush()
+    phone.fail_with = TelephonyError("provider unreachable: ReadTimeout", outcome_unknown=True)
+    with app.app_context():
+        send_due(session, phone)
+        phone.fail_with = None
+        send_due(session, phone)
+    [message] = [
+        m for m in session.scalars(__import__("sqlalchemy").select(messaging.OutboundMessage))
+    ]
+    assert message.state == MessageState.UNCERTAIN and phone.sms == []

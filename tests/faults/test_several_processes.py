@@ -38,8 +38,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from dispatch.models import DispatchMessage, Helper, HelperStatus, MessageState
-from hotline.core.models import Role
+from dispatch.models import Helper, HelperStatus
+from hotline.core.models import MessageState, OutboundMessage, Role
 from hotline.core.oncall.models import Line, Operator
 from hotline.voice.models import Call
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE, make_line, make_operator, make_shift
@@ -390,7 +390,7 @@ def test_texts_queued_through_a_web_process_are_sent_once_by_one_of_the_workers(
     def all_sent() -> bool:
         with Session(deployment.engine) as s:
             states = s.scalars(
-                select(DispatchMessage.state).where(DispatchMessage.to.in_(phones))
+                select(OutboundMessage.state).where(OutboundMessage.to.in_(phones))
             ).all()
         return len(states) == len(phones) and all(st == MessageState.SENT for st in states)
 
