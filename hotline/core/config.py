@@ -117,6 +117,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Days an inbound text's MessageSid and reply are kept to answer redeliveries once.
         "INBOUND_MESSAGE_RETENTION_DAYS": _int(env, "INBOUND_MESSAGE_RETENTION_DAYS", 30),
         "ROUTING_CACHE_SECONDS": _float(env, "ROUTING_CACHE_SECONDS", 2.0),
+        # Hours a caller stays blocked on a line after an operator texts SPERREN/BLOCK.
+        "BLOCK_DEFAULT_HOURS": _int(env, "BLOCK_DEFAULT_HOURS", 24),
+        # Calls per hour one caller may make to one line; further calls are not routed.
+        "CALLER_CALLS_PER_HOUR": _int(env, "CALLER_CALLS_PER_HOUR", 10),
+        # Minutes after a bridged call in which a redial rings the same operator first.
+        "REDIAL_WINDOW_MINUTES": _int(env, "REDIAL_WINDOW_MINUTES", 20),
         "QUEUE_CALLOUT_INTERVAL": _int(env, "QUEUE_CALLOUT_INTERVAL", 45),
         "FLOWS_DIR": env.get("FLOWS_DIR", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

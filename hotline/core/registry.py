@@ -82,6 +82,8 @@ class Registry:
     opt_out_hooks: list[OptOutHook] = field(default_factory=list)
     #: The voice hotline's implementation of :class:`hotline.core.ivr.CallFlows`.
     call_flows: Any = None
+    #: The voice hotline's implementation of :class:`hotline.core.blocks.CallHistory`.
+    call_history: Any = None
     #: Sign-in banner lines for ``scripts/run`` (``(username, what they may do)``).
     demo_sign_ins: list[tuple[str, str]] = field(default_factory=list)
 

@@ -18,6 +18,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         webhooks,
     )
+    from hotline.voice.callers import VoiceCallHistory
     from hotline.voice.directory import Directory
     from hotline.voice.ivr import VoiceCallFlows
     from hotline.voice.jobs import OUTBOX_HANDLERS, purge_calls
@@ -28,3 +29,4 @@ def init_app(app: Flask, registry: Registry) -> None:
         registry.outbox_kind(kind, handler)
     registry.retention("calls", purge_calls)
     registry.call_flows = VoiceCallFlows()
+    registry.call_history = VoiceCallHistory(app.config["CALLER_HASH_SALT"])
