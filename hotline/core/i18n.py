@@ -15,6 +15,20 @@ from hotline.core import phones
 LANGUAGES = ("de", "en")
 
 EN: dict[str, str] = {
+    "Gesperrte Anrufer": "Blocked callers",
+    "Sperre": "Block",
+    "Seit": "Since",
+    "Aufheben": "Lift",
+    "Verlängern": "Extend",
+    "Stunden": "Hours",
+    "Keine aktiven Sperren.": "No active blocks.",
+    "gesperrt": "blocked",
+    "aufgehoben": "lifted",
+    "verlängert": "extended",
+    "Sperre aufgehoben.": "Block lifted.",
+    "Sperre verlängert.": "Block extended.",
+    "Diese Sperre gilt nicht mehr.": "This block is no longer in force.",
+    "Bitte eine Stundenzahl angeben.": "Please give a number of hours.",
     "Dienstplan": "Roster",
     "Anmelden": "Sign in",
     "Abmelden": "Sign out",
