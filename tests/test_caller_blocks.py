@@ -6,7 +6,6 @@ Every call is a signed webhook, every text goes through the SMS webhook."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 from click.testing import CliRunner
@@ -16,48 +15,13 @@ from hotline import cli
 from hotline.core.blocks import BlockAction, BlockAudit, CallerBlock
 from hotline.core.models import Role, utcnow
 from hotline.voice.models import Call, CallOutcome
+from tests.call_support import LINE_NUMBER, caller, sid, talk, text, to_route
 from tests.conftest import TwilioDriver, make_line, make_operator, make_shift, say_texts
 from tests.roster_support import login, make_user, post
 
-LINE_NUMBER = "+4930120000"
 MOLESTER = "+4917611111111"
 SOMEONE_ELSE = "+4917622222222"
 BLOCKED_DE = "Dieser Anschluss kann Heimwegtelefon zurzeit nicht erreichen. Auf Wiederhören."
-_sids = itertools.count(1)
-
-
-def sid(prefix: str = "CA") -> str:
-    return f"{prefix}{next(_sids):032d}"
-
-
-def caller(app, number: str) -> TwilioDriver:
-    """A new call from ``number`` (its own CallSid)."""
-    return TwilioDriver(app, call_sid=sid(), caller=number, to=LINE_NUMBER)
-
-
-def to_route(twilio: TwilioDriver):
-    twilio.twiml("/twilio/voice")
-    twilio.twiml("/twilio/voice/node/language?a=1", Digits="1")
-    return twilio.twiml("/twilio/voice/node/menu?a=1", Digits="1")
-
-
-def talk(app, number: str, operator) -> TwilioDriver:  # noqa: ANN001
-    """A whole call from ``number`` that ``operator`` takes, talks through and ends."""
-    twilio = caller(app, number)
-    dial = to_route(twilio).find("Dial")
-    legs = {n.text: n.get("url") for n in dial.findall("Number")}
-    screen = twilio.twiml(legs[operator.phone_number], CallSid=sid())
-    twilio.twiml(screen.find("Gather").get("action"), Digits="1")
-    twilio.twiml(dial.get("action"), DialCallStatus="completed", DialBridged="true")
-    twilio.post("/twilio/voice/status", CallStatus="completed", CallDuration="120")
-    return twilio
-
-
-def text(app, sender: str, body: str) -> str:
-    doc = TwilioDriver(app).twiml(
-        "/twilio/sms", From=sender, To=LINE_NUMBER, Body=body, MessageSid=sid("SM")
-    )
-    return "".join(m.text or "" for m in doc.iter("Message"))
 
 
 def is_refused(doc) -> bool:  # noqa: ANN001
