@@ -115,3 +115,79 @@ def test_with_redis_down_a_redial_is_routed_normally(no_redis_app, session, oper
     assert rung(caller(no_redis_app, CALLER).twiml("/twilio/voice")) == sorted(
         op.phone_number for op in operators
     )
+
+
+@pytest.fixture
+def committed_block(engine, database_url, redis_url, redis, phone, tmp_path):  # noqa: ANN001, ANN201
+    """The direct-flow app on the real database (no outer transaction), with a committed
+    line, operator, shift and a block of ``CALLER``; removed again afterwards."""
+    from sqlalchemy import delete
+
+    from hotline.core.blocks import BlockAudit, CallerBlock, block_caller
+    from hotline.core.models import utcnow
+    from hotline.core.oncall.models import Line, Operator, Shift
+    from hotline.core.phones import caller_hash
+    from hotline.voice.models import Call
+
+    for path in FLOWS_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "direct.yaml").write_text(DIRECT_FLOW, encoding="utf-8")
+    app = create_app(test_config(database_url, redis_url, FLOWS_DIR=str(tmp_path)), phone)
+    set_app(app)
+    number = "+4930777100"
+    with app.app_context(), db.factory() as s:
+        line = make_line(s, number=number, flow="direct")
+        op = make_operator(s)
+        make_shift(s, op, line)
+        block_caller(s, line.id, caller_hash(CALLER, "test-salt"), 1, "Test", utcnow())
+        s.commit()
+        ids = (line.id, op.id)
+    yield app, number
+    with engine.begin() as conn:
+        conn.execute(delete(Call).where(Call.line_id == ids[0]))
+        conn.execute(delete(BlockAudit).where(BlockAudit.line_id == ids[0]))
+        conn.execute(delete(CallerBlock).where(CallerBlock.line_id == ids[0]))
+        conn.execute(delete(Shift).where(Shift.line_id == ids[0]))
+        conn.execute(delete(Operator).where(Operator.id == ids[1]))
+        conn.execute(delete(Line).where(Line.id == ids[0]))
+    set_app(None)
+    for eng in (db.engine, db.autocommit_engine):
+        if eng is not None:
+            eng.dispose()
+
+
+def test_with_warm_caches_a_blocked_call_costs_one_statement(committed_block, monkeypatch):
+    """The blocks come from the worker's cached list: refusing a call writes only its record."""
+    from sqlalchemy import event
+
+    from tests.conftest import TwilioDriver
+
+    app, number = committed_block
+    for warm_up in (sid(), sid()):  # fill the caches, open the call records' connection
+        TwilioDriver(app, call_sid=warm_up, caller=CALLER, to=number).twiml("/twilio/voice")
+    statements: list[str] = []
+    if db.dialect == "postgresql":  # count at the driver: pings and BEGINs would show too
+        import psycopg
+
+        execute = psycopg.Cursor.execute
+
+        def counted(self, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            statements.append(str(query))
+            return execute(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    else:
+
+        def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+            if statement.strip().upper() != "BEGIN":
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        doc = TwilioDriver(app, call_sid=sid(), caller=CALLER, to=number).twiml("/twilio/voice")
+    finally:
+        monkeypatch.undo()
+        if db.dialect != "postgresql":
+            event.remove(db.engine, "before_cursor_execute", seen)
+    assert doc.find("Dial") is None and doc[-1].tag == "Hangup"
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO CALLS")
