@@ -15,6 +15,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Дзвінок для {line}. Натисніть 1, щоб прийняти дзвінок.",
         "ru": "Звонок для {line}. Нажмите 1, чтобы принять звонок.",
     },
+    "whisper_again": {
+        "de": "Dieselbe Person ruft noch einmal an. Anruf für {line}. "
+        "Drücken Sie die 1, um den Anruf anzunehmen.",
+        "en": "The same caller is calling again. Call for {line}. Press 1 to accept the call.",
+        "tr": "Aynı kişi tekrar arıyor. {line} için arama. Aramayı kabul etmek için 1'e basın.",
+        "ar": "نفس المتصل يتصل مرة أخرى. مكالمة إلى {line}. اضغط 1 لقبول المكالمة.",
+        "uk": "Та сама людина дзвонить знову. Дзвінок для {line}. "
+        "Натисніть 1, щоб прийняти дзвінок.",
+        "ru": "Тот же человек звонит снова. Звонок для {line}. Нажмите 1, чтобы принять звонок.",
+    },
+    "blocked": {
+        "de": "Dieser Anschluss kann {line} zurzeit nicht erreichen. Auf Wiederhören.",
+        "en": "This number cannot reach {line} at the moment. Goodbye.",
+        "tr": "Bu numara şu anda {line} hattına ulaşamıyor. Hoşça kalın.",
+        "ar": "لا يمكن لهذا الرقم الوصول إلى {line} حاليًا. مع السلامة.",
+        "uk": "З цього номера зараз неможливо додзвонитися до {line}. До побачення.",
+        "ru": "С этого номера сейчас нельзя дозвониться до {line}. До свидания.",
+    },
     "whisper_gone": {
         "de": "Dieser Anruf wurde bereits angenommen oder beendet. Danke!",
         "en": "This call has already been taken or has ended. Thank you!",

@@ -45,3 +45,20 @@ def test_0004_keeps_organisations_drops_their_tokens_and_downgrades(tmp_path):
     downgrade(url, "0003")
     assert not inspect(engine).has_table("dispatch_organisation_members")
     engine.dispose()
+
+
+def test_0013_adds_the_caller_blocks_and_downgrades(tmp_path):
+    """Blocks and their audit trail come with 0013 and go with its downgrade (scratch file)."""
+    from sqlalchemy import create_engine, inspect
+
+    from hotline.core.migrations import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, revision="0013")
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"caller_blocks", "caller_block_audit"} <= tables
+    downgrade(url, "0008")
+    tables = set(inspect(engine).get_table_names())
+    assert not tables & {"caller_blocks", "caller_block_audit"} and "calls" in tables
+    engine.dispose()

@@ -976,3 +976,27 @@ MESSAGE_RETENTION_DAYS = SETTINGS.add(
     "Days the number and text of a finished message are kept.",
     section=MESSAGING,
 )
+
+# -- abusive callers and redials (hotline.core.blocks, hotline.voice.callers) -------------------
+
+BLOCK_DEFAULT_HOURS = SETTINGS.add(
+    "BLOCK_DEFAULT_HOURS",
+    Int(min=1, max=24 * 365),
+    24,
+    "Hours a caller stays blocked on a line after an operator texts SPERREN/BLOCK.",
+    section=CALLS,
+)
+CALLER_CALLS_PER_HOUR = SETTINGS.add(
+    "CALLER_CALLS_PER_HOUR",
+    Int(min=0),
+    10,
+    "Calls one caller may make to one line in any hour before further calls are refused (0 = no limit).",
+    section=CALLS,
+)
+REDIAL_WINDOW_MINUTES = SETTINGS.add(
+    "REDIAL_WINDOW_MINUTES",
+    Int(min=0),
+    20,
+    "A caller who calls again within this many minutes after a bridged call rings the operator they last spoke to first.",
+    section=CALLS,
+)

@@ -60,6 +60,45 @@ def register(registry: Registry) -> None:
         )
     )
     registry.personal(PersonalData("opt_outs", _export_opt_out, _erase_opt_out))
+    register_blocks(registry)
 
 
 __all__ = ["register"]
+
+
+#: An ended block's row (the salted hash of a caller's number) is kept this long, so a
+#: coordinator sees recent blocks; the audit entries of blocks follow the same period.
+ENDED_BLOCK_DAYS = 90
+
+
+def _purge_blocks(session: Session, now: dt.datetime) -> str:
+    from sqlalchemy import or_
+
+    from hotline.core.blocks import BlockAudit, CallerBlock
+
+    cutoff = now - dt.timedelta(days=ENDED_BLOCK_DAYS)
+    audits = session.execute(
+        delete(BlockAudit)
+        .where(BlockAudit.at < cutoff)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    blocks = session.execute(
+        delete(CallerBlock)
+        .where(or_(CallerBlock.until < cutoff, CallerBlock.lifted_at < cutoff))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return f"forgot {blocks} ended block(s), {audits} block audit entr(y/ies)"
+
+
+def register_blocks(registry: Registry) -> None:
+    registry.retention(
+        RetentionRule(
+            name="caller_blocks",
+            table="caller_blocks",
+            fields="caller_hash (salted), created_by",
+            purpose="keep an abusive caller from ringing the operators of a line again",
+            period=f"until the block ends, then {ENDED_BLOCK_DAYS} days (with its audit entries)",
+            action="deleted",
+            apply=_purge_blocks,
+        )
+    )

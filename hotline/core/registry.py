@@ -118,6 +118,8 @@ class Registry:
     #: Calls a line received, for staffing from demand (:data:`hotline.core.demand.CallHistory`);
     #: the voice hotline provides it, ``None`` without one.
     demand_source: Any = None
+    #: The voice hotline's implementation of :class:`hotline.core.blocks.CallHistory`.
+    call_history: Any = None
     #: Sign-in banner lines for ``scripts/run`` (``(username, what they may do)``).
     demo_sign_ins: list[tuple[str, str]] = field(default_factory=list)
     #: Navigation links of every page, in registration order (see :meth:`nav`).

@@ -248,5 +248,68 @@ def shift_add(operator_phone: str, line_number: str, start: dt.datetime, end: dt
     click.echo(summary)
 
 
+@click.group()
+def block() -> None:
+    """Blocked callers: list, lift and extend (operators block by texting SPERREN)."""
+
+
+@block.command("list")
+@click.option("--line", "line_number", help="Only this line's blocks.")
+@with_appcontext
+@fail_on_bad_input
+def block_list(line_number: str | None) -> None:
+    """Active blocks: number, line, until (UTC), who blocked. Callers are never shown."""
+    from sqlalchemy import select
+
+    from hotline.core.blocks import active_blocks
+    from hotline.core.models import utcnow
+    from hotline.core.oncall.models import Line
+    from hotline.core.phones import to_e164
+
+    with unit_of_work() as session:
+        line_id = None
+        if line_number:
+            number = to_e164(line_number, current_app.config["DEFAULT_REGION"])
+            line_id = session.scalar(select(Line.id).where(Line.number == number))
+            if line_id is None:
+                raise click.ClickException("no such line")
+        rows = [
+            f"{b.id}\t{b.line.name}\t{b.until:%Y-%m-%d %H:%M} UTC\t{b.created_by}"
+            for b in active_blocks(session, utcnow(), line_id)
+        ]
+    click.echo("\n".join(rows) if rows else "no active blocks")
+
+
+@block.command("lift")
+@click.argument("block_id", type=int)
+@with_appcontext
+@fail_on_bad_input
+def block_lift(block_id: int) -> None:
+    """End block BLOCK_ID now (audited with the actor "Kommandozeile")."""
+    from hotline.core.blocks import lift_block
+    from hotline.core.models import utcnow
+    from hotline.rosters.audit import COMMAND_LINE
+
+    with unit_of_work() as session:
+        lift_block(session, block_id, COMMAND_LINE.label, utcnow())
+    click.echo(f"block {block_id} lifted")
+
+
+@block.command("extend")
+@click.argument("block_id", type=int)
+@click.option("--hours", type=int, default=24, show_default=True, help="Hours longer.")
+@with_appcontext
+@fail_on_bad_input
+def block_extend(block_id: int, hours: int) -> None:
+    """Let block BLOCK_ID run HOURS longer (audited with the actor "Kommandozeile")."""
+    from hotline.core.blocks import extend_block
+    from hotline.core.models import utcnow
+    from hotline.rosters.audit import COMMAND_LINE
+
+    with unit_of_work() as session:
+        until = extend_block(session, block_id, hours, COMMAND_LINE.label, utcnow()).until
+    click.echo(f"block {block_id} now until {until:%Y-%m-%d %H:%M} UTC")
+
+
 #: The groups this feature adds to ``rufbereit``.
-COMMANDS = (user, line, operator, shift)
+COMMANDS = (user, line, operator, shift, block)

@@ -370,3 +370,9 @@ class ImportForm(RosterForm):
             ),
         ],
     )
+
+
+class ExtendBlockForm(RosterForm):
+    """How many hours longer a blocked caller stays blocked."""
+
+    hours = number_field("Stunden", 1, 24 * 90)

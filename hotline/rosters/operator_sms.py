@@ -1,7 +1,8 @@
 """Operators' SMS keywords, texted to a line's number.
 
 ``AN``/``ON`` — available now (rung like someone on shift) until ``AUS``/``OFF`` or the time
-limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. Anything else
+limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. ``SPERREN``/``BLOCK``
+after a call blocks that caller on the line (``BLOCK_DEFAULT_HOURS``). Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
 operator's first language. Senders who are not operators are left to the other routes.
 
@@ -20,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.blocks import block_caller, call_history
 from hotline.core.models import utcnow
 from hotline.core.oncall.availability import end_availability, set_available
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
@@ -35,6 +37,8 @@ KEYWORDS = {
     "OFF": ("off", "en"),
     "SCHICHTEN": ("shifts", "de"),
     "SHIFTS": ("shifts", "en"),
+    "SPERREN": ("block", "de"),
+    "BLOCK": ("block", "en"),
 }
 
 TEXTS = {
@@ -46,7 +50,10 @@ TEXTS = {
         "no_line": "Bitte schreiben Sie an die Nummer Ihrer Hotline.",
         "shifts": "Ihre nächsten Schichten: {list}",
         "no_shifts": "Für Sie sind keine Schichten geplant.",
-        "help": "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten).",
+        "blocked": "Die Person Ihres letzten Anrufs auf {line} ist bis {until} Uhr gesperrt.",
+        "block_none": "Kein Anruf zum Sperren gefunden (oder die Nummer war unterdrückt).",
+        "help": "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten),"
+        " SPERREN (letzten Anrufer sperren).",
     },
     "en": {
         "on": "You are now available for {line} until {until}. Text OFF to stop.",
@@ -56,7 +63,10 @@ TEXTS = {
         "no_line": "Please text your hotline's number.",
         "shifts": "Your next shifts: {list}",
         "no_shifts": "You have no shifts planned.",
-        "help": "Commands: ON (available), OFF (not available), SHIFTS (next shifts).",
+        "blocked": "The caller of your last call on {line} is blocked until {until}.",
+        "block_none": "No call to block found (or the number was withheld).",
+        "help": "Commands: ON (available), OFF (not available), SHIFTS (next shifts),"
+        " BLOCK (block your last caller).",
     },
 }
 WEEKDAY_SHORT = {
@@ -137,9 +147,30 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
         ended = end_availability(session, operator.id, now)
         log.info("operator %s no longer available", mask(operator.phone_number))
         return texts["off"] if ended else texts["off_none"]
+    if command == "block":
+        return _block_last_caller(session, operator, sms, texts, now)
     if command == "shifts":
         shifts = next_shifts(session, operator.id, now)
         if not shifts:
             return texts["no_shifts"]
         return texts["shifts"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
     return texts["help"]
+
+
+def _block_last_caller(
+    session: Session, operator: Operator, sms: InboundSms, texts: dict[str, str], now: dt.datetime
+) -> str:
+    """``SPERREN``/``BLOCK``: block the caller of the operator's last call on the line texted,
+    for ``BLOCK_DEFAULT_HOURS``. The caller is known only by hash, asked of the voice hotline
+    through the core's :class:`~hotline.core.blocks.CallHistory`."""
+    line = _line_for(session, sms.to)
+    if line is None:
+        return texts["no_line"]
+    caller = call_history().last_caller_hash(session, operator.id, line.id)
+    if caller is None:
+        return texts["block_none"]
+    hours = float(current_app.config["BLOCK_DEFAULT_HOURS"])
+    block = block_caller(session, line.id, caller, hours, f"{operator.name} (SMS)", now)
+    until = block.until.astimezone(ZoneInfo(line.timezone))
+    log.info("operator %s blocked a caller on line %s", mask(operator.phone_number), line.id)
+    return texts["blocked"].format(line=line.name, until=f"{until:%d.%m. %H:%M}")

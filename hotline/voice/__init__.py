@@ -21,6 +21,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         web,
         webhooks,
     )
+    from hotline.voice.callers import VoiceCallHistory
     from hotline.voice.demand import call_history
     from hotline.voice.directory import Directory
     from hotline.voice.ivr import VoiceCallFlows
@@ -35,3 +36,4 @@ def init_app(app: Flask, registry: Registry) -> None:
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()
     registry.demand_source = call_history
+    registry.call_history = VoiceCallHistory(app.config["CALLER_HASH_SALT"])

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -22,7 +22,7 @@ from hotline.core.oncall.models import Line
 from hotline.core.outbox import add_message
 from hotline.core.phones import mask
 from hotline.core.registry import registry
-from hotline.voice import calls, routing
+from hotline.voice import callers, calls, routing
 from hotline.voice.directory import LineInfo, OperatorInfo
 from hotline.voice.models import Call, CallOutcome
 from ivr_flows import Flow, Node, NodeType
@@ -45,6 +45,9 @@ class CallContext:
     now: dt.datetime
     #: Who can be rung, when the caller supplies it (the entry webhook's cached list).
     available: Callable[[], Sequence[OperatorInfo]] | None = None
+    #: Whom the caller last spoke to on this line (sticky redial); by default read from the
+    #: caller memory when the first round is planned.
+    redial_to: Callable[[], int | None] | None = None
 
     @property
     def session(self) -> Session:
@@ -198,7 +201,9 @@ class CallContext:
     def ring(self, response: VoiceResponse | None = None) -> VoiceResponse:
         """Ring the next operators, or move on to the next overflow step."""
         response = response or VoiceResponse()
-        plan = routing.plan_ring(self.session, self.call, self.line, self.now, self.available)
+        plan = routing.plan_ring(
+            self.session, self.call, self.line, self.now, self.available, self._redial_to()
+        )
         if plan is None:
             return self.overflow(response)
         caller_id = self.line.number
@@ -216,6 +221,8 @@ class CallContext:
         )
         # One url_for per round, not per number: this runs on the entry webhook's hot path.
         screen = url_for("voice.screen", call=self.call.call_sid)
+        if plan.redial:
+            screen += "&again=1"
         for operator in plan.operators:
             dial.number(operator.phone_number, url=f"{screen}&op={operator.id}&r={plan.round}")
         if log.isEnabledFor(logging.INFO):
@@ -225,6 +232,29 @@ class CallContext:
                 plan.round,
                 ", ".join(mask(o.phone_number) for o in plan.operators),
             )
+        return response
+
+    def _redial_to(self) -> Callable[[], int | None] | None:
+        if self.redial_to is not None:
+            return self.redial_to
+        if self.call.ring_round or not callers.identifiable(self.call.caller_number):
+            return None
+        window = redial_window()
+        return lambda: callers.last_operator(self.line.id, self.call.caller_hash, self.now, window)
+
+    def refuse(self, reason: str) -> VoiceResponse:
+        """A blocked or flooding caller: one short message (German, and the flow's own
+        language if it has another), no operator rung; the call is recorded as blocked."""
+        self.call.outcome = CallOutcome.BLOCKED
+        calls.add_step(self.call, "blocked", reason)
+        response = VoiceResponse()
+        languages = ["de"]
+        if self.flow.default_language != "de":
+            languages.append(self.flow.default_language)
+        for code in languages:
+            text = message("blocked", code, self.flow.messages, code, line=self.line.name)
+            self.say(response, text, language=code)
+        response.hangup()
         return response
 
     def overflow(self, response: VoiceResponse | None = None) -> VoiceResponse:
@@ -282,6 +312,10 @@ def _match_option(node: Node, language: str, speech: str):  # noqa: ANN202
         if any(word in said for word in option.speech.get(language, ())):
             return option
     return None
+
+
+def redial_window() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.config["REDIAL_WINDOW_MINUTES"])
 
 
 class VoiceCallFlows:

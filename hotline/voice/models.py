@@ -18,6 +18,8 @@ class CallOutcome(str, Enum):
     VOICEMAIL = "voicemail"
     AFTER_HOURS = "after_hours"
     FALLBACK = "fallback"
+    #: Not routed: the caller is blocked on the line, or called too often within the hour.
+    BLOCKED = "blocked"
 
 
 class LegState(str, Enum):

@@ -35,6 +35,9 @@ class Overflow(str, Enum):
 class RingPlan:
     round: int
     operators: list[OperatorInfo]
+    #: Rung alone because the caller spoke to them last (sticky redial): their whisper says
+    #: it is the same caller again.
+    redial: bool = False
 
 
 class Rankable(Protocol):
@@ -67,8 +70,13 @@ def plan_ring(
     line: Line | LineInfo,
     now: dt.datetime,
     available: Callable[[], Sequence[OperatorInfo]] | None = None,
+    redial_to: Callable[[], int | None] | None = None,
 ) -> RingPlan | None:
     """The next set of operators to ring for ``call``, or None when it is time to overflow.
+
+    - a redial (``redial_to`` names the operator the caller last spoke to, see
+      :mod:`hotline.voice.callers`): the first round rings that operator alone, if they can be
+      rung; the rounds after it are the normal ones below.
 
     - simultaneous: everyone on shift who has not screened this call out, ten at most per
       round (Twilio's limit). A further round is rung when someone in the previous one picked
@@ -95,6 +103,12 @@ def plan_ring(
     candidates = [op for op in pool if op.id not in excluded]
     if not candidates:
         return None
+    if call.ring_round == 0 and redial_to is not None:
+        operator_id = redial_to()
+        same = [op for op in candidates if op.id == operator_id]
+        if same:
+            call.ring_round = 1
+            return RingPlan(round=1, operators=same, redial=True)
     if simultaneous and call.ring_round > 0:
         last = [leg for leg in legs if leg.round == call.ring_round]
         screened_out = any(leg.state == LegState.DECLINED for leg in last)

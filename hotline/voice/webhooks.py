@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from hotline.core.blocks import is_blocked
 from hotline.core.extensions import db, flows
 from hotline.core.fallback import fallback_response, remember, twiml
 from hotline.core.models import utcnow
@@ -17,9 +18,9 @@ from hotline.core.oncall.models import Operator
 from hotline.core.outbox import add_message, commit
 from hotline.core.phones import mask
 from hotline.core.security import twilio_signed
-from hotline.voice import calls, routing
+from hotline.voice import callers, calls, routing
 from hotline.voice.directory import current_directory
-from hotline.voice.ivr import CallContext
+from hotline.voice.ivr import CallContext, redial_window
 from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def entry():  # noqa: ANN201
         now,
         available=lambda: directory.available(db.current_session, line.id, now),
     )
-    response = ctx.run(flow.start)
+    refused = _refusal(ctx, form.get("From", ""))
+    response = ctx.refuse(refused) if refused else ctx.run(flow.start)
     insert = calls.insert_call(call, db.dialect)
     session = db.active_session()
     if session is not None and session.in_transaction():
@@ -98,6 +100,29 @@ def entry():  # noqa: ANN201
         return _commit(response)
     db.autocommit_scalar(*insert)
     return twiml(response)
+
+
+def _refusal(ctx: CallContext, caller: str) -> str | None:
+    """Why this call is not routed (``block``: the caller is blocked on the line;
+    ``limit``: too many calls from them within the hour), or None. From the cached blocks
+    and one Redis round trip, which also tells whom the caller spoke to last (redial)."""
+    call = ctx.call
+    if not callers.identifiable(caller):
+        return None
+    if is_blocked(db.current_session, call.line_id, call.caller_hash, ctx.now):
+        log.info("call %s: caller is blocked on line %s", call.call_sid, call.line_id)
+        return "block"
+    memory = callers.note_call(
+        call.line_id, call.caller_hash, call.call_sid, ctx.now, redial_window()
+    )
+    limit = current_app.config["CALLER_CALLS_PER_HOUR"]
+    if limit > 0 and memory.calls_last_hour > limit:
+        log.info(
+            "call %s: caller over %d calls/hour on line %s", call.call_sid, limit, call.line_id
+        )
+        return "limit"
+    ctx.redial_to = lambda: memory.last_operator_id
+    return None
 
 
 @bp.post("/node/<node>")
@@ -139,7 +164,7 @@ def screen():  # noqa: ANN201
         action=url_for("voice.screen_answer", leg=leg.id),
         timeout=8,
     )
-    whisper = ctx.msg("whisper")
+    whisper = ctx.msg("whisper_again" if request.args.get("again") else "whisper")
     ctx.say(gather, whisper, language=ctx.flow.default_language)
     ctx.say(gather, whisper, language=ctx.flow.default_language)
     response.hangup()
@@ -319,14 +344,18 @@ def voicemail():  # noqa: ANN201
 @twilio_signed
 def status():  # noqa: ANN201
     form = request.form
-    calls.record_status(
+    now = utcnow()
+    call = calls.record_status(
         db.session,
         form.get("CallSid", ""),
         form.get("CallStatus", ""),
         form.get("CallDuration"),
-        utcnow(),
+        now,
     )
+    ended_now = call is not None and call.ended_at == now
     db.session.commit()
+    if ended_now and callers.identifiable(call.caller_number):
+        callers.remember_operator(call, redial_window())
     return ("", 204)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from hotline.rosters.controllers import (  # noqa: F401 - importing registers the routes
     accounts,
     audit,
+    blocks,
     exports,
     open_shifts,
     operators,
