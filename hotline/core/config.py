@@ -96,6 +96,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # number of reverse proxies in front of gunicorn (1 for one nginx): otherwise anyone
         # can claim any address (sign-in throttling) and the URL Twilio signed is not rebuilt.
         "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        # Sign-up codes texted per hour: per client address, per phone number, overall (0 = off).
+        "SIGNUP_CODES_PER_ADDRESS_HOUR": _int(env, "SIGNUP_CODES_PER_ADDRESS_HOUR", 10),
+        "SIGNUP_CODES_PER_NUMBER_HOUR": _int(env, "SIGNUP_CODES_PER_NUMBER_HOUR", 3),
+        "SIGNUP_CODES_PER_HOUR": _int(env, "SIGNUP_CODES_PER_HOUR", 200),
+        # Organisation registrations per hour: per client address and overall (0 = off).
+        "REGISTRATIONS_PER_ADDRESS_HOUR": _int(env, "REGISTRATIONS_PER_ADDRESS_HOUR", 5),
+        "REGISTRATIONS_PER_HOUR": _int(env, "REGISTRATIONS_PER_HOUR", 50),
+        # Texts of each kind sent per day before the rest wait and coordinators are alerted.
+        "DAILY_TEXT_CAPS": env.get("DAILY_TEXT_CAPS", "signup_code=500,offer=5000"),
         "SECRET_KEY": secret,
         "DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Berlin"),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "DE"),
