@@ -26,10 +26,12 @@ def init_app(app: Flask, registry: Registry) -> None:
         privacy,
         web,
     )
+    from dispatch.alerts import notify_daily_cap
     from dispatch.consent import on_opt_out
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
     from dispatch.replies import handle_sms, is_dispatch_number, understands
+    from hotline.core.budgets import on_daily_cap
 
     app.register_blueprint(intake.bp)
     app.register_blueprint(web.bp)
@@ -47,6 +49,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     outbound.register(registry)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
     privacy.register(registry)
+    on_daily_cap(notify_daily_cap, app)
     registry.demo("dispatch", lambda session, now: load_dispatch_demo(session), sign_ins=True)
     registry.demo_sign_ins.extend(DEMO_SIGN_INS)
     csrf = app.extensions.get("csrf")

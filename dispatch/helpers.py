@@ -338,19 +338,28 @@ def _code_hash(code: str, salt: str) -> str:
     return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def start_signup(
-    session: Session, data: dict[str, Any], salt: str, region: str = "DE"
-) -> tuple[Signup, str]:
-    """Validate the form and store it with a fresh 6-digit code; returns (signup, code).
-
-    The code is texted to the number; only its hash is stored.
-    """
+def signup_profile(data: dict[str, Any], region: str = "DE") -> Profile:
+    """The sign-up form checked as :func:`start_signup` checks it, storing nothing (the
+    page needs the number to spend its budget before anything is stored or sent)."""
     profile = validate_profile(data, region, allowed_countries(signup=True))
     if not data.get("consent"):
         raise InvalidProfile({"consent": "Bitte stimmen Sie der Speicherung Ihrer Daten zu."})
+    return profile
+
+
+def start_signup(
+    session: Session, data: dict[str, Any], salt: str, region: str = "DE"
+) -> tuple[Signup, str | None]:
+    """Validate the form and store it with a fresh 6-digit code; returns (signup, code).
+
+    The code is texted to the number; only its hash is stored. A number that already
+    belongs to a helper gets the same answer (so the form does not tell strangers who
+    helps): a sign-up that can never be confirmed, keeping only the helper's language, and
+    code ``None`` — text the owner that they are registered already instead of a code.
+    """
+    profile = signup_profile(data, region)
     existing = helper_by_phone(session, profile.phone)
-    if existing is not None and existing.status != HelperStatus.OPTED_OUT:
-        raise InvalidProfile({"phone": "Diese Nummer ist schon angemeldet."})
+    known = existing is not None and existing.status != HelperStatus.OPTED_OUT
     recent = session.scalar(
         select(func.count(Signup.id)).where(
             Signup.phone == profile.phone, Signup.created_at >= utcnow() - SIGNUP_WINDOW
@@ -360,6 +369,17 @@ def start_signup(
         raise InvalidProfile(
             {"phone": "An diese Nummer wurden gerade mehrere Codes geschickt. Bitte später erneut."}
         )
+    if known:
+        assert existing is not None
+        signup = Signup(
+            phone=profile.phone,
+            code_hash="",  # matches no code: nothing to confirm
+            profile={"preferred_language": existing.preferred_language},
+            expires_at=utcnow() + SIGNUP_CODE_TTL,
+        )
+        session.add(signup)
+        session.flush()
+        return signup, None
     code = f"{secrets.randbelow(10**6):06d}"
     stored = {
         k: v for k, v in data.items() if k in CSV_COLUMNS and k not in ("consent_at", "status")
@@ -375,8 +395,10 @@ def start_signup(
     return signup, code
 
 
-def queue_signup_code(session: Session, signup: Signup, code: str) -> None:
-    """Text the code to the number being signed up (sent after the commit, in bulk)."""
+def queue_signup_code(session: Session, signup: Signup, code: str | None) -> None:
+    """Text the code to the number being signed up (sent after the commit, in bulk); a
+    number that already belongs to a helper (``code`` None) is told so instead — the page
+    answered exactly as for a new number, so it says nothing about who is registered."""
     from dispatch import texts
     from dispatch.outbound import SIGNUP_CODE, queue_text
 
@@ -386,7 +408,9 @@ def queue_signup_code(session: Session, signup: Signup, code: str) -> None:
         SIGNUP_CODE,
         f"signup:{signup.id}",
         signup.phone,
-        texts.sms("signup_code", language, code=code),
+        texts.sms("signup_known", language)
+        if code is None
+        else texts.sms("signup_code", language, code=code),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Organisation, OrganisationMember, Ticket, TicketSource
 from dispatch.tickets import InvalidTicket, TicketRequest, create_ticket
-from hotline.core.accounts import AccountError, create_user
+from hotline.core.accounts import AccountError, create_user, hash_password
 from hotline.core.models import Role, User, utcnow
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
@@ -47,9 +47,15 @@ def register_organisation(
     username: str,
     password: str,
     member_name: str = "",
-) -> tuple[Organisation, User]:
+) -> tuple[Organisation, User | None]:
     """Store a not-yet-approved organisation and its first member account; every problem
-    is reported at once and nothing is stored unless everything is right."""
+    is reported at once and nothing is stored unless everything is right.
+
+    A username that is taken is not one of those problems: saying so would tell strangers
+    which accounts exist. The organisation is stored without a member account (``None``;
+    the coordinators see that and add one when they contact it), the password is hashed
+    all the same so the answer takes as long, and the existing account is left alone.
+    """
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Bitte den Namen der Organisation angeben."
@@ -64,16 +70,27 @@ def register_organisation(
         contact_phone=phone,
         contact_email=contact_email.strip() or None,
     )
+    user = None
     with session.begin_nested():  # an exception rolls back the organisation too
         session.add(org)
         session.flush()
         try:
-            user = add_member(session, org, username, member_name or username, password)
+            if username_taken(session, username):
+                hash_password(password)  # same rules, same time; the hash is dropped
+            else:
+                user = add_member(session, org, username, member_name or username, password)
+        except AccountError as exc:
+            errors.update(_account_errors(exc))
         except InvalidOrganisation as exc:
             errors.update(exc.errors)
         if errors:
             raise InvalidOrganisation(errors)
     return org, user
+
+
+def username_taken(session: Session, username: str) -> bool:
+    name = username.strip().lower()
+    return bool(name) and session.scalar(select(User.id).where(User.username == name)) is not None
 
 
 def add_member(

@@ -103,6 +103,10 @@ SMS: dict[str, dict[str, str]] = {
         "de": "Ihr Rufbereit-Bestätigungscode: {code}",
         "en": "Your Rufbereit confirmation code: {code}",
     },
+    "signup_known": {
+        "de": "Rufbereit: Diese Nummer ist schon als Helferin oder Helfer angemeldet, Sie müssen nichts tun. Haben Sie sich nicht gerade angemeldet, ignorieren Sie diese SMS.",
+        "en": "Rufbereit: this number is already signed up as a helper; there is nothing to do. If you did not just sign up, please ignore this text.",
+    },
 }
 
 WHEN: dict[str, dict[str, str]] = {

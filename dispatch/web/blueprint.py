@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from dispatch import access, texts
 from dispatch.forms import MAX_CSV_BYTES, MAX_IMPORT_REQUEST_BYTES, MAX_PAGE_REQUEST_BYTES
 from dispatch.matching import dispatch_zone
+from hotline.core.budgets import BudgetSpent, BudgetUnavailable
 from hotline.core.i18n import current_language, gettext
 from hotline.core.models import Role
 
@@ -53,6 +54,29 @@ def _too_large(exc: RequestEntityTooLarge):  # noqa: ANN202
     else:
         message = gettext("Die Eingaben sind zu lang. Bitte kürzen Sie sie und senden Sie erneut.")
     return render_template("dispatch/message.html", title=gettext("Zu groß"), message=message), 413
+
+
+@bp.errorhandler(BudgetSpent)
+def _budget_spent(exc: BudgetSpent):  # noqa: ANN202
+    """Nothing was stored or sent; the page says when to try again, not which budget."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    message = (
+        "Gerade kommen von hier oder insgesamt zu viele Anfragen. Zum Schutz vor Missbrauch "
+        f"nehmen wir im Moment keine weiteren an. Bitte versuchen Sie es in etwa {minutes} "
+        "Minuten erneut."
+    )
+    page = render_template("dispatch/budget.html", title="Zu viele Anfragen", message=message)
+    return page, 429, {"Retry-After": str(exc.retry_after)}
+
+
+@bp.errorhandler(BudgetUnavailable)
+def _budget_unavailable(exc: BudgetUnavailable):  # noqa: ANN202
+    message = (
+        "Das geht im Moment leider nicht. Es wurde nichts gespeichert und nichts verschickt. "
+        "Bitte versuchen Sie es in ein paar Minuten erneut."
+    )
+    page = render_template("dispatch/budget.html", title="Bitte später erneut", message=message)
+    return page, 503, {"Retry-After": "120"}
 
 
 @bp.errorhandler(CSRFError)

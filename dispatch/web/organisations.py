@@ -9,20 +9,30 @@ from dispatch import access, organisations
 from dispatch.forms import MemberForm, OrganisationForm
 from dispatch.models import Organisation
 from dispatch.web.blueprint import bp
-from hotline.core.auth import sign_in
+from hotline.core.budgets import Budget, client_address, spend
 from hotline.core.extensions import db
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
+#: Public registrations (each stores rows and hashes a password at a stranger's request).
+REGISTRATIONS = Budget(
+    "registrations", per_address="REGISTRATIONS_PER_ADDRESS_HOUR", overall="REGISTRATIONS_PER_HOUR"
+)
+
 
 @bp.route("/organisationen/registrieren", methods=["GET", "POST"])
 def register_organisation():  # noqa: ANN201
-    """Public: an organisation and its first member account; a coordinator approves it."""
+    """Public: an organisation and its first member account; a coordinator approves it.
+
+    The answer is the same whether the username was free or taken (and nobody is signed in
+    by it): the page must not tell strangers which accounts exist. A spent budget raises
+    :class:`BudgetSpent` before anything is stored."""
     form = OrganisationForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
+        spend(REGISTRATIONS, address=client_address())
         try:
-            org, user = organisations.register_organisation(
+            org, _ = organisations.register_organisation(
                 db.session,
                 form.name.data,
                 form.contact_phone.data or "",
@@ -35,8 +45,7 @@ def register_organisation():  # noqa: ANN201
             errors = exc.errors
         else:
             commit()
-            sign_in(user)
-            return render_template("dispatch/org_registered.html", org=org, member=user)
+            return render_template("dispatch/org_registered.html", name=org.name)
     elif form.is_submitted():
         errors = form.problems()
     # The password field is never echoed back into the page.

@@ -8,21 +8,33 @@ from flask import current_app, redirect, render_template, url_for
 from dispatch import helpers
 from dispatch.forms import SignupCodeForm, SignupForm
 from dispatch.web.blueprint import bp
+from hotline.core.budgets import Budget, client_address, spend
 from hotline.core.extensions import db
 from hotline.core.outbox import commit
+
+#: Codes texted by the public sign-up (SMS pumping is the abuse this prices out).
+SIGNUP_CODES = Budget(
+    "signup-codes",
+    per_address="SIGNUP_CODES_PER_ADDRESS_HOUR",
+    per_number="SIGNUP_CODES_PER_NUMBER_HOUR",
+    overall="SIGNUP_CODES_PER_HOUR",
+)
 
 
 @bp.route("/hilfe/anmelden", methods=["GET", "POST"])
 def signup():  # noqa: ANN201
+    """The same answer whether or not the number already belongs to a helper: its owner
+    learns by SMS (within the same budget) instead of the visitor on the page. A spent
+    budget raises :class:`BudgetSpent` before anything is stored or sent."""
     form = SignupForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
+        config = current_app.config
         try:
+            number = helpers.signup_profile(form.profile(), config["DEFAULT_REGION"]).phone
+            spend(SIGNUP_CODES, address=client_address(), number=number)
             signup_row, code = helpers.start_signup(
-                db.session,
-                form.profile(),
-                current_app.config["SECRET_KEY"],
-                current_app.config["DEFAULT_REGION"],
+                db.session, form.profile(), config["SECRET_KEY"], config["DEFAULT_REGION"]
             )
         except helpers.InvalidProfile as exc:
             errors = exc.errors

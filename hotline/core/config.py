@@ -1000,3 +1000,50 @@ REDIAL_WINDOW_MINUTES = SETTINGS.add(
     "A caller who calls again within this many minutes after a bridged call rings the operator they last spoke to first.",
     section=CALLS,
 )
+
+# -- budgets of the public pages (hotline.core.budgets) -----------------------------------------
+
+BUDGETS = "Budgets of the public pages"
+
+SIGNUP_CODES_PER_ADDRESS_HOUR = SETTINGS.add(
+    "SIGNUP_CODES_PER_ADDRESS_HOUR",
+    Int(min=0),
+    10,
+    "Sign-up codes texted per hour for one client address (0 = no limit).",
+    section=BUDGETS,
+)
+SIGNUP_CODES_PER_NUMBER_HOUR = SETTINGS.add(
+    "SIGNUP_CODES_PER_NUMBER_HOUR",
+    Int(min=0),
+    3,
+    "Sign-up codes texted per hour to one phone number (0 = no limit).",
+    section=BUDGETS,
+)
+SIGNUP_CODES_PER_HOUR = SETTINGS.add(
+    "SIGNUP_CODES_PER_HOUR",
+    Int(min=0),
+    200,
+    "Sign-up codes texted per hour in all (0 = no limit).",
+    section=BUDGETS,
+)
+REGISTRATIONS_PER_ADDRESS_HOUR = SETTINGS.add(
+    "REGISTRATIONS_PER_ADDRESS_HOUR",
+    Int(min=0),
+    5,
+    "Organisation registrations per hour from one client address (0 = no limit).",
+    section=BUDGETS,
+)
+REGISTRATIONS_PER_HOUR = SETTINGS.add(
+    "REGISTRATIONS_PER_HOUR",
+    Int(min=0),
+    50,
+    "Organisation registrations per hour in all (0 = no limit).",
+    section=BUDGETS,
+)
+DAILY_TEXT_CAPS = SETTINGS.add(
+    "DAILY_TEXT_CAPS",
+    Str(),
+    "signup_code=500,offer=5000",
+    "Texts of a kind sent per local day before the rest wait for the next day and coordinators are alerted (`kind=count,…`; caller-facing kinds are never capped).",
+    section=BUDGETS,
+)

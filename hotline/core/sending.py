@@ -46,7 +46,7 @@ from rq import Queue
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from hotline.core import optouts
+from hotline.core import budgets, optouts
 from hotline.core.delivery import DeliveryStatus, status_callback_url, undeliverable
 from hotline.core.extensions import db, jobs, telephony
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
@@ -335,6 +335,12 @@ def send_one(
         session.commit()
         return Attempt("postponed", message.id, verdict, message.priority)
 
+    if message.priority != Priority.URGENT.value and budgets.daily_cap_reached(message.kind, now):
+        # Today's texts of this kind are spent (coordinators were alerted): tomorrow.
+        message.not_before = budgets.next_local_day(now)
+        session.commit()
+        return Attempt("postponed", message.id, message.not_before, message.priority, "daily cap")
+
     rate = policy.rates.get(message.channel) if limiter is not None else None
     slot = f"{message.channel.value}:{message.sender}"
     member = f"{message.id}:{uuid.uuid4().hex[:8]}"
@@ -365,6 +371,8 @@ def send_one(
     message.sent_at = now_fn()
     message.delivery_status = message.delivery_status or DeliveryStatus.QUEUED.value
     session.commit()
+    if message.priority != Priority.URGENT.value:
+        budgets.note_sent(message.kind)
     return Attempt("sent", message.id, priority=message.priority)
 
 
