@@ -87,3 +87,10 @@ DISPATCH_COORDINATOR_NUMBERS = SETTINGS.add(
     "Numbers texted when a ticket is filled or a helper withdraws.",
     section=DISPATCH,
 )
+DISPATCH_HELPER_LINK_DAYS = SETTINGS.add(
+    "DISPATCH_HELPER_LINK_DAYS",
+    Int(min=1),
+    30,
+    "Days a helper's personal link (engagements, certificates) stays valid.",
+    section=DISPATCH,
+)
