@@ -9,7 +9,7 @@ database:
   window's length, and it belongs to the period its window starts in;
 * a long-term match counts once it has reached its review date or has ended; its hours are
   its hours per week × the weeks (days / 7) it ran within the period, from its start to
-  its end, its pause or today.
+  its end, its pause or today, less the pauses it resumed from.
 
 What the requesters are (names, numbers, addresses, descriptions) is never read: the
 certificate names the kind of help, the hours and the organisation.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch import texts
@@ -139,15 +139,40 @@ def figures(
     return Figures(start=start, end=end, lines=lines)
 
 
+def first_day(session: Session, helper_id: int, zone: str) -> dt.date | None:
+    """The local day of the helper's first accepted help or first match, if any: where a
+    certificate "for everything so far" begins."""
+    first_help = session.scalar(
+        select(func.min(Ticket.window_start))
+        .join(Offer, Offer.ticket_id == Ticket.id)
+        .where(Offer.helper_id == helper_id, Offer.state == OfferState.ACCEPTED)
+    )
+    first_match = session.scalar(
+        select(func.min(EngagementMatch.started_on)).where(EngagementMatch.helper_id == helper_id)
+    )
+    days = [
+        d for d in (first_help and first_help.astimezone(ZoneInfo(zone)).date(), first_match) if d
+    ]
+    return min(days) if days else None
+
+
 def match_days(match: EngagementMatch, start: dt.date, end: dt.date, today: dt.date) -> int:
     """Days the match ran within [start, end]: from its start to the day before it ended
-    or paused (or to today, included, while it runs)."""
+    or paused (or to today, included, while it runs), without the pauses it resumed from."""
     if match.started_on is None:
         return 0
     stop = match.ended_on or match.paused_on or today + dt.timedelta(days=1)
     first = max(start, match.started_on)
     last = min(end + dt.timedelta(days=1), stop)
-    return max(0, (last - first).days)
+    days = _overlap(first, last, first, last)
+    for paused, resumed in match.pauses or ():
+        days -= _overlap(first, last, dt.date.fromisoformat(paused), dt.date.fromisoformat(resumed))
+    return days
+
+
+def _overlap(a: dt.date, b: dt.date, c: dt.date, d: dt.date) -> int:
+    """Days in both [a, b) and [c, d)."""
+    return max(0, (min(b, d) - max(a, c)).days)
 
 
 def hours_text(hours: float) -> str:

@@ -266,10 +266,13 @@ def pause(session: Session, org: Organisation, match: EngagementMatch, today: dt
         match.paused_on = today
 
 
-def resume(session: Session, org: Organisation, match: EngagementMatch) -> None:
+def resume(session: Session, org: Organisation, match: EngagementMatch, today: dt.date) -> None:
+    """Active again; the pause is kept, so that its weeks are not certified."""
     _own(org, match.profile)
     if match.status == MatchStatus.PAUSED:
         match.status = MatchStatus.ACTIVE
+        if match.paused_on is not None and match.paused_on < today:
+            match.pauses = [*(match.pauses or []), [match.paused_on.isoformat(), today.isoformat()]]
         match.paused_on = None
 
 

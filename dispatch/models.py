@@ -424,7 +424,9 @@ class EngagementMatch(Base):
     hours_per_week: Mapped[float] = mapped_column(Float)
     started_on: Mapped[dt.date | None] = mapped_column(Date)
     review_on: Mapped[dt.date | None] = mapped_column(Date)
-    paused_on: Mapped[dt.date | None] = mapped_column(Date)
+    paused_on: Mapped[dt.date | None] = mapped_column(Date)  # the pause going on now
+    #: Pauses that are over, as ``[first day, day resumed]`` ISO dates: not engaged then.
+    pauses: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -84,7 +84,7 @@ def helper_engagements(token: str):  # noqa: ANN201
         matches=engagement.matches_of_helper(db.session, helper),
         form=form,
         errors=errors,
-        period=(today.replace(month=1, day=1), today),
+        period=(_since(helper, today), today),
         **_page_globals(),
     ), (422 if errors else 200)
 
@@ -129,11 +129,12 @@ def helper_profile(token: str, profile_id: int):  # noqa: ANN201
 
 @bp.get("/hilfe/profil/<token>/bescheinigung.pdf")
 def helper_certificate(token: str):  # noqa: ANN201
-    """The certificate of engagement for ``von`` – ``bis`` (default: this year so far)."""
+    """The certificate of engagement for ``von`` – ``bis`` (default: everything so far)."""
     helper = _helper(token)
     today = _today()
     try:
-        start = dt.date.fromisoformat(request.args.get("von") or f"{today.year}-01-01")
+        given = request.args.get("von")
+        start = dt.date.fromisoformat(given) if given else _since(helper, today)
         end = dt.date.fromisoformat(request.args.get("bis") or today.isoformat())
     except ValueError:
         return _message("Ungültiger Zeitraum", "Bitte die Daten als JJJJ-MM-TT angeben.", 400)
@@ -155,6 +156,12 @@ def helper_certificate(token: str):  # noqa: ANN201
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _since(helper: Helper, today: dt.date) -> dt.date:
+    """Where a certificate begins unless the helper says otherwise: their first help."""
+    first = certificates.first_day(db.session, helper.id, dispatch_zone())
+    return min(first, today) if first else today.replace(month=1, day=1)
 
 
 def _message(title: str, message: str, status: int):  # noqa: ANN202
@@ -239,7 +246,7 @@ def org_match_action(profile_id: int, match_id: int):  # noqa: ANN201
     elif action == "pause":
         engagement.pause(db.session, org, match, today)
     elif action == "resume":
-        engagement.resume(db.session, org, match)
+        engagement.resume(db.session, org, match, today)
     else:
         engagement.end(db.session, org, match, today)
     commit()

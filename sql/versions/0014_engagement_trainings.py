@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("started_on", sa.Date(), nullable=True),
         sa.Column("review_on", sa.Date(), nullable=True),
         sa.Column("paused_on", sa.Date(), nullable=True),
+        sa.Column("pauses", sa.JSON(), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
