@@ -331,6 +331,23 @@ def test_the_certificates_figures_are_the_records(ctx, session):
     assert (found.hours, found.helps, found.engagements) == (37.0, 2, 1)
 
 
+def test_the_weeks_a_match_was_paused_are_not_certified(ctx, session):
+    org = approved_org(session)
+    helper = make_helper(session)
+    match = engagement.express_interest(
+        session, helper, a_profile(session, org, hours_per_week=4), consent=True, now=DAYTIME
+    )
+    engagement.confirm(session, org, match, dt.date(2026, 1, 5))
+    engagement.pause(session, org, match, dt.date(2026, 1, 19))
+    engagement.resume(session, org, match, dt.date(2026, 2, 2))  # two weeks off
+    engagement.end(session, org, match, dt.date(2026, 3, 2))
+    now = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    found = certificates.figures(
+        session, helper.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31), now, "Europe/Berlin"
+    )
+    assert found.hours == 24.0  # 4 h × (8 - 2) weeks
+
+
 def test_a_help_counts_only_once_its_window_has_passed(ctx, session):
     helper = make_helper(session)
     done_help(ctx, session, helper)
@@ -352,6 +369,15 @@ def test_the_certificate_pdf_carries_the_figures_and_nothing_of_the_requesters(c
     assert "Tafel Mitte" in text and "Begleitung" in text and "32,0" in text
     for private in ("Erika", "Invalidenstraße", "12345678", "Einkauf für die Woche"):
         assert private not in text
+
+
+def test_a_certificate_without_dates_covers_everything_since_the_first_help(client, session):
+    helper = engagement_record(session, client.application)
+    link = personal_link(client.application, helper).removesuffix("/engagements")
+    response = client.get(f"{link}/bescheinigung.pdf")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "vom 05.01.2026 bis" in text  # the match began before the first ticket
+    assert "Stunden insgesamt: 40,0" in text  # the August help (3 h) counts too
 
 
 def test_a_certificate_for_a_period_without_help_is_refused(client, session):
