@@ -101,3 +101,10 @@ OPTED_OUT_HELPER_RETENTION_DAYS = SETTINGS.add(
     "Days a helper who texted STOP is kept (to answer START) before the profile is deleted.",
     section=DISPATCH,
 )
+DISPATCH_HELPER_LINK_DAYS = SETTINGS.add(
+    "DISPATCH_HELPER_LINK_DAYS",
+    Int(min=1),
+    30,
+    "Days a helper's personal link (engagements, certificates) stays valid.",
+    section=DISPATCH,
+)

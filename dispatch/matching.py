@@ -2,7 +2,8 @@
 
 A helper matches when they do the activity, speak one of the requester's languages, live
 within their own radius of the ticket's postal code, are available in the ticket's time
-window, are under their weekly cap and are active. The database narrows the candidates with
+window, are under their weekly cap, are active and hold every training the activity
+requires (:mod:`dispatch.trainings`). The database narrows the candidates with
 a bounding box on (lat, lon) and the cheap filters; distance, availability and the ranking
 are computed here.
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Helper, HelperStatus, Offer, Ticket
 from dispatch.postcodes import bounding_box, distance_km
+from dispatch.trainings import required_for
 
 DISTANCE_BAND_KM = 5.0
 KM_PER_DEGREE = 111.2
@@ -117,6 +119,7 @@ def candidates(
         <= (Helper.radius_km + SLACK_KM) * (Helper.radius_km + SLACK_KM),
         Helper.id.not_in(already_asked),
         asked_this_week < Helper.max_per_week,
+        *required_for(session, ticket.activity, help_day(ticket)),
     )
     zone = dispatch_zone()
     result = []
@@ -128,6 +131,11 @@ def candidates(
             continue
         result.append(Match(helper_id, distance, last_asked))
     return result
+
+
+def help_day(ticket: Ticket) -> dt.date:
+    """The local day the help starts: trainings must be valid then."""
+    return ticket.window_start.astimezone(ZoneInfo(dispatch_zone())).date()
 
 
 def rank(matches: list[Match], rng: random.Random | None = None) -> list[Match]:

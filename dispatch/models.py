@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -90,6 +91,8 @@ class Helper(Base):
         _enum(HelperStatus, "helper_status"), default=HelperStatus.ACTIVE
     )
     last_asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Time budget for long-term engagements (None: not given), set on the helper's own page.
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -265,3 +268,126 @@ class IntakeDraft(Base):
         ForeignKey("dispatch_tickets.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- trainings -------------------------------------------------------------------------------
+
+
+class HelperTraining(Base):
+    """A training a helper has done (first aid, food hygiene …); valid until ``valid_until``
+    (inclusive), or for good when that is empty."""
+
+    __tablename__ = "dispatch_helper_trainings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helper_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_helpers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.completed_on <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class ActivityTraining(Base):
+    """A training every helper asked about an activity must hold (by name, any case)."""
+
+    __tablename__ = "dispatch_activity_trainings"
+
+    activity: Mapped[Activity] = mapped_column(_enum(Activity, "activity"), primary_key=True)
+    training_name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- long-term engagement --------------------------------------------------------------------
+
+
+class ProfileStatus(str, Enum):
+    OPEN = "open"  # shown to helpers
+    CLOSED = "closed"  # filled or withdrawn by the organisation
+
+
+class MatchStatus(str, Enum):
+    PROPOSED = "proposed"  # the helper is interested and consented; the organisation decides
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class EngagementProfile(Base):
+    """A requirement profile: an organisation looks for someone for a regular engagement."""
+
+    __tablename__ = "dispatch_engagement_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_organisations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    activity: Mapped[Activity] = mapped_column(_enum(Activity, "activity"))
+    skill_names: Mapped[str] = mapped_column(String(300), default="")  # ",erste hilfe,"
+    language_codes: Mapped[str] = mapped_column(String(100), default=",de,")
+    postal_code: Mapped[str] = mapped_column(String(5))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[int] = mapped_column(Integer, default=10)
+    hours_per_week: Mapped[float] = mapped_column(Float)
+    duration_months: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProfileStatus] = mapped_column(
+        _enum(ProfileStatus, "engagement_profile_status"), default=ProfileStatus.OPEN
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def skills(self) -> list[str]:
+        return [c for c in self.skill_names.split(",") if c]
+
+    @skills.setter
+    def skills(self, names: list[str]) -> None:
+        self.skill_names = _csv(names)
+
+    @property
+    def languages(self) -> list[str]:
+        return [c for c in self.language_codes.split(",") if c]
+
+    @languages.setter
+    def languages(self, codes: list[str]) -> None:
+        self.language_codes = _csv(codes)
+
+
+class EngagementMatch(Base):
+    """A helper and a profile: proposed when the helper expresses interest (only ever with
+    their consent to be shown to the organisation), active once the organisation confirms."""
+
+    __tablename__ = "dispatch_engagement_matches"
+    __table_args__ = (UniqueConstraint("profile_id", "helper_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_engagement_profiles.id", ondelete="CASCADE"), index=True
+    )
+    helper_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_helpers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[MatchStatus] = mapped_column(
+        _enum(MatchStatus, "engagement_match_status"), default=MatchStatus.PROPOSED
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    consent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    hours_per_week: Mapped[float] = mapped_column(Float)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    paused_on: Mapped[dt.date | None] = mapped_column(Date)  # the pause going on now
+    #: Pauses that are over, as ``[first day, day resumed]`` ISO dates: not engaged then.
+    pauses: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    profile: Mapped[EngagementProfile] = relationship()
+    helper: Mapped[Helper] = relationship()

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.engagement import ProfileRequest, create_profile
+from dispatch.helper_links import token_for
 from dispatch.helpers import start_signup
 from dispatch.models import Organisation, OrganisationMember
+from dispatch.offers import accept
 from dispatch.waves import create_offers
 from hotline.core.exports import neutralise, restore
 from hotline.core.models import Role
@@ -59,8 +62,15 @@ def seeded(app, session, phone) -> dict[str, object]:
     session.add(OrganisationMember(user_id=admin.id, organisation_id=org.id))
     helper = make_helper(session)
     ticket = make_ticket(session)
+    profile = create_profile(
+        session, org, ProfileRequest("Lesepatenschaft", "phone_company", "10115", 10, 2, 6)
+    )
+    helped = make_ticket(session)  # a help done, so the certificate has something to say
     with app.app_context():
         create_offers(session, ticket, [helper.id], 1, DAYTIME)
+        create_offers(session, helped, [helper.id], 1, DAYTIME)
+        accept(session, offers(session, helped)[0])
+        helper_token = token_for(helper)
         signup, _ = start_signup(
             session,
             {
@@ -88,6 +98,10 @@ def seeded(app, session, phone) -> dict[str, object]:
         "signup_id": signup.id,
         "dispatch_web.offer:token": offers(session, ticket)[0].token,
         "rosters.calendar_feed:token": ical.feed_token(session, "line", line.id),
+        "profile_id": profile.id,
+        "dispatch_web.helper_engagements:token": helper_token,
+        "dispatch_web.helper_profile:token": helper_token,
+        "dispatch_web.helper_certificate:token": helper_token,
     }
 
 

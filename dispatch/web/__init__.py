@@ -5,7 +5,9 @@ One blueprint, ``dispatch_web`` (:mod:`dispatch.web.blueprint`), with a controll
 per part: :mod:`~dispatch.web.offers` (accept links), :mod:`~dispatch.web.signup`,
 :mod:`~dispatch.web.organisations`, :mod:`~dispatch.web.tickets` (operator tickets and
 call-outs), :mod:`~dispatch.web.coordination` (the dashboard) and
-:mod:`~dispatch.web.helpers` (editing and importing helpers).
+:mod:`~dispatch.web.helpers` (editing and importing helpers), :mod:`~dispatch.web.trainings`
+(helpers' trainings, what activities require) and :mod:`~dispatch.web.engagement`
+(long-term engagement: profiles, interest, matches, certificates).
 
 Handlers parse the form, call the domain, commit once and then enqueue the outbox rows the
 domain created (texts to send, waves to start).
@@ -16,11 +18,13 @@ from __future__ import annotations
 from dispatch.web import (  # noqa: F401 - importing a controller adds its routes to bp
     callouts,
     coordination,
+    engagement,
     helpers,
     offers,
     organisations,
     signup,
     tickets,
+    trainings,
 )
 from dispatch.web.blueprint import bp
 

@@ -1,0 +1,122 @@
+"""The forms of the trainings and long-term engagement pages (same conventions as
+:mod:`dispatch.forms`: bounded fields, German messages, CSRF checked by the blueprint)."""
+
+from __future__ import annotations
+
+import re
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
+
+from dispatch.engagement import ProfileRequest
+from dispatch.forms import (
+    _LANGUAGE_CODES,
+    DispatchForm,
+    _activity_choices,
+    _at_most,
+    _count,
+    _finite,
+    _postal_code,
+)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"[,;]+", value or "") if p.strip())
+
+
+class TrainingForm(DispatchForm):
+    name = StringField(
+        "Schulung (z. B. Erste Hilfe)",
+        [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
+    )
+    completed_on = DateField("Datum", [InputRequired("Bitte das Datum der Schulung angeben.")])
+    valid_until = DateField("Gültig bis (leer = unbegrenzt)", [Optional()])
+
+
+class ActivityTrainingForm(DispatchForm):
+    activity = SelectField("Tätigkeit", choices=_activity_choices)
+    name = StringField(
+        "Erforderliche Schulung",
+        [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
+    )
+
+
+class ProfileForm(DispatchForm):
+    """An organisation's requirement profile for a regular engagement."""
+
+    title = StringField("Titel", [InputRequired("Bitte einen Titel angeben."), _at_most(120)])
+    activity = SelectField("Tätigkeit", choices=_activity_choices)
+    skills = StringField(
+        "Benötigte Kenntnisse oder Schulungen (durch Komma getrennt)", [_at_most(300)]
+    )
+    languages = StringField(
+        "Sprachen (Kürzel, z. B. de, tr)",
+        [_at_most(80), Regexp(_LANGUAGE_CODES, message="Sprachen als Kürzel, z. B. de, tr.")],
+        default="de",
+    )
+    postal_code = _postal_code("Postleitzahl des Einsatzorts")
+    radius_km = _count("Umkreis in km", 1, 50, 10)
+    hours_per_week = FloatField(
+        "Stunden pro Woche",
+        [
+            InputRequired("Bitte die Stunden pro Woche angeben."),
+            _finite,
+            NumberRange(0.5, 40, message="Bitte 0,5 bis 40 Stunden pro Woche angeben."),
+        ],
+    )
+    duration_months = _count("Dauer in Monaten", 1, 60, 6)
+    description = TextAreaField("Beschreibung", [_at_most(2000)])
+
+    def request(self) -> ProfileRequest:
+        return ProfileRequest(
+            title=self.title.data or "",
+            activity=self.activity.data or "",
+            postal_code=self.postal_code.data or "",
+            radius_km=self.radius_km.data if self.radius_km.data is not None else 10,
+            hours_per_week=self.hours_per_week.data,
+            duration_months=(
+                self.duration_months.data if self.duration_months.data is not None else 6
+            ),
+            skills=_split(self.skills.data),
+            languages=tuple(c.lower() for c in re.split(r"[,;\s]+", self.languages.data or "") if c)
+            or ("de",),
+            description=self.description.data or "",
+        )
+
+
+class HoursForm(DispatchForm):
+    hours_per_week = FloatField(
+        "Wie viele Stunden pro Woche können Sie regelmäßig helfen?",
+        [
+            Optional(),
+            _finite,
+            NumberRange(0, 80, message="Bitte 0 bis 80 Stunden pro Woche angeben."),
+        ],
+    )
+
+
+class InterestForm(DispatchForm):
+    message = TextAreaField("Nachricht an die Organisation (freiwillig)", [_at_most(2000)])
+    consent = BooleanField(
+        "Ich bin einverstanden, dass die Organisation meinen Namen, meine Telefonnummer und "
+        "meine Nachricht sieht, um mit mir Kontakt aufzunehmen."
+    )
+
+
+class MatchActionForm(DispatchForm):
+    action = SelectField(
+        choices=[
+            SelectChoice("confirm", "Zusagen"),
+            SelectChoice("pause", "Pausieren"),
+            SelectChoice("resume", "Fortsetzen"),
+            SelectChoice("end", "Beenden"),
+        ]
+    )
