@@ -323,14 +323,18 @@ class ScriptMaker:
         return [self.next() for _ in range(count)]
 
 
-def poisson_arrivals(rate: float, seconds: float, rng: random.Random) -> list[float]:
+def poisson_arrivals(
+    rate: float, seconds: float, rng: random.Random, max_calls: int | None = None
+) -> list[float]:
     """Arrival times (seconds from the start) of calls at ``rate`` per second for
-    ``seconds``: exponential gaps, so the arrivals are a Poisson process."""
+    ``seconds``: exponential gaps, so the arrivals are a Poisson process. At most
+    ``max_calls`` (default: twice the expected number, plus 100)."""
     times: list[float] = []
     if rate <= 0:
         return times
+    limit = max_calls if max_calls is not None else int(2 * rate * seconds) + 100
     t = rng.expovariate(rate)
-    while t < seconds:
+    while t < seconds and len(times) < limit:
         times.append(t)
         t += rng.expovariate(rate)
     return times
@@ -713,6 +717,7 @@ class CallsResult:
     endings: Counter = dataclasses.field(default_factory=Counter)
     elapsed: float = 0.0  # first request sent to last answer read
     lags: list[float] = dataclasses.field(default_factory=list)  # send time - planned time
+    cpu: Any = None  # CpuUse of the measurement, when taken
 
     def kind(self, name: str) -> KindStats:
         return self.kinds.setdefault(name, KindStats())
@@ -792,6 +797,8 @@ def print_calls_table(title: str, result: CallsResult) -> None:
         f"  load generator lag behind the schedule: p99 {lag99:.1f} ms,"
         f" max {max(result.lags, default=0) * 1000:.1f} ms"
     )
+    if result.cpu is not None:
+        print(f"  {result.cpu.describe(result.calls)}")
     for name in _ordered(result.kinds):
         if result.kinds[name].first_error:
             print(f"  first error, {name}: {result.kinds[name].first_error[:300]!r}")
@@ -857,8 +864,33 @@ def run_open_loop(
     sockets, a new connection per request (``Connection: close``); a request's latency runs
     from connect() to the end of the answer. Stops when every call has ended, or after
     ``limit_s`` seconds (what is still going then counts as unfinished)."""
-    result = CallsResult(calls=len(players))
-    host = f"127.0.0.1:{port}"
+    [result] = run_open_loop_on(
+        [port] * len(players),
+        arrivals,
+        players,
+        limit_s=limit_s,
+        request_timeout=request_timeout,
+        progress=progress,
+    )
+    return result
+
+
+def run_open_loop_on(
+    ports: Sequence[int],
+    arrivals: Sequence[float],
+    players: Sequence[CallPlayer],
+    *,
+    limit_s: float,
+    request_timeout: float = 10.0,
+    progress: Callable[[str], None] | None = print,
+) -> list[CallsResult]:
+    """:func:`run_open_loop` with call ``i`` played against the server on ``ports[i]``: one
+    result per distinct port, in order of first appearance. Calls to several servers in one
+    loop share whatever else happens on the machine at that moment."""
+    order = list(dict.fromkeys(ports))
+    results = {port: CallsResult() for port in order}
+    for port in ports[: len(players)]:
+        results[port].calls += 1
     sel = selectors.DefaultSelector()
     games: dict[int, Generator[Webhook, Reply, PlayedCall]] = {}
     timers: list[tuple[float, int, int, Webhook | None]] = []  # (due, seq, call, webhook)
@@ -870,12 +902,14 @@ def run_open_loop(
         seq += 1
     heapq.heapify(timers)
     in_flight: dict[socket.socket, _InFlight] = {}
-    first_sent, last_done = math.inf, start
+    first_sent = dict.fromkeys(order, math.inf)
+    last_done = dict.fromkeys(order, start)
     next_report = start + 1.0
 
     def advance(call: int, reply: Reply | None, kind: str | None, now: float) -> None:
         """Hand the reply to the call's player and schedule what it sends next."""
         nonlocal seq
+        result = results[ports[call]]
         try:
             if reply is None:
                 games[call] = players[call].play()
@@ -897,11 +931,12 @@ def run_open_loop(
         seq += 1
 
     def finish(sock: socket.socket, state: _InFlight, error: str | None) -> None:
-        nonlocal last_done
         sel.unregister(sock)
         sock.close()
         del in_flight[sock]
         now = time.perf_counter()
+        port = ports[state.call]
+        result = results[port]
         kind = result.kind(state.webhook.kind)
         if error is None:
             try:
@@ -915,7 +950,7 @@ def run_open_loop(
             return
         if reply.status == state.webhook.expect:
             kind.latencies.append(now - state.started)
-            last_done = now
+            last_done[port] = now
         advance(state.call, reply, state.webhook.kind, now)
 
     while (timers or in_flight) and time.perf_counter() < deadline:
@@ -925,13 +960,14 @@ def run_open_loop(
             if webhook is None:
                 advance(call, None, None, due)
                 continue
-            result.lags.append(now - due)
+            port = ports[call]
+            results[port].lags.append(now - due)
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
             started = time.perf_counter()
-            first_sent = min(first_sent, started)
+            first_sent[port] = min(first_sent[port], started)
             sock.connect_ex(("127.0.0.1", port))
-            state = _InFlight(call, webhook, webhook.raw(host), started)
+            state = _InFlight(call, webhook, webhook.raw(f"127.0.0.1:{port}"), started)
             in_flight[sock] = state
             sel.register(sock, selectors.EVENT_WRITE, state)
         wait = 0.05 if not timers else max(0.0, min(0.05, timers[0][0] - time.perf_counter()))
@@ -960,18 +996,22 @@ def run_open_loop(
             if now - state.started > request_timeout:
                 finish(sock, state, f"no answer within {request_timeout:.0f} s")
         if progress and now >= next_report:
-            done = result.completed + result.failed
+            done = sum(r.completed + r.failed for r in results.values())
+            answered = sum(r.requests for r in results.values())
             progress(
                 f"    {now - start:5.1f} s: {done:,}/{len(players):,} calls done,"
-                f" {len(games):,} in progress, {result.requests:,} requests answered"
+                f" {len(games):,} in progress, {answered:,} requests answered"
             )
             next_report = now + 1.0
     for sock, state in list(in_flight.items()):
         finish(sock, state, "time limit reached")
-    result.unfinished = len(games)
+    for call in games:
+        results[ports[call]].unfinished += 1
     sel.close()
-    result.elapsed = max(0.0, last_done - first_sent) if first_sent < math.inf else 0.0
-    return result
+    for port, result in results.items():
+        if first_sent[port] < math.inf:
+            result.elapsed = max(0.0, last_done[port] - first_sent[port])
+    return [results[port] for port in order]
 
 
 # -- counting what the database is asked to do -------------------------------------------------
@@ -1408,6 +1448,96 @@ class RedisServer:
         self._log.close()
 
 
+class CpuMeter:
+    """CPU time used by one gunicorn (master and workers) and by the PostgreSQL backends
+    serving its database, from ``/proc`` (Linux): what a call costs the machine, whatever
+    else runs on it."""
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.database_url = database_url
+
+    def sample(self) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of the server's processes, and of the database's backends."""
+        import psycopg
+
+        app = {pid: _cpu_seconds(pid) for pid in [self.server_pid, *_children(self.server_pid)]}
+        with psycopg.connect(voice.psycopg_url(self.database_url), autocommit=True) as conn:
+            pids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            ]
+        return app, {pid: _cpu_seconds(pid) for pid in pids}
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds spent during one measurement."""
+
+    app: float
+    database: float
+    load: float
+    wall: float
+
+    def describe(self, calls: int) -> str:
+        per = 1000 / max(1, calls)
+        cores = (self.app + self.database + self.load) / self.wall if self.wall else 0.0
+        return (
+            f"CPU per call: app {self.app * per:.1f} ms, PostgreSQL {self.database * per:.1f} ms,"
+            f" load generator {self.load * per:.1f} ms; together {cores:.2f} of"
+            f" {os.cpu_count()} cores (load average {os.getloadavg()[0]:.2f})"
+        )
+
+
+@contextlib.contextmanager
+def measuring_cpu(meter: CpuMeter | None) -> Iterator[list[CpuUse]]:
+    """Yields a list that holds the :class:`CpuUse` of the block once it has run."""
+    out: list[CpuUse] = []
+    if meter is None:
+        yield out
+        return
+    app, database = meter.sample()
+    load, wall = time.process_time(), time.perf_counter()
+    yield out
+    app_after, database_after = meter.sample()
+    out.append(
+        CpuUse(
+            meter.used(app, app_after),
+            meter.used(database, database_after),
+            time.process_time() - load,
+            time.perf_counter() - wall,
+        )
+    )
+
+
 def calls_env(
     database_url: str, flows_dir: Path, workdir: Path, args: argparse.Namespace, redis: str
 ) -> dict[str, str]:
@@ -1488,9 +1618,12 @@ def run_rates(
         warm = open_loop_round(args.port, data.maker, args.rates[0], args.warmup_seconds, args)
         if warm.errors:
             print(f"  warm-up had {warm.errors} errors")
+        meter = CpuMeter(server.proc.pid, data.url)
         for rate in args.rates:
             print(f"  whole calls at {rate:g}/s for {args.seconds:g} s")
-            results[rate] = open_loop_round(args.port, data.maker, rate, args.seconds, args)
+            with measuring_cpu(meter) as cpu:
+                results[rate] = open_loop_round(args.port, data.maker, rate, args.seconds, args)
+            results[rate].cpu = cpu[0]
             print_calls_table(f"whole calls at {rate:g} new calls/s", results[rate])
         if args.count_calls:
             counted = count_database_work(data, args, workdir, env)
@@ -1529,10 +1662,19 @@ def count_database_work(
         return play_serial(port, players_for(data.maker, args.count_calls, args), counter)
 
 
+def slot_schedule(arrivals: Sequence[float], targets: int, slot_seconds: float) -> list[int]:
+    """Which target each arrival goes to: time is cut into slots of ``slot_seconds`` that
+    take turns between the targets (0, 1, 2, 0, 1, …), so every target gets the same rate
+    during its slots, and the calls of one slot still run while the next slot's arrive."""
+    return [int(at // slot_seconds) % targets for at in arrivals]
+
+
 def run_scaling(
     args: argparse.Namespace, workdir: Path, redis: str, now: dt.datetime
 ) -> list[tuple[CallsSeedPlan, CallsResult]]:
-    """The same whole calls against each data set, side by side, in alternating rounds."""
+    """The same whole calls against each data set, served side by side: one open loop whose
+    arrivals (at ``--scaling-rate``) take turns between the data sets in short slots, so
+    that load from elsewhere on the machine falls on all of them alike."""
     sets = []
     for shifts, operators in args.sizes:
         plan = scaled_plan(shifts, operators)
@@ -1542,8 +1684,8 @@ def run_scaling(
             f" {plan.past_days + plan.future_days} days ({url.rsplit('/', 1)[-1]})"
         )
         sets.append(prepare(plan, url, args, now))
-    merged = [CallsResult() for _ in sets]
     ports = [args.port + 10 + i for i in range(len(sets))]
+    meters = []
     with contextlib.ExitStack() as stack:
         for i, (port, data) in enumerate(zip(ports, sets, strict=True)):
             env = calls_env(data.url, args.flows_dir, workdir, args, redis)
@@ -1552,26 +1694,42 @@ def run_scaling(
             )
             stack.callback(server.stop)
             server.wait_ready()
+            meters.append(CpuMeter(server.proc.pid, data.url))
             print(f"  warm-up, {data.plan.shifts:,} shifts: {args.warmup_seconds:g} s")
             open_loop_round(port, data.maker, args.scaling_rate, args.warmup_seconds, args)
-        rounds = max(1, args.rounds)
-        for r in range(rounds):
-            for i, (port, data) in enumerate(zip(ports, sets, strict=True)):
-                print(
-                    f"  round {r + 1}/{rounds}, {data.plan.shifts:,} shifts:"
-                    f" {args.seconds / rounds:g} s at {args.scaling_rate:g} calls/s"
-                )
-                part = open_loop_round(
-                    port, data.maker, args.scaling_rate, args.seconds / rounds, args
-                )
-                merged[i].merge(part)
-    for data, result in zip(sets, merged, strict=True):
+        total = args.seconds * len(sets)
+        arrivals = poisson_arrivals(args.scaling_rate, total, random.Random(f"{args.seed}-scaling"))
+        turns = slot_schedule(arrivals, len(sets), args.slot_seconds)
+        players = [players_for(sets[t].maker, 1, args)[0] for t in turns]
+        print(
+            f"  whole calls at {args.scaling_rate:g}/s for {total:g} s, in slots of"
+            f" {args.slot_seconds:g} s taking turns between the data sets"
+        )
+        before = [meter.sample() for meter in meters]
+        load, wall = time.process_time(), time.perf_counter()
+        results = run_open_loop_on(
+            [ports[t] for t in turns],
+            arrivals,
+            players,
+            limit_s=total + args.drain_seconds,
+            request_timeout=args.request_timeout,
+        )
+        load, wall = time.process_time() - load, time.perf_counter() - wall
+        after = [meter.sample() for meter in meters]
+    by_port = dict(zip(dict.fromkeys(ports[t] for t in turns), results, strict=True))
+    measured = [(d, by_port.get(port, CallsResult())) for port, d in zip(ports, sets, strict=True)]
+    for (_, result), meter, (app0, db0), (app1, db1) in zip(
+        measured, meters, before, after, strict=True
+    ):
+        share = result.calls / max(1, len(players))  # the load generator served them all
+        result.cpu = CpuUse(meter.used(app0, app1), meter.used(db0, db1), load * share, wall)
+    for data, result in measured:
         print_calls_table(
             f"scaling: {data.plan.shifts:,} shifts, {data.plan.operators:,} operators,"
-            f" {args.scaling_rate:g} calls/s",
+            f" {args.scaling_rate:g} calls/s in its slots",
             result,
         )
-    return [(d.plan, r) for d, r in zip(sets, merged, strict=True)]
+    return [(d.plan, r) for d, r in measured]
 
 
 def run_entry(
@@ -1715,8 +1873,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--scaling-rate", type=float, default=25, help="--scaling: calls/s")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds (--entry, --scaling)"
+        "--slot-seconds", type=float, default=1, help="--scaling: turns between data sets"
     )
+    parser.add_argument("--rounds", type=int, default=6, help="--entry: alternating rounds")
     parser.add_argument("--workers", type=int, help="pin WEB_CONCURRENCY for every app")
     parser.add_argument("--port", type=int, default=8760, help="first port on 127.0.0.1")
     parser.add_argument("--log-level", default="INFO", help="the app's LOG_LEVEL")

@@ -220,6 +220,11 @@ def test_arrivals_are_poisson_with_the_planned_mean() -> None:
     assert arrivals == sorted(arrivals) and arrivals[0] > 0 and arrivals[-1] < seconds
 
 
+def test_scaling_slots_take_turns_between_the_data_sets() -> None:
+    arrivals = [0.1, 0.9, 1.2, 2.5, 3.1, 4.0, 6.2]
+    assert bench.slot_schedule(arrivals, 3, 1.0) == [0, 0, 1, 2, 0, 1, 0]
+
+
 def tiny_twiml_app() -> Flask:
     """A two-step hotline: a menu, then goodbye; status callbacks answered 204."""
     app = Flask("tiny")
@@ -274,6 +279,36 @@ def test_the_open_loop_plays_every_call_to_its_end() -> None:
         "status": calls,
     }
     assert len(result.lags) == 3 * calls
+
+
+def test_one_open_loop_serves_several_servers_and_reports_each_alone() -> None:
+    servers = [make_server("127.0.0.1", 0, tiny_twiml_app(), threaded=True) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ports = [servers[i % 2].port for i in range(7)]
+        players = [
+            bench.CallPlayer(
+                bench.CallScript(
+                    f"CA{'5' * 8}{i:024x}",
+                    "+4917600000003",
+                    "+4930120000",
+                    Behaviour.ANSWERED,
+                    {"menu": "1"},
+                ),
+                VALIDATOR,
+                time_scale=0,
+            )
+            for i in range(7)
+        ]
+        first, second = bench.run_open_loop_on(
+            ports, [i * 0.01 for i in range(7)], players, limit_s=20, progress=None
+        )
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert (first.calls, first.completed, len(first.kinds["entry"].latencies)) == (4, 4, 4)
+    assert (second.calls, second.completed, len(second.kinds["entry"].latencies)) == (3, 3, 3)
 
 
 def test_the_open_loop_stops_by_itself_when_the_server_never_answers() -> None:
