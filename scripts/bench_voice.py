@@ -387,10 +387,19 @@ def seed_problem(conn: Any, plan: SeedPlan, now: dt.datetime) -> str | None:
     return None
 
 
+#: What a seed loads: (table, columns, rows, expected count) for a plan at a moment.
+SeedTables = Callable[[SeedPlan, dt.datetime], list[tuple[str, tuple[str, ...], Any, int]]]
+
+
 def reseed(
-    sqlalchemy_url: str, plan: SeedPlan, now: dt.datetime, say: Callable[[str], None]
+    sqlalchemy_url: str,
+    plan: SeedPlan,
+    now: dt.datetime,
+    say: Callable[[str], None],
+    tables: SeedTables = seed_tables,
 ) -> None:
-    """Drop and recreate the schema with the app's migrations, then COPY the data set in."""
+    """Drop and recreate the schema with the app's migrations, then COPY the data set in
+    (``tables``: this benchmark's rows unless another benchmark brings its own variant)."""
     import psycopg
 
     from hotline.core.migrations import upgrade
@@ -404,7 +413,7 @@ def reseed(
     upgrade(sqlalchemy_url)
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
-        for table, columns, rows, expected in seed_tables(plan, now):
+        for table, columns, rows, expected in tables(plan, now):
             copy_rows(conn, table, columns, rows, expected, say)
         for table in ("lines", "opening_spans", "operators", "shifts"):
             conn.execute(
@@ -452,7 +461,9 @@ def ensure_seeded(
     force: bool,
     now: dt.datetime,
     say: Callable[[str], None] = print,
+    tables: SeedTables = seed_tables,
 ) -> None:
+    """Seed unless the database already holds this plan's data (see :func:`seed_problem`)."""
     import psycopg
 
     ensure_database(sqlalchemy_url, say)
@@ -465,7 +476,7 @@ def ensure_seeded(
         say(f"seeding: {problem}")
     else:
         say("seeding: --reseed given")
-    reseed(sqlalchemy_url, plan, now, say)
+    reseed(sqlalchemy_url, plan, now, say, tables)
 
 
 def clear_calls(sqlalchemy_url: str) -> int:
