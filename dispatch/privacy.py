@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import Helper, HelperStatus, IntakeDraft, Signup, Ticket
 from hotline.core.registry import Registry
-from hotline.core.retention import PersonalData, RetentionRule, days
+from hotline.core.retention import PersonalData, RetentionRule, days, delete_before
 
 #: What a requester's emptied fields read afterwards.
 ERASED = ""
@@ -61,12 +61,7 @@ def purge_signups(session: Session, now: dt.datetime) -> str:
 
 def purge_intakes(session: Session, now: dt.datetime) -> str:
     cutoff = now - days("INTAKE_RETENTION_DAYS")
-    deleted = session.execute(
-        delete(IntakeDraft)
-        .where(IntakeDraft.created_at < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return f"forgot {deleted} phone intake(s)"
+    return f"forgot {delete_before(session, IntakeDraft.created_at, cutoff)} phone intake(s)"
 
 
 def purge_opted_out_helpers(session: Session, now: dt.datetime) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core.models import LoginFailure, OptOut
 from hotline.core.registry import Registry
-from hotline.core.retention import PersonalData, RetentionRule
+from hotline.core.retention import PersonalData, RetentionRule, delete_before
 
 #: Failed sign-ins only matter for the throttle's window (minutes); a day is plenty.
 LOGIN_FAILURE_DAYS = 1
@@ -17,12 +17,7 @@ LOGIN_FAILURE_DAYS = 1
 
 def _purge_login_failures(session: Session, now: dt.datetime) -> str:
     cutoff = now - dt.timedelta(days=LOGIN_FAILURE_DAYS)
-    deleted = session.execute(
-        delete(LoginFailure)
-        .where(LoginFailure.at < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return f"forgot {deleted} failed sign-in(s)"
+    return f"forgot {delete_before(session, LoginFailure.at, cutoff)} failed sign-in(s)"
 
 
 def _export_opt_out(session: Session, phone: str) -> list[dict[str, object]]:

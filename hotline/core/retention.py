@@ -132,3 +132,13 @@ def render_docs(rules: Iterable[RetentionRule]) -> str:
             "| " + " | ".join(f"`{c}`" if i < 3 else c for i, c in enumerate(cells)) + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+def delete_before(session: Session, column: Any, cutoff: dt.datetime) -> int:
+    """Delete the rows of ``column``'s table whose ``column`` lies before ``cutoff``; the
+    shape of most retention rules. Returns how many went."""
+    from sqlalchemy import delete
+
+    table = column.class_
+    stmt = delete(table).where(column < cutoff).execution_options(synchronize_session=False)
+    return session.execute(stmt).rowcount or 0

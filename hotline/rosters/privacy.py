@@ -11,18 +11,13 @@ from sqlalchemy.orm import Session
 from hotline.core.models import User
 from hotline.core.oncall.models import Availability, Operator, OperatorStatus, Shift
 from hotline.core.registry import Registry
-from hotline.core.retention import PersonalData, RetentionRule, days
+from hotline.core.retention import PersonalData, RetentionRule, days, delete_before
 from hotline.rosters.models import ShiftAudit
 
 
 def purge_availability(session: Session, now: dt.datetime) -> str:
     cutoff = now - days("AVAILABILITY_RETENTION_DAYS")
-    deleted = session.execute(
-        delete(Availability)
-        .where(Availability.until < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return f"forgot {deleted} availability entr(y/ies)"
+    return f"forgot {delete_before(session, Availability.until, cutoff)} availability entr(y/ies)"
 
 
 def purge_audit(session: Session, now: dt.datetime) -> str:
