@@ -1,5 +1,8 @@
 """The forms of the trainings and long-term engagement pages (same conventions as
-:mod:`dispatch.forms`: bounded fields, German messages, CSRF checked by the blueprint)."""
+:mod:`dispatch.forms`: bounded fields, German messages, CSRF checked by the blueprint).
+
+Labels and choices are the German msgids of the page catalogue, marked with ``N_`` so the
+extractor finds them; the pages show them translated (``label``/``localize``)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from dispatch.forms import (
     _finite,
     _postal_code,
 )
+from hotline.core.i18n import N_
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -34,17 +38,17 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 class TrainingForm(DispatchForm):
     name = StringField(
-        "Schulung (z. B. Erste Hilfe)",
+        N_("Schulung (z. B. Erste Hilfe)"),
         [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
     )
-    completed_on = DateField("Datum", [InputRequired("Bitte das Datum der Schulung angeben.")])
-    valid_until = DateField("Gültig bis (leer = unbegrenzt)", [Optional()])
+    completed_on = DateField(N_("Datum"), [InputRequired("Bitte das Datum der Schulung angeben.")])
+    valid_until = DateField(N_("Gültig bis (leer = unbegrenzt)"), [Optional()])
 
 
 class ActivityTrainingForm(DispatchForm):
-    activity = SelectField("Tätigkeit", choices=_activity_choices)
+    activity = SelectField(N_("Tätigkeit"), choices=_activity_choices)
     name = StringField(
-        "Erforderliche Schulung",
+        N_("Erforderliche Schulung"),
         [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
     )
 
@@ -52,28 +56,28 @@ class ActivityTrainingForm(DispatchForm):
 class ProfileForm(DispatchForm):
     """An organisation's requirement profile for a regular engagement."""
 
-    title = StringField("Titel", [InputRequired("Bitte einen Titel angeben."), _at_most(120)])
-    activity = SelectField("Tätigkeit", choices=_activity_choices)
+    title = StringField(N_("Titel"), [InputRequired("Bitte einen Titel angeben."), _at_most(120)])
+    activity = SelectField(N_("Tätigkeit"), choices=_activity_choices)
     skills = StringField(
-        "Benötigte Kenntnisse oder Schulungen (durch Komma getrennt)", [_at_most(300)]
+        N_("Benötigte Kenntnisse oder Schulungen (durch Komma getrennt)"), [_at_most(300)]
     )
     languages = StringField(
-        "Sprachen (Kürzel, z. B. de, tr)",
+        N_("Sprachen (Kürzel, z. B. de, tr)"),
         [_at_most(80), Regexp(_LANGUAGE_CODES, message="Sprachen als Kürzel, z. B. de, tr.")],
         default="de",
     )
-    postal_code = _postal_code("Postleitzahl des Einsatzorts")
-    radius_km = _count("Umkreis in km", 1, 50, 10)
+    postal_code = _postal_code(N_("Postleitzahl des Einsatzorts"))
+    radius_km = _count(N_("Umkreis in km"), 1, 50, 10)
     hours_per_week = FloatField(
-        "Stunden pro Woche",
+        N_("Stunden pro Woche"),
         [
             InputRequired("Bitte die Stunden pro Woche angeben."),
             _finite,
             NumberRange(0.5, 40, message="Bitte 0,5 bis 40 Stunden pro Woche angeben."),
         ],
     )
-    duration_months = _count("Dauer in Monaten", 1, 60, 6)
-    description = TextAreaField("Beschreibung", [_at_most(2000)])
+    duration_months = _count(N_("Dauer in Monaten"), 1, 60, 6)
+    description = TextAreaField(N_("Beschreibung"), [_at_most(2000)])
 
     def request(self) -> ProfileRequest:
         return ProfileRequest(
@@ -94,7 +98,7 @@ class ProfileForm(DispatchForm):
 
 class HoursForm(DispatchForm):
     hours_per_week = FloatField(
-        "Wie viele Stunden pro Woche können Sie regelmäßig helfen?",
+        N_("Wie viele Stunden pro Woche können Sie regelmäßig helfen?"),
         [
             Optional(),
             _finite,
@@ -104,19 +108,21 @@ class HoursForm(DispatchForm):
 
 
 class InterestForm(DispatchForm):
-    message = TextAreaField("Nachricht an die Organisation (freiwillig)", [_at_most(2000)])
+    message = TextAreaField(N_("Nachricht an die Organisation (freiwillig)"), [_at_most(2000)])
     consent = BooleanField(
-        "Ich bin einverstanden, dass die Organisation meinen Namen, meine Telefonnummer und "
-        "meine Nachricht sieht, um mit mir Kontakt aufzunehmen."
+        N_(
+            "Ich bin einverstanden, dass die Organisation meinen Namen, meine Telefonnummer "
+            "und meine Nachricht sieht, um mit mir Kontakt aufzunehmen."
+        )
     )
 
 
 class MatchActionForm(DispatchForm):
     action = SelectField(
         choices=[
-            SelectChoice("confirm", "Zusagen"),
-            SelectChoice("pause", "Pausieren"),
-            SelectChoice("resume", "Fortsetzen"),
-            SelectChoice("end", "Beenden"),
+            SelectChoice("confirm", N_("Zusagen")),
+            SelectChoice("pause", N_("Pausieren")),
+            SelectChoice("resume", N_("Fortsetzen")),
+            SelectChoice("end", N_("Beenden")),
         ]
     )

@@ -26,14 +26,15 @@ from dispatch.models import (
 )
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
+from hotline.core.i18n import N_, gettext
 from hotline.core.models import Role, utcnow
 from hotline.core.outbox import commit
 
 STATUS_NAMES = {
-    MatchStatus.PROPOSED: "Interesse bekundet, Antwort der Organisation steht aus",
-    MatchStatus.ACTIVE: "aktiv",
-    MatchStatus.PAUSED: "pausiert",
-    MatchStatus.ENDED: "beendet",
+    MatchStatus.PROPOSED: N_("Interesse bekundet, Antwort der Organisation steht aus"),
+    MatchStatus.ACTIVE: N_("aktiv"),
+    MatchStatus.PAUSED: N_("pausiert"),
+    MatchStatus.ENDED: N_("beendet"),
 }
 #: The longest period one certificate covers.
 MAX_CERTIFICATE_DAYS = 5 * 366
@@ -51,7 +52,12 @@ def _helper(token: str) -> Helper:
 
 
 def _page_globals() -> dict:
-    return {"status_name": STATUS_NAMES.get, "MatchStatus": MatchStatus, "hours": _hours}
+    return {"status_name": _status_name, "MatchStatus": MatchStatus, "hours": _hours}
+
+
+def _status_name(status: MatchStatus) -> str:
+    """A match's status in the page's language."""
+    return gettext(STATUS_NAMES[status])
 
 
 def _hours(value: float) -> str:
@@ -137,16 +143,20 @@ def helper_certificate(token: str):  # noqa: ANN201
         start = dt.date.fromisoformat(given) if given else _since(helper, today)
         end = dt.date.fromisoformat(request.args.get("bis") or today.isoformat())
     except ValueError:
-        return _message("Ungültiger Zeitraum", "Bitte die Daten als JJJJ-MM-TT angeben.", 400)
+        return _message(
+            gettext("Ungültiger Zeitraum"), gettext("Bitte die Daten als JJJJ-MM-TT angeben."), 400
+        )
     if end < start or (end - start).days > MAX_CERTIFICATE_DAYS:
         return _message(
-            "Ungültiger Zeitraum", "Der Zeitraum muss vorwärts laufen und höchstens 5 Jahre.", 400
+            gettext("Ungültiger Zeitraum"),
+            gettext("Der Zeitraum muss vorwärts laufen und höchstens 5 Jahre umfassen."),
+            400,
         )
     found = certificates.figures(db.session, helper.id, start, end, utcnow(), dispatch_zone())
     if found.empty:
         return _message(
-            "Noch nichts zu bescheinigen",
-            "Für diesen Zeitraum sind noch keine abgeschlossenen Einsätze erfasst.",
+            gettext("Noch nichts zu bescheinigen"),
+            gettext("Für diesen Zeitraum sind noch keine abgeschlossenen Einsätze erfasst."),
             404,
         )
     pdf = certificates.render_pdf(helper, found, today)

@@ -10,6 +10,7 @@ from dispatch.engagement_forms import ActivityTrainingForm, TrainingForm
 from dispatch.models import Activity, Helper
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
+from hotline.core.i18n import current_language
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -73,7 +74,7 @@ def activity_trainings():  # noqa: ANN201
     return render_template(
         "dispatch/activity_trainings.html",
         required=trainings.requirements(db.session),
-        activities=[(a.value, texts.activity_name(a.value, "de")) for a in Activity],
+        activities=[(a.value, texts.activity_name(a.value, current_language())) for a in Activity],
         form=form,
         errors=errors,
     ), (422 if errors else 200)
