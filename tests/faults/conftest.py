@@ -26,6 +26,17 @@ def outcome(request: pytest.FixtureRequest) -> Outcome:
     return Outcome(request.node.name.removeprefix("test_").replace("_", " "))
 
 
+def pytest_sessionfinish(session) -> None:  # noqa: ANN001
+    """Under pytest-xdist each worker hands its outcomes to the controlling process."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fault_outcomes"] = list(_OUTCOMES)
+
+
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001
+    _OUTCOMES.extend(tuple(item) for item in node.workeroutput.get("fault_outcomes", []))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
     if not _OUTCOMES:
         return
