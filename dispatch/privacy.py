@@ -14,6 +14,14 @@ from hotline.core.retention import PersonalData, RetentionRule, days, delete_bef
 
 #: What a requester's emptied fields read afterwards.
 ERASED = ""
+#: The requester's personal fields on a ticket, emptied.
+REQUESTER_ERASED = {
+    "requester_phone": None,
+    "requester_first_name": ERASED,
+    "address": ERASED,
+    "description": ERASED,
+    "recording_url": None,
+}
 
 
 def purge_requesters(session: Session, now: dt.datetime) -> str:
@@ -37,13 +45,7 @@ def purge_requesters(session: Session, now: dt.datetime) -> str:
                 Ticket.recording_url.is_not(None),
             ),
         )
-        .values(
-            requester_phone=None,
-            requester_first_name=ERASED,
-            address=ERASED,
-            description=ERASED,
-            recording_url=None,
-        )
+        .values(**REQUESTER_ERASED)
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"forgot the requester of {changed} ticket(s)"
@@ -133,13 +135,7 @@ def erase_person(session: Session, phone: str) -> int:
     touched += session.execute(
         update(Ticket)
         .where(Ticket.requester_phone == phone)
-        .values(
-            requester_phone=None,
-            requester_first_name=ERASED,
-            address=ERASED,
-            description=ERASED,
-            recording_url=None,
-        )
+        .values(**REQUESTER_ERASED)
         .execution_options(synchronize_session=False)
     ).rowcount
     touched += session.execute(

@@ -511,11 +511,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return dict(load_settings(SETTINGS, env))
 
 
-def parse_fallback_numbers(raw: str | None) -> dict[str, str]:
-    """Parse ``FALLBACK_NUMBERS``: ``+49301111=+49302222,+49891111=+49892222``."""
-    return FALLBACK_NUMBERS.kind.parse(raw or "")
-
-
 # -- documentation -----------------------------------------------------------------------------
 
 DOCS_HEADER = """\

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.oncall.models import Line, RingStrategy
-from hotline.voice.calls import busy_operator_ids  # noqa: F401 - re-exported
 from hotline.voice.directory import LineInfo, OperatorInfo, load_available
 from hotline.voice.models import Call, CallLeg, LegState
 
