@@ -40,6 +40,9 @@ SessionTask = Callable[["Session", dt.datetime], str]
 MessageCheck = Callable[["Session", "OutboundMessage", dt.datetime], "str | dt.datetime | None"]
 #: ``(session, message) -> None``: the message failed for good (its ``error_code`` says why).
 MessageFailed = Callable[["Session", "OutboundMessage"], None]
+#: ``(session, user, now) -> HTML markup`` of one panel (rendered with the feature's own
+#: template, already escaped), or ``""`` when it has nothing to show.
+PanelRender = Callable[["Session", Any, dt.datetime], str]
 
 
 def _no_keywords(keyword: str) -> bool:
@@ -94,6 +97,26 @@ class MessageKind:
     on_failed: MessageFailed | None = None
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A box on a page that spans features (the Today page, the operator's phone home).
+
+    ``place`` names the page (``"today"``, ``"operator_home"``), ``name`` is unique per place
+    and part of the panel's own address (the page reloads each panel by itself every
+    ``refresh_seconds``; 0: never), ``title`` a catalogue msgid, ``order`` sorts panels.
+    Shown to accounts with at least ``min_role`` (``only_role``: that role alone).
+    """
+
+    place: str
+    name: str
+    title: str
+    render: PanelRender
+    min_role: str
+    only_role: str | None = None
+    order: int = 100
+    refresh_seconds: int = 0
+
+
 @dataclass
 class Registry:
     outbox_handlers: dict[str, OutboxHandler] = field(default_factory=dict)
@@ -128,6 +151,8 @@ class Registry:
     home_endpoints: dict[str, str] = field(default_factory=dict)
     #: The sign-in, sign-out and language-switch endpoints the layout links to.
     account_endpoints: dict[str, str] = field(default_factory=dict)
+    #: Panels of the pages that span features, per place (see :meth:`panel`).
+    panels: dict[str, list[Panel]] = field(default_factory=dict)
 
     # -- registration -----------------------------------------------------------------------
 
@@ -199,6 +224,38 @@ class Registry:
     def account_pages(self, sign_in: str, sign_out: str, language: str) -> None:
         """The endpoints of the sign-in page, the sign-out form and the language switch."""
         self.account_endpoints.update(sign_in=sign_in, sign_out=sign_out, language=language)
+
+    def panel(
+        self,
+        place: str,
+        name: str,
+        title: str,
+        render: PanelRender,
+        min_role: str,
+        only_role: str | None = None,
+        order: int = 100,
+        refresh_seconds: int = 0,
+    ) -> None:
+        """A panel on the page ``place`` (``"today"``, ``"operator_home"``): pages that span
+        features show what each feature registered, so the page knows no feature."""
+        panels = self.panels.setdefault(place, [])
+        if any(p.name == name for p in panels):
+            raise ValueError(f"panel {place}/{name} registered twice")
+        panels.append(
+            Panel(place, name, title, render, min_role, only_role, order, refresh_seconds)
+        )
+        panels.sort(key=lambda p: (p.order, p.name))
+
+    def panels_for(self, place: str, role: str) -> list[Panel]:
+        """The panels of ``place`` an account of ``role`` may see, in order."""
+        from hotline.core.models import Role
+
+        mine = Role(role)
+        return [
+            p
+            for p in self.panels.get(place, [])
+            if (mine == Role(p.only_role) if p.only_role else mine.at_least(Role(p.min_role)))
+        ]
 
     def on_opt_out(self, hook: OptOutHook) -> None:
         """``hook(session, phone, opted_out)`` runs whenever a number opts out (``True``) or
