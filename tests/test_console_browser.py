@@ -61,3 +61,25 @@ def test_the_skip_link_comes_first_and_shows_when_focused(committed_app, phone_p
         assert focused == "#main"
         box = phone_page.locator("a.skip").bounding_box()
         assert box is not None and box["x"] >= 0
+
+
+def test_on_a_phone_the_navigation_starts_folded_behind_its_menu_button(committed_app, phone_page):
+    seed(committed_app, _build)
+    with live_server(committed_app) as base:
+        sign_in(phone_page, base, "ada")
+        menu = phone_page.locator("nav details.menu")
+        assert menu.evaluate("m => m.open") is False
+        assert not phone_page.get_by_role("link", name="Protokoll").is_visible()
+        phone_page.get_by_text("Menü").click()
+        assert phone_page.get_by_role("link", name="Protokoll").is_visible()
+
+
+def test_on_a_desktop_the_navigation_is_open_without_a_menu_button(committed_app, browser):  # noqa: F811
+    seed(committed_app, _build)
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    with live_server(committed_app) as base:
+        sign_in(page, base, "ada")
+        assert page.get_by_role("link", name="Protokoll").is_visible()
+        assert not page.locator("nav details.menu > summary").is_visible()
+    context.close()
