@@ -152,3 +152,14 @@ def test_every_page_of_a_role_is_accessible_local_and_fits_a_phone(committed_app
             context.close()
             assert not external, f"{name}: requests outside the product: {external}"
     assert not problems, "\n".join(problems)
+
+
+def test_the_check_notices_a_request_outside_the_product(browser):  # noqa: F811
+    context = browser.new_context()
+    seen: list[str] = []
+    context.on("request", _outside("127.0.0.1:5000", seen))
+    page = context.new_page()
+    page.set_content('<img src="http://127.0.0.1:9/pixel.png" alt="">')
+    page.wait_for_load_state("load")
+    context.close()
+    assert seen == ["http://127.0.0.1:9/pixel.png"]
