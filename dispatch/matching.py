@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import Helper, HelperStatus, Offer, Ticket
@@ -31,6 +31,7 @@ DISTANCE_BAND_KM = 5.0
 KM_PER_DEGREE = 111.2
 SLACK_KM = 1.0  # the exact haversine check below has the last word
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+_SHUFFLE_MODULUS = 1_000_003  # a prime: id × seed mod p visits the ids in a scrambled order
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,22 @@ def available(
     return False
 
 
-def candidates(
-    session: Session, ticket: Ticket, now: dt.datetime, max_radius_km: float = 50
+def _within_reach(
+    session: Session,
+    ticket: Ticket,
+    now: dt.datetime,
+    max_radius_km: float,
+    seed: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Match]:
-    """Every helper who matches ``ticket`` and has not been asked about it yet, unranked."""
+    """Helpers who match ``ticket`` on everything but availability, not yet asked about it.
+
+    Reads only columns of the covering index ``ix_dispatch_helpers_reach`` (PostgreSQL:
+    an index-only scan of the bounding box, no visit to the helpers' rows, which lie
+    scattered over the table in sign-up order); availability, a JSON document, is read
+    afterwards for the few helpers a wave actually needs (:func:`match_list`).
+    """
     min_lat, max_lat, min_lon, max_lon = bounding_box(ticket.lat, ticket.lon, max_radius_km)
     week_ago = now - dt.timedelta(days=7)
     asked_this_week = (
@@ -104,7 +117,6 @@ def candidates(
         Helper.lat,
         Helper.lon,
         Helper.radius_km,
-        Helper.availability,
         Helper.last_asked_at,
     ).where(
         Helper.status == HelperStatus.ACTIVE,
@@ -121,16 +133,49 @@ def candidates(
         asked_this_week < Helper.max_per_week,
         *required_for(session, ticket.activity, help_day(ticket)),
     )
-    zone = dispatch_zone()
+    if seed is not None:
+        # The ranking of :func:`rank`, done by the database so only the first few rows travel:
+        # never asked first, then least recently asked, then 5 km distance bands (by the
+        # squared flat-earth distance, so no square root is needed), then a shuffle that is
+        # fixed for this ticket (``seed``) and different for the next.
+        squared = (Helper.lat - ticket.lat) * (Helper.lat - ticket.lat) * KM_PER_DEGREE**2 + (
+            Helper.lon - ticket.lon
+        ) * (Helper.lon - ticket.lon) * lon_km**2
+        bands = int(max_radius_km // DISTANCE_BAND_KM) + 1
+        band = case(
+            *((squared < ((b + 1) * DISTANCE_BAND_KM) ** 2, b) for b in range(bands)),
+            else_=bands,
+        )
+        shuffle = (cast(Helper.id, BigInteger) * seed + ticket.id) % _SHUFFLE_MODULUS
+        stmt = stmt.order_by(
+            Helper.last_asked_at.is_not(None), Helper.last_asked_at, band, shuffle, Helper.id
+        )
+        stmt = stmt.offset(offset).limit(limit)
     result = []
-    for helper_id, lat, lon, radius, availability, last_asked in session.execute(stmt):
+    for helper_id, lat, lon, radius, last_asked in session.execute(stmt):
         distance = distance_km(ticket.lat, ticket.lon, lat, lon)
-        if distance > radius:
-            continue
-        if not available(availability or {}, ticket.window_start, ticket.window_end, zone):
-            continue
-        result.append(Match(helper_id, distance, last_asked))
+        if distance <= radius:
+            result.append(Match(helper_id, distance, last_asked))
     return result
+
+
+def _availability(session: Session, ids: list[int]) -> dict[int, dict]:
+    rows = session.execute(select(Helper.id, Helper.availability).where(Helper.id.in_(ids)))
+    return {helper_id: availability or {} for helper_id, availability in rows}
+
+
+def candidates(
+    session: Session, ticket: Ticket, now: dt.datetime, max_radius_km: float = 50
+) -> list[Match]:
+    """Every helper who matches ``ticket`` and has not been asked about it yet, unranked."""
+    reach = _within_reach(session, ticket, now, max_radius_km)
+    zone = dispatch_zone()
+    found = _availability(session, [m.helper_id for m in reach]) if reach else {}
+    return [
+        m
+        for m in reach
+        if available(found.get(m.helper_id, {}), ticket.window_start, ticket.window_end, zone)
+    ]
 
 
 def help_day(ticket: Ticket) -> dt.date:
@@ -155,9 +200,34 @@ def match_list(
     now: dt.datetime,
     max_radius_km: float = 50,
     rng: random.Random | None = None,
+    limit: int | None = None,
 ) -> list[Match]:
-    """The ranked list of helpers to ask about ``ticket``."""
-    return rank(candidates(session, ticket, now, max_radius_km), rng)
+    """The ranked list of helpers to ask about ``ticket`` (its first ``limit`` only).
+
+    The database ranks (as :func:`rank` describes) and hands over a chunk at a time;
+    availability is checked here in ranked order until ``limit`` are found: a wave of 15 in a
+    city with thousands of helpers reads a few dozen rows, not thousands. Filtering after
+    ranking keeps the order the same as filtering first (availability does not enter the
+    ranking). ``rng`` picks this ticket's shuffle of ties.
+    """
+    rng = rng or random.Random()
+    seed = rng.randrange(1, _SHUFFLE_MODULUS)
+    zone = dispatch_zone()
+    result: list[Match] = []
+    offset = 0
+    while limit is None or len(result) < limit:
+        chunk = None if limit is None else max(4 * limit, 50)
+        part = _within_reach(session, ticket, now, max_radius_km, seed, offset, chunk)
+        found = _availability(session, [m.helper_id for m in part]) if part else {}
+        for m in part:
+            if available(found.get(m.helper_id, {}), ticket.window_start, ticket.window_end, zone):
+                result.append(m)
+                if limit is not None and len(result) >= limit:
+                    break
+        if chunk is None or len(part) < chunk:
+            break
+        offset += chunk
+    return result
 
 
 def dispatch_zone() -> str:

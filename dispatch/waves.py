@@ -112,7 +112,7 @@ def send_wave(
         ticket.next_wave_at = None
         return WaveResult(WaveOutcome.NOT_OPEN)
     size = config["DISPATCH_WAVE_FACTOR"] * open_slots
-    matches = match_list(session, ticket, now, config["DISPATCH_MAX_RADIUS_KM"], rng)[:size]
+    matches = match_list(session, ticket, now, config["DISPATCH_MAX_RADIUS_KM"], rng, limit=size)
     if not matches:
         return WaveResult(WaveOutcome.NO_MATCHES, next_wave_at=ticket.next_wave_at)
     create_offers(session, ticket, [m.helper_id for m in matches], wave, now)

@@ -114,6 +114,45 @@ def test_ties_are_broken_at_random():
     assert len(orders) > 1
 
 
+def test_the_database_ranks_like_rank_never_asked_then_least_recent_then_nearer(ctx, session):
+    # 10117 is next to the ticket's 10115; 12683 Marzahn is some 14 km away
+    recent_near = make_helper(
+        session, postal_code="10117", last_asked_at=DAYTIME - dt.timedelta(hours=1)
+    )
+    old_far = make_helper(
+        session, postal_code="12683", radius_km=25, last_asked_at=DAYTIME - dt.timedelta(days=5)
+    )
+    never_far = make_helper(session, postal_code="12683", radius_km=25)
+    never_near = make_helper(session, postal_code="10117")
+    ticket = make_ticket(session, postal_code="10115")
+    order = [m.helper_id for m in match_list(session, ticket, DAYTIME)]
+    assert order == [never_near.id, never_far.id, old_far.id, recent_near.id]
+
+
+def test_a_limited_list_is_the_head_of_the_ranked_list_after_availability(ctx, session):
+    # DAYTIME is a Wednesday 10:00-13:00 Berlin time; the nearest helper is away then
+    make_helper(session, postal_code="10117", availability={"5": [["09:00", "18:00"]]})
+    second = make_helper(session, postal_code="10178")
+    third = make_helper(session, postal_code="12683", radius_km=25)
+    ticket = make_ticket(session, postal_code="10115")
+    assert [m.helper_id for m in match_list(session, ticket, DAYTIME, limit=1)] == [second.id]
+    assert [m.helper_id for m in match_list(session, ticket, DAYTIME, limit=5)] == [
+        second.id,
+        third.id,
+    ]
+
+
+def test_the_databases_shuffle_of_ties_differs_between_draws(ctx, session):
+    tied = [make_helper(session, postal_code="10117") for _ in range(8)]
+    ticket = make_ticket(session, postal_code="10115")
+    orders = {
+        tuple(m.helper_id for m in match_list(session, ticket, DAYTIME, rng=random.Random(seed)))
+        for seed in range(5)
+    }
+    assert len(orders) > 1
+    assert all(set(order) == {h.id for h in tied} for order in orders)
+
+
 @pytest.mark.parametrize(
     ("utc_hour", "quiet"),
     [(18, False), (19, True), (2, True), (5, True), (6, False)],  # Berlin in summer: UTC+2
