@@ -5,6 +5,7 @@ the pages, the printable monthly report and ``rufbereit stats report`` show the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import re
 import statistics
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from hotline import cli
 from hotline.core.models import Role
@@ -373,3 +375,28 @@ def test_the_cli_refuses_a_month_together_with_days(app, session, month, monkeyp
     assert result.exit_code != 0 and "--month does not go with" in result.output
     result = CliRunner().invoke(cli.main, ["stats", "--month", "März"])
     assert result.exit_code != 0 and "must look like 2026-03" in result.output
+
+
+def test_the_report_link_works_for_a_partner_with_a_slash_in_its_name(app, session):
+    make_line(session, number="+4930120009", name="Bahnhof", partner="Rhein/Main")
+    client = _signed_in(app, session)
+    html = client.get(f"/statistik?monat={MONTH}").get_data(as_text=True)
+    link = re.search(r'href="(/statistik/bericht/[^"]+)"', html)
+    assert link is not None
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and "Rhein/Main" in page.get_data(as_text=True)
+
+
+def test_the_monthly_report_as_pdf_carries_the_figures(app, session, month):
+    client = _signed_in(app, session)
+    html = client.get(f"/statistik/bericht/Wiesbaden/{MONTH}").get_data(as_text=True)
+    assert f'href="/statistik/bericht/Wiesbaden/{MONTH}/pdf"' in html
+    response = client.get(f"/statistik/bericht/Wiesbaden/{MONTH}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "monatsbericht-Wiesbaden-2026-03.pdf" in response.headers["Content-Disposition"]
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    figures = _wiesbaden(session).total
+    assert "Monatsbericht: Wiesbaden" in text and "Nord" in text and "Süd" in text
+    share = f"{figures.answered_share * 100:.1f}".replace(".", ",")
+    assert f"Anrufe {figures.calls}" in text and f"Anteil angenommen {share} %" in text
+    assert client.get(f"/statistik/bericht/Niemand/{MONTH}/pdf").status_code == 404

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.utils import secure_filename
 
 from hotline.core.auth import load_user, requires
 from hotline.core.extensions import db
 from hotline.core.i18n import WEEKDAYS_DE, format_number, gettext
 from hotline.core.models import Role
+from hotline.voice.statistics_pdf import render_pdf
 from hotline.voice.stats import Period, Report, anonymous_hash, lines_for, partners, report
 
 bp = Blueprint("voice_stats", __name__)
@@ -66,7 +68,7 @@ def statistics():  # noqa: ANN201
     )
 
 
-@bp.get("/statistik/bericht/<partner>/<month>")
+@bp.get("/statistik/bericht/<path:partner>/<month>")  # a partner may contain "/"
 @requires(MIN_ROLE)
 def monthly_report(partner: str, month: str):  # noqa: ANN201
     lines = lines_for(db.session, partner=partner)
@@ -86,6 +88,27 @@ def monthly_report(partner: str, month: str):  # noqa: ANN201
         generated=dt.datetime.now(dt.UTC),
         weekdays=WEEKDAYS_DE,
         tables_open=True,
+    )
+
+
+@bp.get("/statistik/bericht/<path:partner>/<month>/pdf")
+@requires(MIN_ROLE)
+def monthly_report_pdf(partner: str, month: str):  # noqa: ANN201
+    """The same report as an A4 PDF, in German (the language of the municipality's files)."""
+    lines = lines_for(db.session, partner=partner)
+    if not lines:
+        abort(404)
+    try:
+        Period.month(month)
+    except ValueError:
+        abort(404)
+    result = _report(lines, month)
+    assert result is not None
+    filename = f"monatsbericht-{secure_filename(partner) or 'partner'}-{month}.pdf"
+    return Response(
+        render_pdf(partner, result),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
