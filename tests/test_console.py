@@ -272,7 +272,7 @@ def _crawl(app, seeded, lang: str) -> dict[str, list[str]]:  # noqa: ANN001, F81
     client = _signed_in_admin(app, HTTPS)
     pages = {}
     for endpoint, url in _get_urls(app, seeded):
-        if not endpoint.startswith(("rosters.", "dispatch_web.", "pages.")):
+        if not endpoint.startswith(("rosters.", "dispatch_web.", "pages.", "voice_stats.")):
             continue
         response = client.get(url, query_string={"lang": lang}, base_url=HTTPS)
         if response.status_code == 200 and response.mimetype == "text/html":

@@ -41,7 +41,7 @@ def seeded(app, session, phone) -> dict[str, object]:
     """One of everything a page address can name, and an admin who is also an operator
     and a member of an approved organisation (so every page opens for them)."""
     configure(app)
-    line = make_line(session)
+    line = make_line(session, partner="Wiesbaden")
     operator = make_operator(session)
     shift = make_shift(session, operator, line)
     pattern = create_pattern(
@@ -99,6 +99,8 @@ def seeded(app, session, phone) -> dict[str, object]:
         "dispatch_web.offer:token": offers(session, ticket)[0].token,
         "rosters.calendar_feed:token": ical.feed_token(session, "line", line.id),
         "profile_id": profile.id,
+        "partner": line.partner,
+        "month": "2030-01",
         "dispatch_web.helper_engagements:token": helper_token,
         "dispatch_web.helper_profile:token": helper_token,
         "dispatch_web.helper_certificate:token": helper_token,

@@ -18,6 +18,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice import (
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
+        statistics_web,
         web,
         webhooks,
     )
@@ -30,6 +31,8 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(statistics_web.bp)
+    statistics_web.init_app(registry)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
     registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)

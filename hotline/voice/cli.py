@@ -18,9 +18,25 @@ from hotline.core.cli import with_appcontext
     "--until", type=click.DateTime(["%Y-%m-%d"]), help="Day after the last (default: tomorrow)."
 )
 @click.option("--partner", help="Only lines of this partner/region.")
+@click.option("--month", help="Print the monthly report of this month (e.g. 2026-11) instead.")
 @with_appcontext
-def stats_cmd(since: dt.datetime | None, until: dt.datetime | None, partner: str | None) -> None:
-    """Calls per line: outcomes, answered share, average wait, distinct callers."""
+def stats_cmd(
+    since: dt.datetime | None, until: dt.datetime | None, partner: str | None, month: str | None
+) -> None:
+    """Calls per line: outcomes, answered share, average wait, distinct callers.
+
+    Days are the lines' local days (Europe/Berlin). With ``--month`` (and usually
+    ``--partner``): the figures of the printable monthly report, in total and per line.
+    """
+    if month is not None:
+        if since or until:
+            raise click.UsageError("--month does not go with --since/--until")
+        _report(partner, month)
+    else:
+        _summary(since, until, partner)
+
+
+def _summary(since: dt.datetime | None, until: dt.datetime | None, partner: str | None) -> None:
     from hotline.core.extensions import db as database
     from hotline.voice.stats import line_stats
 
@@ -42,6 +58,32 @@ def stats_cmd(since: dt.datetime | None, until: dt.datetime | None, partner: str
             f"{row.line} [{row.partner or '-'}]: {row.calls} calls, {row.callers} callers, "
             f"{row.answered_share:.0%} answered, average wait {wait}; {outcomes}"
         )
+
+
+def _report(partner: str | None, month: str) -> None:
+    """The monthly report's figures (``/statistik/bericht/<partner>/<month>``) as text."""
+    from hotline.core.extensions import db as database
+    from hotline.voice.stats import Period, anonymous_hash, lines_for, report, summary
+
+    with database.new_session() as session:
+        lines = lines_for(session, partner=partner)
+        if not lines:
+            raise click.ClickException(
+                f"no lines of partner {partner!r}" if partner else "no lines"
+            )
+        try:
+            period = Period.month(month, lines[0].timezone)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        salt = current_app.config["CALLER_HASH_SALT"]
+        result = report(session, lines, period, anonymous_hash(salt))
+    click.echo(f"{partner or 'all lines'}, {period.label}")
+    for label, value in summary(result.total):
+        click.echo(f"  {label}: {value}")
+    for row in result.lines:
+        click.echo(f"{row.line}:")
+        for label, value in summary(row.figures):
+            click.echo(f"  {label}: {value}")
 
 
 @click.command("simulate")
