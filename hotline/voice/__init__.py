@@ -16,8 +16,10 @@ from hotline.core.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.core.queues import Priority
     from hotline.voice import (
+        log_pages,
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
+        today,
         web,
         webhooks,
     )
@@ -30,6 +32,9 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(log_pages.bp)
+    registry.nav("Anrufe", "voice_log.call_log", "planner")
+    today.register(registry)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
     registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)
