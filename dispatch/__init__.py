@@ -24,6 +24,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         outbound,
         privacy,
+        today,
         web,
     )
     from dispatch.alerts import notify_daily_cap
@@ -49,6 +50,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     outbound.register(registry)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
     privacy.register(registry)
+    today.register(registry)
     on_daily_cap(notify_daily_cap, app)
     registry.demo("dispatch", lambda session, now: load_dispatch_demo(session), sign_ins=True)
     registry.demo_sign_ins.extend(DEMO_SIGN_INS)

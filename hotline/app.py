@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import dispatch
 from hotline import rosters, voice
 from hotline.core import config as core_config
-from hotline.core import fallback, health, inbound, messaging, pages, privacy, web
+from hotline.core import fallback, health, inbound, messaging, pages, privacy, today, web
 from hotline.core.config import ConfigError, Setting, load_settings
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
@@ -89,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     app.register_blueprint(inbound.bp)
     app.register_blueprint(health.bp)
     messaging.init_app(app, registry)
+    today.init_app(app, registry)
     for feature in FEATURES:
         feature.init_app(app, registry)
     if app.config.get("FALLBACK_SYNC_AT_START", app.config["ENV_NAME"] != "testing"):

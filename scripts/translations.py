@@ -39,6 +39,10 @@ SOURCES = (ROOT / "hotline", ROOT / "dispatch")
 METHODS = [
     ("**/templates/**.html", "jinja2"),
     ("**/voice/statistics_web.py", "python"),  # a page (charts), not spoken texts
+    # The voice hotline's own pages (its other texts are spoken, not page texts).
+    ("**/voice/call_log.py", "python"),
+    ("**/voice/log_pages.py", "python"),
+    ("**/voice/today.py", "python"),
     ("**/voice/**.py", "ignore"),
     ("**/intake/**.py", "ignore"),
     ("**.py", "python"),

@@ -102,8 +102,8 @@ def test_the_start_page_sends_visitors_who_are_signed_out_to_sign_in(app):
     [
         (Role.MEMBER, "/dispatch/aufrufe/neu"),
         (Role.OPERATOR, "/dienstplan/meine"),
-        (Role.PLANNER, "/dienstplan/"),
-        (Role.COORDINATOR, "/dienstplan/"),
+        (Role.PLANNER, "/heute"),
+        (Role.COORDINATOR, "/heute"),
         (Role.ADMIN, "/dienstplan/"),
     ],
 )

@@ -15,6 +15,8 @@ PAGES = [
     "/anmelden",
     "/gibt-es-nicht",
     "/dienstplan/",
+    "/heute",
+    "/anrufe",
     "/dienstplan/linie/{line_id}?woche=2030-01-07",
     "/dienstplan/benutzer",
     "/dienstplan/ehrenamtliche",

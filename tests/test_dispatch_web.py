@@ -357,7 +357,8 @@ def test_a_member_signs_in_lands_on_the_call_out_form_and_has_no_other_pages(ctx
     approve(ctx, session, session.scalars(select(Organisation)).one())
     member = ctx.test_client()
     response = login(member, "tafel", MEMBER_PASSWORD)
-    assert response.status_code == 302 and response.location == "/dienstplan/"
+    assert response.status_code == 302 and response.location == "/"
+    assert member.get("/").location == "/dispatch/aufrufe/neu"
     assert member.get("/dienstplan/").location == "/dispatch/aufrufe/neu"
     assert member.get("/dispatch/aufrufe/neu").status_code == 200
     for path in ("/dispatch/tickets/neu", "/dispatch/", "/dienstplan/offen", "/dienstplan/tausch"):

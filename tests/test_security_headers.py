@@ -104,6 +104,7 @@ def seeded(app, session, phone) -> dict[str, object]:
         "dispatch_web.helper_engagements:token": helper_token,
         "dispatch_web.helper_profile:token": helper_token,
         "dispatch_web.helper_certificate:token": helper_token,
+        "today.fragment:name": "running_calls",
     }
 
 

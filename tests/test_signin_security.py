@@ -271,7 +271,7 @@ def _stays_on_the_site(location: str) -> bool:
 
 
 @pytest.mark.parametrize("target", ATTACKS)
-def test_signing_in_with_an_attacking_next_lands_on_the_roster(app, session, target):
+def test_signing_in_with_an_attacking_next_lands_on_the_start_page(app, session, target):
     make_user(session, Role.PLANNER, username="paula")
     client = app.test_client()
     assert client.get("/anmelden", query_string={"next": target}).status_code == 200
@@ -282,7 +282,7 @@ def test_signing_in_with_an_attacking_next_lands_on_the_roster(app, session, tar
     )
     assert response.status_code == 302
     assert _stays_on_the_site(response.location)
-    assert response.location == ROSTER
+    assert response.location == "/"  # the start page, which leads each role home
 
 
 @pytest.mark.parametrize("target", ATTACKS)

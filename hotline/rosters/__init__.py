@@ -21,6 +21,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         controllers,
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
+        today,
     )
     from hotline.rosters.demo import DEMO_SIGN_INS, load_demo, load_demo_sign_ins
     from hotline.rosters.operator_sms import handle_operator_sms, is_line_number, understands
@@ -45,12 +46,13 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.periodic("roster-reminders", reminder_sweep, SWEEP_INTERVAL)
     registry.demo("rosters", load_demo)
     privacy.register(registry)
+    today.register(registry)
     registry.demo("roster-sign-ins", load_demo_sign_ins, sign_ins=True)
     registry.demo_sign_ins.extend(DEMO_SIGN_INS)
     registry.account_pages("rosters.login", "rosters.logout", "rosters.set_language")
     registry.home("operator", "rosters.my_shifts")
-    for role in ("planner", "coordinator", "admin"):
-        registry.home(role, "rosters.index")
+    # Planners and coordinators start on the Today page (the core registers it).
+    registry.home("admin", "rosters.index")
     # Navigation labels are catalogue msgids (German), translated when shown.
     registry.nav("Wochenansicht", "rosters.index", "planner")
     registry.nav("Meine Schichten", "rosters.my_shifts", "operator")

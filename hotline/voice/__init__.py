@@ -16,9 +16,11 @@ from hotline.core.registry import Registry
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.core.queues import Priority
     from hotline.voice import (
+        log_pages,
         models,  # noqa: F401 - mappers must exist before the first query
         privacy,
         statistics_web,
+        today,
         web,
         webhooks,
     )
@@ -33,6 +35,9 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(statistics_web.bp)
     statistics_web.init_app(registry)
+    app.register_blueprint(log_pages.bp)
+    registry.nav("Anrufe", "voice_log.call_log", "planner")
+    today.register(registry)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
     registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)

@@ -59,6 +59,11 @@ class Call(Base):
     fallback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     recording_url: Mapped[str | None] = mapped_column(String(500))
     recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: A coordinator called the voicemail's caller back (Today page): when, and who.
+    callback_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    callback_done_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roster_users.id", ondelete="SET NULL")
+    )
 
     line: Mapped[Line] = relationship()
     answered_by: Mapped[Operator | None] = relationship()

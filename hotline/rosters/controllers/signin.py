@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
 from hotline.core.accounts import LoginResult, authenticate
-from hotline.core.auth import sign_in, sign_out
+from hotline.core.auth import safe_next_url, sign_in, sign_out
 from hotline.core.extensions import db
 from hotline.core.i18n import gettext
 from hotline.rosters.controllers.blueprint import bp, commit, safe_next
@@ -28,7 +28,8 @@ def login():  # noqa: ANN201
     commit()
     if result == LoginResult.OK and user is not None:
         sign_in(user)
-        return redirect(safe_next(request.args.get("next")))
+        # Without a page to go back to: the account's start page (``/`` knows each role's).
+        return redirect(safe_next_url(request.args.get("next")) or url_for("pages.home"))
     if result == LoginResult.THROTTLED:
         error, status = gettext("Zu viele Fehlversuche. Bitte später erneut versuchen."), 429
     else:
