@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hotline.core.i18n import N_
 from hotline.core.registry import Registry
 from hotline.rosters.config import SETTINGS
 
@@ -51,7 +52,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.panel(
         "today",
         "declined-shifts",
-        "Abgesagte Schichten",
+        N_("Abgesagte Schichten"),
         render_declined_panel,
         "planner",
         order=40,
