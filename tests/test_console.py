@@ -101,7 +101,7 @@ def test_the_start_page_sends_visitors_who_are_signed_out_to_sign_in(app):
     ("role", "home"),
     [
         (Role.MEMBER, "/dispatch/aufrufe/neu"),
-        (Role.OPERATOR, "/dienstplan/meine"),
+        (Role.OPERATOR, "/mein-dienst"),
         (Role.PLANNER, "/heute"),
         (Role.COORDINATOR, "/heute"),
         (Role.ADMIN, "/dienstplan/"),

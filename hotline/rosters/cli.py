@@ -224,12 +224,14 @@ def shift_add(operator_phone: str, line_number: str, start: dt.datetime, end: dt
     """Add a shift from START to END, wall-clock times in the line's timezone.
 
     Like a shift added in the browser: refused if the operator is already on a shift then
-    (on any line), and written to the audit log (actor "Kommandozeile")."""
+    (on any line), written to the audit log (actor "Kommandozeile"), and texted to the
+    operator to confirm (``OK``/``NEIN``) if it starts within ``SHIFT_CONFIRMATION_DAYS``."""
     from sqlalchemy import select
 
     from hotline.core.oncall.models import Line, Operator
     from hotline.core.phones import to_e164
     from hotline.rosters.audit import COMMAND_LINE
+    from hotline.rosters.confirmations import request_confirmation
     from hotline.rosters.shift_edits import add_shift
 
     region = current_app.config["DEFAULT_REGION"]
@@ -241,6 +243,7 @@ def shift_add(operator_phone: str, line_number: str, start: dt.datetime, end: dt
         if found_line is None or found_op is None:
             raise click.ClickException("no such " + ("line" if found_line is None else "operator"))
         new = add_shift(session, COMMAND_LINE, found_op.id, found_line.id, start, end)
+        request_confirmation(session, new)
         summary = (
             f"shift {new.id}: {found_op.name} on {found_line.name}, {start:%a %d.%m. %H:%M}"
             f" – {end:%a %d.%m. %H:%M} ({new.timezone})"

@@ -75,3 +75,17 @@ STAFFING_DEMAND_WEEKS = SETTINGS.add(
     "Whole weeks of past calls the week view reads to compute the operators needed per hour (Erlang C).",
     section=ROSTERS,
 )
+SHIFT_CONFIRMATION_DAYS = SETTINGS.add(
+    "SHIFT_CONFIRMATION_DAYS",
+    Int(min=0, max=365),
+    28,
+    "Shifts a planner assigns that start within this many days are texted to the operator to confirm (`OK`/`NEIN`); 0 turns confirmations off.",
+    section=ROSTERS,
+)
+OPEN_SHIFT_OFFER_DAYS = SETTINGS.add(
+    "OPEN_SHIFT_OFFER_DAYS",
+    Int(min=1, max=365),
+    180,
+    "An operator counts as one of a line's operators (and is offered its declined shifts by SMS) if they had a shift or were available on it within this many days.",
+    section=ROSTERS,
+)

@@ -37,6 +37,12 @@ class SwapStatus(str, Enum):
     WITHDRAWN = "withdrawn"
 
 
+class ConfirmationStatus(str, Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
 class StaffingLevel(Base):
     """How many operators a line needs in one local hour of the week (``weekday`` 0 = Monday).
 
@@ -135,9 +141,16 @@ class OpenShift(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The short code operators text back (``NEHMEN <code>``) when the slot is offered by SMS.
+    code: Mapped[str | None] = mapped_column(String(8), unique=True)
+    #: The operator whose declined shift became this open shift (``NEIN`` to a confirmation).
+    declined_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
 
     line: Mapped[Line] = relationship()
-    claimed_by: Mapped[Operator | None] = relationship()
+    claimed_by: Mapped[Operator | None] = relationship(foreign_keys=[claimed_by_id])
+    declined_by: Mapped[Operator | None] = relationship(foreign_keys=[declined_by_id])
 
 
 class SwapOffer(Base):
@@ -173,6 +186,35 @@ class ShiftReminder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShiftConfirmation(Base):
+    """A shift assigned to an operator by someone else, texted to them to confirm.
+
+    One row per shift and operator (a shift handed to someone else asks them anew); ``code``
+    tells several pending shifts apart in the reply (``OK <code>``, ``NEIN <code>``).
+    """
+
+    __tablename__ = "roster_shift_confirmations"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "operator_id"),
+        Index("ix_roster_shift_confirmations_operator", "operator_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Cleared when the shift goes (a declined shift is removed; the answer stays on record).
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="SET NULL"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(8))
+    status: Mapped[ConfirmationStatus] = mapped_column(
+        _enum(ConfirmationStatus, "confirmation_status"), default=ConfirmationStatus.PENDING
+    )
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift | None] = relationship()
+    operator: Mapped[Operator] = relationship()
 
 
 class CalendarFeed(Base):

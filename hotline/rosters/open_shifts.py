@@ -92,10 +92,12 @@ def claim_open_shift(
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        exists = session.get(OpenShift, open_shift_id)
-        return (
-            ClaimResult.TAKEN if exists is not None and exists.claimed_by_id else ClaimResult.GONE
+        # Read the column itself: an OpenShift loaded before the UPDATE (``NEHMEN`` looks the
+        # code up first) would still show it unclaimed.
+        claimed_by = session.scalar(
+            select(OpenShift.claimed_by_id).where(OpenShift.id == open_shift_id)
         )
+        return ClaimResult.TAKEN if claimed_by is not None else ClaimResult.GONE
     operator = session.get(Operator, operator_id)
     if operator is None or operator.status != OperatorStatus.ACTIVE:
         raise ShiftError("only active operators can take shifts")

@@ -2,7 +2,9 @@
 
 ``AN``/``ON`` — available now (rung like someone on shift) until ``AUS``/``OFF`` or the time
 limit; ``AN 2`` for two hours. ``SCHICHTEN``/``SHIFTS`` lists the next shifts. ``SPERREN``/``BLOCK``
-after a call blocks that caller on the line (``BLOCK_DEFAULT_HOURS``). Anything else
+after a call blocks that caller on the line (``BLOCK_DEFAULT_HOURS``). ``OK``, ``NEIN``/``NO``
+and ``NEHMEN``/``TAKE <code>`` answer shift confirmations and offers
+(:mod:`hotline.rosters.confirmations`). Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
 operator's first language. Senders who are not operators are left to the other routes.
 
@@ -24,9 +26,11 @@ from sqlalchemy.orm import Session
 from hotline.core.blocks import block_caller, call_history
 from hotline.core.models import utcnow
 from hotline.core.oncall.availability import end_availability, set_available
-from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
+from hotline.core.oncall.models import Availability, Line, Operator, OperatorStatus, Shift
 from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
 from hotline.core.sms import InboundSms
+from hotline.rosters import confirmations
+from hotline.rosters.shift_words import LANGUAGES, describe_shift, operator_language
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,12 @@ KEYWORDS = {
     "SHIFTS": ("shifts", "en"),
     "SPERREN": ("block", "de"),
     "BLOCK": ("block", "en"),
+    # Shift confirmation (hotline.rosters.confirmations); "OK" is German and English alike.
+    "OK": ("confirm", None),
+    "NEIN": ("decline", "de"),
+    "NO": ("decline", "en"),
+    "NEHMEN": ("take", "de"),
+    "TAKE": ("take", "en"),
 }
 
 TEXTS = {
@@ -53,7 +63,8 @@ TEXTS = {
         "blocked": "Die Person Ihres letzten Anrufs auf {line} ist bis {until} Uhr gesperrt.",
         "block_none": "Kein Anruf zum Sperren gefunden (oder die Nummer war unterdrückt).",
         "help": "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten),"
-        " SPERREN (letzten Anrufer sperren).",
+        " SPERREN (letzten Anrufer sperren), OK (Schicht bestätigen), NEIN (Schicht absagen),"
+        " NEHMEN <Code> (offene Schicht übernehmen).",
     },
     "en": {
         "on": "You are now available for {line} until {until}. Text OFF to stop.",
@@ -66,21 +77,12 @@ TEXTS = {
         "blocked": "The caller of your last call on {line} is blocked until {until}.",
         "block_none": "No call to block found (or the number was withheld).",
         "help": "Commands: ON (available), OFF (not available), SHIFTS (next shifts),"
-        " BLOCK (block your last caller).",
+        " BLOCK (block your last caller), OK (confirm a shift), NO (decline a shift),"
+        " TAKE <code> (take an open shift).",
     },
 }
-WEEKDAY_SHORT = {
-    "de": ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],
-    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-}
+assert set(TEXTS) == set(LANGUAGES)
 MAX_LISTED = 5
-
-
-def operator_language(operator: Operator) -> str:
-    for code in operator.languages:
-        if code in TEXTS:
-            return code
-    return "de"
 
 
 def _line_for(session: Session, to: str) -> Line | None:
@@ -89,11 +91,6 @@ def _line_for(session: Session, to: str) -> Line | None:
     except InvalidPhoneNumber:
         return None
     return session.scalar(select(Line).where(Line.number == number))
-
-
-def describe_shift(shift: Shift, lang: str) -> str:
-    day = WEEKDAY_SHORT[lang][shift.local_start.weekday()]
-    return f"{day} {shift.local_start:%d.%m. %H:%M}–{shift.local_end:%H:%M} {shift.line.name}"
 
 
 def next_shifts(
@@ -123,30 +120,29 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
     if operator is None:
         return None
     keyword = sms.keyword
-    command, lang = KEYWORDS.get(keyword, ("help", operator_language(operator)))
+    command, lang = KEYWORDS.get(keyword, ("help", None))
+    lang = lang or operator_language(operator)
     texts = TEXTS[lang]
     now = utcnow()
     if command == "on":
-        if operator.status != OperatorStatus.ACTIVE:
-            return texts["paused"]
         line = _line_for(session, sms.to)
         if line is None:
             return texts["no_line"]
-        limit = float(current_app.config["AVAILABILITY_HOURS"])
-        hours = limit
+        hours = None
         if len(sms.words) > 1:
             try:
-                hours = min(limit, float(sms.words[1].replace(",", ".")))
+                hours = float(sms.words[1].replace(",", "."))
             except ValueError:
-                hours = limit
-        entry = set_available(session, operator.id, line.id, hours, now)
+                hours = None
+        entry = go_available(session, operator, line, hours, now)
+        if entry is None:
+            return texts["paused"]
         until = entry.until.astimezone(ZoneInfo(line.timezone))
-        log.info("operator %s available on line %s", mask(operator.phone_number), line.id)
         return texts["on"].format(line=line.name, until=f"{until:%H:%M}")
     if command == "off":
-        ended = end_availability(session, operator.id, now)
-        log.info("operator %s no longer available", mask(operator.phone_number))
-        return texts["off"] if ended else texts["off_none"]
+        return texts["off"] if go_unavailable(session, operator, now) else texts["off_none"]
+    if command in ("confirm", "decline", "take"):
+        return confirmations.answer(session, operator, command, lang, sms.words)
     if command == "block":
         return _block_last_caller(session, operator, sms, texts, now)
     if command == "shifts":
@@ -155,6 +151,48 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
             return texts["no_shifts"]
         return texts["shifts"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
     return texts["help"]
+
+
+def go_available(
+    session: Session,
+    operator: Operator,
+    line: Line,
+    hours: float | None = None,
+    now: dt.datetime | None = None,
+) -> Availability | None:
+    """``AN``/``ON`` (and the switch on the operator's phone home): available on ``line`` for
+    ``hours``, at most ``AVAILABILITY_HOURS``; ``None`` for a paused operator."""
+    if operator.status != OperatorStatus.ACTIVE:
+        return None
+    limit = float(current_app.config["AVAILABILITY_HOURS"])
+    hours = limit if hours is None else min(limit, hours)
+    entry = set_available(session, operator.id, line.id, hours, now or utcnow())
+    log.info("operator %s available on line %s", mask(operator.phone_number), line.id)
+    return entry
+
+
+def go_unavailable(session: Session, operator: Operator, now: dt.datetime | None = None) -> int:
+    """``AUS``/``OFF`` (and the switch): end the operator's availability on every line."""
+    ended = end_availability(session, operator.id, now or utcnow())
+    log.info("operator %s no longer available", mask(operator.phone_number))
+    return ended
+
+
+def current_availability(
+    session: Session, operator_id: int, now: dt.datetime | None = None
+) -> Availability | None:
+    """The operator's running ``AN`` availability (the latest, if on several lines)."""
+    now = now or utcnow()
+    return session.scalar(
+        select(Availability)
+        .where(
+            Availability.operator_id == operator_id,
+            Availability.started_at <= now,
+            Availability.until > now,
+        )
+        .order_by(Availability.until.desc())
+        .limit(1)
+    )
 
 
 def _block_last_caller(

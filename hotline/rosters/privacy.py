@@ -12,7 +12,7 @@ from hotline.core.models import User
 from hotline.core.oncall.models import Availability, Operator, OperatorStatus, Shift
 from hotline.core.registry import Registry
 from hotline.core.retention import PersonalData, RetentionRule, days, delete_before
-from hotline.rosters.models import ShiftAudit
+from hotline.rosters.models import ShiftAudit, ShiftConfirmation
 
 
 def purge_availability(session: Session, now: dt.datetime) -> str:
@@ -28,6 +28,12 @@ def purge_audit(session: Session, now: dt.datetime) -> str:
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"forgot {deleted} audit entr(y/ies)"
+
+
+def purge_confirmations(session: Session, now: dt.datetime) -> str:
+    cutoff = now - days("AUDIT_RETENTION_DAYS")
+    deleted = delete_before(session, ShiftConfirmation.asked_at, cutoff)
+    return f"forgot {deleted} shift confirmation(s)"
 
 
 def export_operator(session: Session, phone: str) -> list[dict[str, object]]:
@@ -49,6 +55,18 @@ def export_operator(session: Session, phone: str) -> list[dict[str, object]]:
                 }
                 for s in shifts
             ],
+            "shift_confirmations": [
+                {
+                    "shift": c.shift_id,
+                    "status": c.status.value,
+                    "asked_at": c.asked_at.isoformat(),
+                    "confirmed_at": c.confirmed_at.isoformat() if c.confirmed_at else None,
+                    "declined_at": c.declined_at.isoformat() if c.declined_at else None,
+                }
+                for c in session.scalars(
+                    select(ShiftConfirmation).where(ShiftConfirmation.operator_id == operator.id)
+                )
+            ],
         }
     ]
 
@@ -63,6 +81,7 @@ def erase_operator(session: Session, phone: str) -> int:
     operator.phone_number = f"erased-{operator.id}"
     operator.status = OperatorStatus.PAUSED
     session.execute(delete(Availability).where(Availability.operator_id == operator.id))
+    session.execute(delete(ShiftConfirmation).where(ShiftConfirmation.operator_id == operator.id))
     session.execute(
         delete(Shift).where(
             Shift.operator_id == operator.id, Shift.starts_at > dt.datetime.now(dt.UTC)
@@ -95,6 +114,17 @@ def register(registry: Registry) -> None:
             period="`AUDIT_RETENTION_DAYS` days (730)",
             action="deleted",
             apply=purge_audit,
+        )
+    )
+    registry.retention(
+        RetentionRule(
+            name="roster_shift_confirmations",
+            table="roster_shift_confirmations",
+            fields="operator_id, shift_id, status, asked_at, confirmed_at, declined_at",
+            purpose="ask an operator to confirm a shift assigned to them; show planners declines",
+            period="`AUDIT_RETENTION_DAYS` days after it was asked (730)",
+            action="deleted",
+            apply=purge_confirmations,
         )
     )
     registry.retention(

@@ -9,6 +9,7 @@ from hotline.core.auth import requires
 from hotline.core.extensions import db
 from hotline.core.i18n import gettext
 from hotline.core.models import Role
+from hotline.rosters.confirmations import request_for_pattern
 from hotline.rosters.controllers.blueprint import (
     active_lines,
     actor,
@@ -42,12 +43,15 @@ def new_pattern():  # noqa: ANN201
     form = NewPatternForm() if request.method == "POST" else NewPatternForm(formdata=request.args)
     if save(
         form,
-        lambda: create_pattern(
+        lambda: request_for_pattern(
             db.session,
-            actor(),
-            form.line_id.data,
-            exceptions=form.exceptions.data,
-            **_rule(form),
+            create_pattern(
+                db.session,
+                actor(),
+                form.line_id.data,
+                exceptions=form.exceptions.data,
+                **_rule(form),
+            ),
         ),
     ):
         flash(gettext("Gespeichert."))

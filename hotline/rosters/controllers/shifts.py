@@ -14,6 +14,7 @@ from hotline.core.oncall.models import Shift
 from hotline.core.oncall.shifts import ShiftError
 from hotline.rosters import ical
 from hotline.rosters.audit import history
+from hotline.rosters.confirmations import request_confirmation
 from hotline.rosters.controllers.blueprint import (
     active_lines,
     actor,
@@ -50,13 +51,16 @@ def new_shift():  # noqa: ANN201
     form = NewShiftForm() if request.method == "POST" else NewShiftForm(formdata=request.args)
     if save(
         form,
-        lambda: add_shift(
+        lambda: request_confirmation(
             db.session,
-            actor(),
-            form.operator_id.data,
-            form.line_id.data,
-            form.start.data,
-            form.end.data,
+            add_shift(
+                db.session,
+                actor(),
+                form.operator_id.data,
+                form.line_id.data,
+                form.start.data,
+                form.end.data,
+            ),
         ),
     ):
         flash(gettext("Gespeichert."))
@@ -86,9 +90,10 @@ def edit_shift(shift_id: int):  # noqa: ANN201
         start=shift.local_start,
         end=shift.local_end,
     )
-    if save(
-        form,
-        lambda: change_shift(
+    before_operator = shift.operator_id
+
+    def change() -> None:
+        change_shift(
             db.session,
             actor(),
             shift,
@@ -96,8 +101,11 @@ def edit_shift(shift_id: int):  # noqa: ANN201
             form.start.data,
             form.end.data,
             "override" if form.override.data else "update",
-        ),
-    ):
+        )
+        if shift.operator_id != before_operator:  # handed to someone else: ask them
+            request_confirmation(db.session, shift)
+
+    if save(form, change):
         flash(gettext("Gespeichert."))
         return redirect(_back_to(shift))
     return render_template(
