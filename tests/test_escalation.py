@@ -214,9 +214,7 @@ def test_hilfe_koordination_calls_the_lines_coordination(connected, rest_app, re
 def test_hilfe_112_joins_the_emergency_number_unscreened_where_the_line_allows_it(
     session, rest_app, redis, twilio_server
 ):
-    connected = Connected(
-        rest_app, session, redis, twilio_server, emergency_number="030 4664 112"
-    )
+    connected = Connected(rest_app, session, redis, twilio_server, emergency_number="030 4664 112")
     connected.connect()
     assert text(rest_app, connected.anna.phone_number, "HILFE 112").startswith("Der Notruf")
     run_worker(rest_app, redis)
