@@ -38,6 +38,8 @@ KEYWORDS = {
 SOURCES = (ROOT / "hotline", ROOT / "dispatch")
 METHODS = [
     ("**/templates/**.html", "jinja2"),
+    ("**/voice/web.py", "python"),  # the voice hotline's pages (the rest is spoken)
+    ("**/voice/__init__.py", "python"),  # its panel titles
     ("**/voice/**.py", "ignore"),
     ("**/intake/**.py", "ignore"),
     ("**.py", "python"),

@@ -15,6 +15,7 @@ from hotline.core.registry import Registry
 
 
 def init_app(app: Flask, registry: Registry) -> None:
+    from hotline.core.i18n import N_
     from hotline.core.queues import Priority
     from hotline.voice import (
         models,  # noqa: F401 - mappers must exist before the first query
@@ -43,7 +44,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.panel(
         "operator_home",
         "escalation",
-        "Verstärkung holen",
+        N_("Verstärkung holen"),
         web.escalation_panel,
         min_role="operator",
         order=10,
