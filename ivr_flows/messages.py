@@ -41,6 +41,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Цей дзвінок вже прийнято або завершено. Дякуємо!",
         "ru": "Этот звонок уже принят или завершён. Спасибо!",
     },
+    "escalation_whisper": {
+        "de": "Unterstützung gebraucht: ein laufender Anruf auf {line}. "
+        "Drücken Sie die 1, um dazuzukommen.",
+        "en": "Support needed: a call in progress on {line}. Press 1 to join.",
+        "tr": "Destek gerekiyor: {line} hattında devam eden bir arama. Katılmak için 1'e basın.",
+        "ar": "مطلوب دعم: مكالمة جارية على {line}. اضغط 1 للانضمام.",
+        "uk": "Потрібна підтримка: поточний дзвінок на {line}. Натисніть 1, щоб приєднатися.",
+        "ru": "Нужна поддержка: текущий звонок на {line}. Нажмите 1, чтобы присоединиться.",
+    },
     "connecting": {
         "de": "Einen Moment bitte, wir verbinden Sie.",
         "en": "One moment please, we are connecting you.",

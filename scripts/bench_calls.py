@@ -595,7 +595,10 @@ class CallPlayer:
                 gather.get("action", ""), screen.url, form, speech_seconds(gather)
             )
             assert answer is not None
-            if len(answer.root) == 0:  # an empty document bridges the call
+            # Accepted: the leg stays up (no hangup) and is bridged. The move into the call's
+            # conference is a worker's REST update, not a webhook; the bench plays the
+            # direct bridge, which asks the same webhooks of the app.
+            if "Hangup" not in [el.tag for el in answer.root]:
                 self.ending = "bridged"
                 form = self._parent(
                     DialCallStatus="completed",

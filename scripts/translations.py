@@ -43,6 +43,8 @@ METHODS = [
     ("**/voice/call_log.py", "python"),
     ("**/voice/log_pages.py", "python"),
     ("**/voice/today.py", "python"),
+    ("**/voice/web.py", "python"),  # the voice hotline's pages (the rest is spoken)
+    ("**/voice/__init__.py", "python"),  # its panel titles
     ("**/voice/**.py", "ignore"),
     ("**/intake/**.py", "ignore"),
     ("**.py", "python"),

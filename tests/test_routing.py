@@ -115,7 +115,9 @@ def test_pressing_one_bridges_and_records_who_answered(session, twilio):
     url = to_route(twilio).find("Dial").find("Number").get("url")
     answer_url = twilio.twiml(url).find("Gather").get("action")
     doc = twilio.twiml(answer_url, Digits="1")
-    assert len(doc) == 0  # an empty document bridges the call
+    # The leg stays up while it is moved into the call's conference (no hangup)
+    assert "Hangup" not in [el.tag for el in doc]
+    assert "wir verbinden Sie" in doc.find("Say").text
     session.expire_all()
     call = session.scalar(select(Call))
     assert call.answered_by_id == op.id
@@ -141,7 +143,8 @@ def test_second_operator_pressing_one_is_told_the_call_is_taken(session, twilio)
     make_shift(session, b, line)
     numbers = to_route(twilio).find("Dial").findall("Number")
     answers = [twilio.twiml(n.get("url")).find("Gather").get("action") for n in numbers]
-    assert len(twilio.twiml(answers[0], Digits="1")) == 0
+    first = twilio.twiml(answers[0], Digits="1")
+    assert "Hangup" not in [el.tag for el in first]
     late = twilio.twiml(answers[1], Digits="1")
     assert "bereits angenommen" in late.find("Say").text
     assert late[-1].tag == "Hangup"

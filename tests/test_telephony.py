@@ -59,6 +59,7 @@ def test_the_interface_covers_both_directions():
     assert set(_interface()) == {
         "send_sms",
         "place_call",
+        "redirect_call",
         "fetch_recording",
         "delete_recording",
         "verify_signature",
@@ -264,6 +265,17 @@ def test_a_compatible_provider_receives_calls(provider, compatible):
         "https://h.example/t",
         "25",
     )
+
+
+def test_a_compatible_provider_redirects_a_live_call(provider, compatible):
+    compatible.redirect_call("CA" + "7" * 32, "https://h.example/join")
+    [update] = provider.updates
+    assert (update["sid"], update["Url"], update["Method"]) == (
+        "CA" + "7" * 32,
+        "https://h.example/join",
+        "POST",
+    )
+    assert provider.calls == []  # an update places no new call
 
 
 def test_a_refusal_by_the_provider_is_a_permanent_telephony_error(provider, compatible):

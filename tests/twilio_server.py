@@ -1,7 +1,8 @@
 """A local Twilio-compatible REST server for end-to-end tests.
 
-Implements just what Rufbereit calls: ``POST /2010-04-01/Accounts/{sid}/Messages.json`` and
-``…/Calls.json``, answering with Twilio-shaped JSON. The app reaches it through
+Implements just what Rufbereit calls: ``POST /2010-04-01/Accounts/{sid}/Messages.json``,
+``…/Calls.json`` and the update of a live call, ``…/Calls/{CallSid}.json`` (kept in
+``updates``), answering with Twilio-shaped JSON. The app reaches it through
 ``TWILIO_API_BASE_URL``, so the real ``twilio`` client and HTTP stack are exercised.
 
 Failures are scripted per destination number: ``server.fail(to, status=429)``,
@@ -16,11 +17,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+_CALL_UPDATE = re.compile(r"/Calls/(CA[0-9A-Za-z]{32})\.json$")
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Received:
 class TwilioServer:
     messages: list[dict[str, str]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
+    #: Updates of live calls (``Url`` and ``Method``, with the call's ``sid``), in order.
+    updates: list[dict[str, str]] = field(default_factory=list)
     failures: dict[str, Failure] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, To), incl. failures
     received: list[Received] = field(default_factory=list)
@@ -116,6 +122,11 @@ class TwilioServer:
             sid = f"CA{n:032d}"
             self.calls.append({**form, "sid": sid})
             return 201, {"sid": sid, "status": "queued", "to": to, "from": form.get("From")}
+        update = _CALL_UPDATE.search(path)
+        if update:
+            sid = update.group(1)
+            self.updates.append({**form, "sid": sid})
+            return 200, {"sid": sid, "status": "in-progress", "to": "", "from": ""}
         return 404, {"code": 20404, "message": "not found", "status": 404}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

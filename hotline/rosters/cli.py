@@ -108,6 +108,12 @@ def line() -> None:
 )
 @click.option("--show-caller-number", is_flag=True, help="Show operators the caller's number.")
 @click.option(
+    "--emergency",
+    default=None,
+    help="Emergency control centre's number operators may add to a call (HILFE 112). "
+    "Default: none, not allowed.",
+)
+@click.option(
     "--hours",
     "hours",
     multiple=True,
@@ -127,6 +133,7 @@ def line_add(
     ring_timeout: int,
     queue_timeout: int,
     show_caller_number: bool,
+    emergency: str | None,
     hours: tuple[str, ...],
 ) -> None:
     """Add a line: NUMBER (the hotline number) and NAME (spoken to operators)."""
@@ -153,6 +160,7 @@ def line_add(
             queue_timeout=queue_timeout,
             show_caller_number=show_caller_number,
             region=current_app.config["DEFAULT_REGION"],
+            emergency_number=emergency,
         )
         summary = f"line {new.id}: {new.number} {new.name} (flow {new.flow})"
     click.echo(summary)

@@ -34,6 +34,7 @@ def add_line(
     queue_timeout: int = 180,
     show_caller_number: bool = False,
     region: str = "DE",
+    emergency_number: str | None = None,
 ) -> Line:
     """A new line; ``hours`` maps ``mon``…``sun`` to spans like ``"20:00-04:00"``."""
     if not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
@@ -55,6 +56,7 @@ def add_line(
         show_caller_number=show_caller_number,
         hours=hours or None,
         region=region,
+        emergency_number=emergency_number,
     )
     if not hours:
         always_open(line)

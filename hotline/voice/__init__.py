@@ -3,7 +3,8 @@ shift, the overflow queue, voicemail, call records and the terminal simulator.
 
 :func:`init_app` registers its webhooks, the per-worker directory of who can be rung, its
 outbox kinds (voicemail notices, queue call-outs: urgent), the check before each call-out is
-placed, the retention rule for call records and the IVR host other features' node types use.
+placed, the retention rule for call records, the IVR host other features' node types use,
+and escalation: the ``HILFE``/``ESCALATE`` SMS route and the operator's phone-page panel.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hotline.core.registry import Registry
 
 
 def init_app(app: Flask, registry: Registry) -> None:
+    from hotline.core.i18n import N_
     from hotline.core.queues import Priority
     from hotline.voice import (
         log_pages,
@@ -27,8 +29,10 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice.callers import VoiceCallHistory
     from hotline.voice.demand import call_history
     from hotline.voice.directory import Directory
+    from hotline.voice.escalation import ESCALATION_CALL, escalation_wanted
     from hotline.voice.ivr import VoiceCallFlows
     from hotline.voice.jobs import OUTBOX_HANDLERS, QUEUE_CALLOUT, callout_wanted
+    from hotline.voice.sms import handle_escalation_sms, is_line_number, understands
 
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
@@ -41,6 +45,19 @@ def init_app(app: Flask, registry: Registry) -> None:
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
     registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)
+    registry.message_kind(ESCALATION_CALL, check=escalation_wanted)
+    # HILFE / ESCALATE from an operator in a call (texts to a line's number, shared with the
+    # rosters' keywords), and the same as a button on the operator's phone page.
+    registry.sms_route("escalation", is_line_number, handle_escalation_sms, understands)
+    registry.panel(
+        "operator_home",
+        "escalation",
+        N_("Verstärkung holen"),
+        web.escalation_panel,
+        min_role="operator",
+        order=10,
+        refresh_seconds=15,
+    )
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()
     registry.demand_source = call_history

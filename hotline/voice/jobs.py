@@ -13,11 +13,12 @@ from rq import Retry
 from sqlalchemy import select
 
 from hotline.core import messaging
-from hotline.core.extensions import db, jobs
+from hotline.core.extensions import db, jobs, telephony
 from hotline.core.messaging import Channel, OutboundMessage, Priority
 from hotline.core.models import OutboxMessage, utcnow
 from hotline.core.oncall.models import Coordinator, Line
 from hotline.core.phones import pretty
+from hotline.core.telephony import TelephonyError
 from hotline.core.worker import app_context
 from hotline.voice.directory import load_available
 from hotline.voice.models import Call
@@ -145,6 +146,28 @@ def callout_wanted(session, message: OutboundMessage, now: dt.datetime) -> str |
     return None
 
 
+def _conference_redirect(session, message: OutboxMessage) -> str:  # noqa: ANN001
+    """Outbox handler: move the accepting operator's leg into the call's conference (a REST
+    update of that leg; the caller's ``<Dial>`` action then joins the caller). Retried while
+    the provider is unreachable; refused for good, the call stays a direct bridge (its
+    ``conference_at`` is cleared, so the caller is not sent to an empty conference)."""
+    call = session.get(Call, message.payload["call_id"])
+    if call is None or call.ended_at is not None:
+        return "call gone"
+    base = _public_base()
+    with _request_ctx(base):
+        path = url_for("voice.conference_join", call=call.id, role="operator")
+    try:
+        telephony().redirect_call(message.payload["leg_sid"], f"{base}{path}")
+    except TelephonyError as exc:
+        if exc.retryable:
+            raise
+        log.warning("call %s: operator's leg not moved into the conference: %s", call.id, exc)
+        call.conference_at = None
+        return f"not moved: {exc}"
+    return "moved into the conference"
+
+
 def _public_base() -> str:
     from flask import current_app
 
@@ -157,9 +180,10 @@ def _request_ctx(base: str):  # noqa: ANN202
     return current_app.test_request_context("/", base_url=base)
 
 
-#: Outbox kinds of the voice hotline (registered in :func:`hotline.voice.init_app`), both
+#: Outbox kinds of the voice hotline (registered in :func:`hotline.voice.init_app`), all
 #: caller-facing: their jobs run on the urgent queue.
 OUTBOX_HANDLERS = {
     "voicemail_notice": _voicemail_notice,
     "queue_callout": _queue_callout,
+    "conference_redirect": _conference_redirect,
 }

@@ -22,6 +22,14 @@ class CallOutcome(str, Enum):
     BLOCKED = "blocked"
 
 
+class EscalationTarget(str, Enum):
+    """Whom an operator in a call adds as a third person (:mod:`hotline.voice.escalation`)."""
+
+    OPERATOR = "operator"
+    COORDINATOR = "coordinator"
+    EMERGENCY = "emergency"
+
+
 class LegState(str, Enum):
     RINGING = "ringing"
     ACCEPTED = "accepted"
@@ -64,6 +72,16 @@ class Call(Base):
     callback_done_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("roster_users.id", ondelete="SET NULL")
     )
+    #: When the accepting operator's leg was moved into the call's conference: from then on
+    #: the caller's ``<Dial>`` action puts the caller there too (see docs/hotline.md).
+    conference_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The operator asked for a third person (``HILFE`` or the phone page's button): the
+    #: escalated marker, and whom, and when that person joined the conference.
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalation_target: Mapped[EscalationTarget | None] = mapped_column(
+        _enum(EscalationTarget, "escalation_target")
+    )
+    escalation_joined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[Line] = relationship()
     answered_by: Mapped[Operator | None] = relationship()

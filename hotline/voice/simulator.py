@@ -187,7 +187,8 @@ class Simulator:
             return self.post(action, DialCallStatus="completed", DialBridged="false")
         key = self.ask(f"   {name} presses > ").strip()
         result = self.post(gather.get("action", ""), Digits=key) if key else None
-        if result is not None and len(result) == 0:
+        # Accepted: the leg stays up (it is moved into the call's conference), no hangup.
+        if result is not None and "Hangup" not in [el.tag for el in result]:
             self.show(f"✅ connected to {name}. (The simulated call ends here.)")
             self.post(action, DialCallStatus="completed", DialBridged="true", DialCallDuration="60")
             self.post("/twilio/voice/status", CallStatus="completed", CallDuration="75")

@@ -18,7 +18,8 @@ from hotline.core.oncall.models import Operator
 from hotline.core.outbox import add_message, commit
 from hotline.core.phones import mask
 from hotline.core.security import twilio_signed
-from hotline.voice import callers, calls, routing
+from hotline.voice import callers, calls, conference, escalation, routing
+from hotline.voice.conference import MOVE_WAIT_SECONDS, Role
 from hotline.voice.directory import current_directory
 from hotline.voice.ivr import CallContext, redial_window
 from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
@@ -179,10 +180,26 @@ def screen_answer():  # noqa: ANN201
     if leg is None or request.form.get("Digits") != "1":
         response.hangup()  # not bridged: the caller's <Dial> goes on / ends
         return twiml(response)
-    if calls.accept(db.session, leg, utcnow()):
+    now = utcnow()
+    if calls.accept(db.session, leg, now):
         log.info("call %s accepted by operator %s", leg.call_id, leg.operator_id)
         current_directory().forget(leg.call.line_id)  # they are busy now
-        return _commit(response)  # an empty document bridges the call
+        # Into the call's conference (see hotline.voice.conference): this leg is moved there
+        # by a REST update, then the caller's <Dial> action joins the caller. Meanwhile the
+        # operator hears "connecting"; should the move never come, this document runs out
+        # and the <Dial> bridges the two directly.
+        leg.call.conference_at = now
+        add_message(
+            db.session,
+            "conference_redirect",
+            {"call_id": leg.call_id, "leg_sid": request.form.get("CallSid", "")},
+        )
+        ctx = _context(leg.call)
+        for _ in range(2):
+            if ctx:
+                ctx.say(response, ctx.msg("connecting"), language=ctx.flow.default_language)
+            response.pause(length=MOVE_WAIT_SECONDS)
+        return _commit(response)
     ctx = _context(leg.call)
     if ctx:
         ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
@@ -205,11 +222,91 @@ def dial_result():  # noqa: ANN201
         LegState.RINGING,
     )
     bridged = request.form.get("DialBridged", "").lower() == "true"
-    if ctx.call.answered_by_id is not None or bridged:
+    call = ctx.call
+    if call.answered_by_id is not None and call.conference_at is not None and not bridged:
+        # The accepting operator's leg was moved into the conference: the caller follows.
+        return _commit(conference.join(VoiceResponse(), call, Role.CALLER))
+    if call.answered_by_id is not None or bridged:
         response = VoiceResponse()
         response.hangup()
         return _commit(response)
     return _commit(ctx.ring())
+
+
+@bp.post("/conference/join")
+@twilio_signed
+def conference_join():  # noqa: ANN201
+    """A leg joins the call's conference: the accepting operator's leg (moved here by a
+    REST update) or a third person who needs no screening (the emergency number)."""
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    response = VoiceResponse()
+    if call is None or call.ended_at is not None:
+        response.hangup()
+        return twiml(response)
+    role = Role.THIRD if request.args.get("role") == Role.THIRD.value else Role.OPERATOR
+    if role == Role.THIRD:
+        call.escalation_joined_at = call.escalation_joined_at or utcnow()
+    conference.join(response, call, role)
+    response.hangup()
+    return _commit(response)
+
+
+@bp.post("/conference/wait")
+@twilio_signed
+def conference_wait():  # noqa: ANN201
+    """The conference's waitUrl: whoever waits alone hears that they are being connected
+    (Twilio plays this again and again until the conference starts)."""
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    ctx = _context(call) if call is not None else None
+    response = VoiceResponse()
+    if ctx is None:
+        response.say("Einen Moment bitte, wir verbinden Sie.", language="de-DE")
+    else:
+        ctx.say(response, ctx.msg("connecting"))
+    response.pause(length=3)
+    return twiml(response)
+
+
+@bp.post("/escalation/screen")
+@twilio_signed
+def escalation_screen():  # noqa: ANN201
+    """The person called for an escalation picked up: whisper, and wait for 1."""
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    ctx = _context(call) if call is not None else None
+    response = VoiceResponse()
+    if ctx is None or call.ended_at is not None or call.escalation_joined_at is not None:
+        if ctx:
+            ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+        response.hangup()
+        return twiml(response)
+    gather = response.gather(
+        num_digits=1, action=url_for("voice.escalation_answer", call=call.id), timeout=8
+    )
+    whisper = ctx.msg("escalation_whisper")
+    ctx.say(gather, whisper, language=ctx.flow.default_language)
+    ctx.say(gather, whisper, language=ctx.flow.default_language)
+    response.hangup()  # a mailbox presses nothing and never joins
+    return twiml(response)
+
+
+@bp.post("/escalation/answer")
+@twilio_signed
+def escalation_answer():  # noqa: ANN201
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    response = VoiceResponse()
+    if call is None or request.form.get("Digits") != "1":
+        response.hangup()
+        return twiml(response)
+    if escalation.join_escalation(db.session, call, utcnow()):
+        log.info("call %s: the escalation's third person joined", call.id)
+        conference.join(response, call, Role.THIRD)
+        response.hangup()
+        return _commit(response)
+    ctx = _context(call)
+    if ctx:
+        ctx.say(response, ctx.msg("whisper_gone"), language=ctx.flow.default_language)
+    response.hangup()
+    return _commit(response)
 
 
 @bp.post("/queue/wait")

@@ -32,11 +32,14 @@ def create_line(
     show_caller_number: bool = False,
     hours: dict[str, list[str]] | None = None,
     region: str = "DE",
+    emergency_number: str | None = None,
 ) -> Line:
     """Create a line. ``hours`` maps ``mon``…``sun`` to spans like ``"20:00-04:00"``.
 
     ``number`` is the organisation's own hotline number and only parsed; the fallback number
-    is one the product dials (:func:`~hotline.core.phones.to_dialable_e164`).
+    is one the product dials (:func:`~hotline.core.phones.to_dialable_e164`), and so is
+    ``emergency_number``: the emergency control centre's dialable number an operator may add
+    to a call (``HILFE 112``); unset, the line may not escalate to it.
     """
     e164 = to_e164(number, region)
     if session.scalar(select(Line.id).where(Line.number == e164)) is not None:
@@ -60,6 +63,7 @@ def create_line(
         ring_timeout=ring_timeout,
         queue_timeout=queue_timeout,
         show_caller_number=show_caller_number,
+        emergency_number=to_dialable_e164(emergency_number, region) if emergency_number else None,
     )
     session.add(line)
     if hours:

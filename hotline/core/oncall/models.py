@@ -59,6 +59,9 @@ class Line(Base):
     )
     ring_timeout: Mapped[int] = mapped_column(Integer, default=20)
     show_caller_number: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where an operator in a call may add the emergency services (``HILFE 112``); unset,
+    #: the default, means this line may not escalate to them.
+    emergency_number: Mapped[str | None] = mapped_column(String(20))
     queue_timeout: Mapped[int] = mapped_column(Integer, default=180)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -40,6 +40,9 @@ class ConsoleTelephony(TwilioWebhooks):
         log.info("CALL %s -> %s (twiml: %s)", mask(from_), mask(to), url)
         return sid
 
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        log.info("REDIRECT call %s (twiml: %s)", call_sid, url)
+
     def fetch_recording(self, recording: str) -> bytes:
         raise TelephonyError(f"no recording {recording!r}: the console keeps none", 404)
 

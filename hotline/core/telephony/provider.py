@@ -63,6 +63,13 @@ class Telephony(Protocol):
         ``status_callback``: absolute URL the provider posts the call's status to.
         """
 
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """Make a live call fetch and run the TwiML at ``url`` now (Twilio's call update).
+
+        Used to move an operator's accepted leg out of the caller's ``<Dial>`` into the call's
+        conference, so a third person can be added later without anyone being dropped.
+        """
+
     def fetch_recording(self, recording: str) -> bytes:
         """The audio of a call recording (``recording``: its id or the URL the provider
         posted as ``RecordingUrl``). Raises :class:`TelephonyError` if there is none."""

@@ -10,7 +10,7 @@ from hotline.core.telephony.webhooks import TwilioWebhooks
 
 @dataclass
 class RecordingTelephony(TwilioWebhooks):
-    """Keeps the texts and calls it is asked to send; serves the ``recordings`` a test gives
+    """Keeps the texts and calls it is asked to send and the live calls it redirects; serves the ``recordings`` a test gives
     it and keeps the ids of those deleted. ``fail_with`` makes every outbound request fail.
 
     Webhooks are checked as Twilio's are, with the app's ``TWILIO_AUTH_TOKEN`` unless
@@ -18,6 +18,8 @@ class RecordingTelephony(TwilioWebhooks):
 
     sms: list[dict[str, str | None]] = field(default_factory=list)
     calls: list[dict[str, str | None]] = field(default_factory=list)
+    #: Live calls told to run other TwiML: ``{"call_sid": …, "url": …}``.
+    redirects: list[dict[str, str]] = field(default_factory=list)
     fail_with: TelephonyError | None = None
     recordings: dict[str, bytes] = field(default_factory=dict)
     deleted_recordings: list[str] = field(default_factory=list)
@@ -34,6 +36,10 @@ class RecordingTelephony(TwilioWebhooks):
         self._fail()
         self.calls.append({"to": to, "from": from_, "url": url, "status_callback": status_callback})
         return f"CA{len(self.calls):032d}"
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        self._fail()
+        self.redirects.append({"call_sid": call_sid, "url": url})
 
     def fetch_recording(self, recording: str) -> bytes:
         self._fail()

@@ -82,6 +82,16 @@ class TwilioTelephony(TwilioWebhooks):
         except requests.RequestException as exc:
             raise _network_error(exc) from exc
 
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            self.client.calls(call_sid).update(url=url, method="POST")
+        except TwilioRestException as exc:
+            raise TelephonyError(exc.msg, exc.status, exc.code) from exc
+        except requests.RequestException as exc:
+            raise _network_error(exc) from exc
+
     def fetch_recording(self, recording: str) -> bytes:
         """The recording as MP3. twilio's client reads every answer as text, so the audio is
         fetched with requests (which twilio uses underneath), with the same credentials."""

@@ -1,0 +1,117 @@
+"""Operators' escalation keywords, texted to their line's number during a call.
+
+``HILFE`` / ``ESCALATE`` adds another operator on shift who is free; ``HILFE KOORDINATION`` /
+``ESCALATE COORDINATOR`` the line's coordination; ``HILFE 112`` / ``ESCALATE 112`` the
+emergency number, where the line allows it (:mod:`hotline.voice.escalation`). The reply is
+in the keyword's language: whom is being called, or why not.
+
+Only these keywords are this route's (:func:`understands`): any other word is left to the
+other routes of the line's number (the rosters answer it with their help text), and a
+sender who is not an operator is left to them too.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.core.models import utcnow
+from hotline.core.oncall.models import Line, Operator
+from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.sms import InboundSms
+from hotline.voice.escalation import Escalation, Refusal, escalate, live_call
+from hotline.voice.models import EscalationTarget
+
+KEYWORDS = {"HILFE": "de", "ESCALATE": "en"}
+#: Second words choosing whom to add (the default: another operator).
+TARGET_WORDS = {
+    "KOORDINATION": EscalationTarget.COORDINATOR,
+    "KOORDINATOR": EscalationTarget.COORDINATOR,
+    "KOORDINATORIN": EscalationTarget.COORDINATOR,
+    "COORDINATOR": EscalationTarget.COORDINATOR,
+    "COORDINATION": EscalationTarget.COORDINATOR,
+    "112": EscalationTarget.EMERGENCY,
+    "NOTRUF": EscalationTarget.EMERGENCY,
+    "EMERGENCY": EscalationTarget.EMERGENCY,
+}
+
+TEXTS = {
+    "de": {
+        EscalationTarget.OPERATOR: "Verstärkung kommt: {count} Kolleg*in(nen) werden angerufen "
+        "und kommen nach Drücken der 1 in Ihr Gespräch.",
+        EscalationTarget.COORDINATOR: "Die Koordination wird angerufen und kommt nach Drücken "
+        "der 1 in Ihr Gespräch.",
+        EscalationTarget.EMERGENCY: "Der Notruf wird angerufen und in Ihr Gespräch geschaltet.",
+        Refusal.NO_LIVE_CALL: "Sie haben gerade kein laufendes Gespräch, in das jemand "
+        "dazukommen kann.",
+        Refusal.NOBODY_FREE: "Gerade ist niemand sonst im Dienst frei. Versuchen Sie HILFE "
+        "KOORDINATION.",
+        Refusal.NO_COORDINATOR: "Für diese Hotline ist keine Koordination mit Telefonnummer "
+        "eingetragen.",
+        Refusal.EMERGENCY_NOT_ALLOWED: "Diese Hotline darf den Notruf nicht dazuschalten. "
+        "Bitte wählen Sie selbst 112.",
+        "no_line": "Bitte schreiben Sie an die Nummer Ihrer Hotline.",
+    },
+    "en": {
+        EscalationTarget.OPERATOR: "Help is coming: {count} colleague(s) are being called and "
+        "join your call when they press 1.",
+        EscalationTarget.COORDINATOR: "The coordination is being called and joins your call "
+        "when they press 1.",
+        EscalationTarget.EMERGENCY: "The emergency number is being called into your call.",
+        Refusal.NO_LIVE_CALL: "You are not in a call anyone could join right now.",
+        Refusal.NOBODY_FREE: "Nobody else on shift is free right now. Try ESCALATE COORDINATOR.",
+        Refusal.NO_COORDINATOR: "This hotline has no coordination with a phone number.",
+        Refusal.EMERGENCY_NOT_ALLOWED: "This hotline may not add the emergency number. Please "
+        "dial 112 yourself.",
+        "no_line": "Please text your hotline's number.",
+    },
+}
+
+
+def understands(keyword: str) -> bool:
+    return keyword in KEYWORDS
+
+
+def _line_for(session: Session, to: str) -> Line | None:
+    try:
+        number = to_e164(to, current_app.config["DEFAULT_REGION"])
+    except InvalidPhoneNumber:
+        return None
+    return session.scalar(select(Line).where(Line.number == number))
+
+
+def is_line_number(session: Session, to: str) -> bool:
+    """Operators text their line's number during a call."""
+    return _line_for(session, to) is not None
+
+
+def target_of(words: list[str]) -> EscalationTarget:
+    """Whom the text asks for: the second word, else another operator."""
+    if len(words) > 1:
+        return TARGET_WORDS.get(words[1].upper().strip(".,!?"), EscalationTarget.OPERATOR)
+    return EscalationTarget.OPERATOR
+
+
+def reply_for(result: Escalation, language: str) -> str:
+    texts = TEXTS[language]
+    if result.refused is not None:
+        return texts[result.refused]
+    return texts[result.target].format(count=len(result.numbers))
+
+
+def handle_escalation_sms(session: Session, sms: InboundSms) -> str | None:
+    """``HILFE`` and friends from an operator; None for anyone else or any other word."""
+    language = KEYWORDS.get(sms.keyword)
+    if language is None:
+        return None
+    operator = session.scalar(select(Operator).where(Operator.phone_number == sms.sender))
+    if operator is None:
+        return None
+    line = _line_for(session, sms.to)
+    if line is None:
+        return TEXTS[language]["no_line"]
+    now = utcnow()
+    call = live_call(session, operator.id, now, line.id)
+    result = escalate(session, call.id if call else None, operator.id, target_of(sms.words), now)
+    return reply_for(result, language)
