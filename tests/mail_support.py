@@ -25,6 +25,8 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    #: The message as it came over the wire.
+    raw: bytes = b""
 
 
 @dataclass
@@ -68,7 +70,9 @@ class _Handler:
                 return rule.reply
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message, envelope.content)
+            )
         return "250 Message accepted for delivery"
 
 

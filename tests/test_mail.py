@@ -62,6 +62,8 @@ def test_an_email_arrives_with_message_id_and_one_click_unsubscribe_headers(
     assert got["Message-ID"] == f"<{message.sid}>"
     assert message.sid.endswith("@example.org")
     assert got["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # One header line, no encoded word: mail clients read the URLs as they are.
+    assert re.search(rb"\r\nList-Unsubscribe: <https://[^\r\n]+>\r\n", received.raw)
     link, mailto = re.fullmatch(r"<([^>]+)>, <([^>]+)>", got["List-Unsubscribe"]).groups()
     assert link.startswith("https://hotline.example.org/abmelden/")
     assert mailto.startswith("mailto:abmelden@example.org?subject=unsubscribe%20")

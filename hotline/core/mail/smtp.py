@@ -50,7 +50,7 @@ class SmtpTransport:
         return client
 
     def send(self, mail: OutgoingMail) -> str:
-        message = mail.to_message()
+        message = mail.as_bytes()
         sender = parseaddr(mail.sender)[1] or mail.sender
         client: smtplib.SMTP | None = None
         try:
@@ -77,7 +77,7 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError) as exc:
                 raise MailError(f"SMTP connection lost before the message: {exc!r}") from exc
             try:
-                code, reply = client.data(message.as_bytes())
+                code, reply = client.data(message)
             except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing handed over
                 raise MailError(f"DATA refused: {exc.smtp_code}", exc.smtp_code) from exc
             except (smtplib.SMTPException, OSError) as exc:

@@ -6,6 +6,7 @@ to a :class:`MailTransport` and reads a :class:`MailError` the way it reads a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from typing import Protocol, runtime_checkable
 
@@ -47,6 +48,13 @@ class MailError(Exception):
         return self.code is not None and self.code >= 500
 
 
+#: How a message is written for SMTP: CRLF line ends (smtplib sends bytes as given), and
+#: headers folded only beyond the 998 characters RFC 5322 allows, so a long unsubscribe URL
+#: stays one token instead of an encoded word mail clients would not read as a link. (The
+#: body is encoded with lines of 78 when the message is built.)
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 @dataclass
 class OutgoingMail:
     """One e-mail as the pipeline builds it; :meth:`to_message` makes the MIME message."""
@@ -59,8 +67,12 @@ class OutgoingMail:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
+    def as_bytes(self) -> bytes:
+        """The message as it goes over SMTP (see :data:`SMTP_POLICY`)."""
+        return self.to_message().as_bytes(policy=SMTP_POLICY)
+
     def to_message(self) -> EmailMessage:
-        message = EmailMessage()
+        message = EmailMessage(policy=policy.SMTP)
         message["From"] = self.sender
         message["To"] = self.to
         message["Subject"] = self.subject
