@@ -35,8 +35,8 @@ def unsubscribe(token: str):  # noqa: ANN201
     if request.method == "POST":
         addresses.opt_out(db.session, address, source="link")
         commit()
-        if request.form.get("List-Unsubscribe") == "One-Click" and not request.referrer:
-            return ("", 200)  # the mail client's one-click: nobody reads the answer
+        # The same page for the mail client's one-click (which reads only the status) and
+        # for someone who confirmed on the page.
         return render_template("mail/unsubscribe.html", done=True)
     done = addresses.blocked_reason(db.session, address) == "unsubscribed"
     return render_template("mail/unsubscribe.html", done=done)
