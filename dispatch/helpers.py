@@ -41,6 +41,8 @@ CSV_COLUMNS = [
     "max_per_week",
     "preferred_language",
     "consent_at",
+    #: ``sms``, ``email`` or ``both`` (empty: SMS); last, so older files still import.
+    "channels",
 ]
 
 
