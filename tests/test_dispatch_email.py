@@ -233,15 +233,20 @@ TABLES = (
 @pytest.fixture
 def pg_mail_app(request, engine, database_url, redis_url, monkeypatch) -> Iterator:
     """The app on committed data, so threads see each other and row locks are real; the
-    pool waits long enough for 200 requests queueing for its connections."""
+    pool and the statements wait long enough for 200 accepts queueing for its connections
+    and the ticket's lock on a loaded machine (production bounds both for webhooks)."""
     if engine.dialect.name != "postgresql":
         pytest.skip("concurrent accepts need PostgreSQL row locks (CI runs PostgreSQL)")
     from hotline.core import db as db_module
 
     options = db_module.engine_options
-    monkeypatch.setattr(
-        db_module, "engine_options", lambda *a, **kw: {**options(*a, **kw), "pool_timeout": 60}
-    )
+
+    def patient(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        opts = options(*args, **kwargs)
+        connect = {**opts["connect_args"], "options": "-c statement_timeout=120000"}
+        return {**opts, "pool_timeout": 120, "connect_args": connect}
+
+    monkeypatch.setattr(db_module, "engine_options", patient)
     smtp = request.getfixturevalue("smtp_server")
     phone = request.getfixturevalue("phone")
     request.getfixturevalue("redis")  # flushed
