@@ -28,7 +28,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         web,
     )
     from dispatch.alerts import notify_daily_cap
-    from dispatch.consent import on_opt_out
+    from dispatch.consent import on_mail_opt_out, on_opt_out
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
     from dispatch.replies import handle_sms, is_dispatch_number, understands
@@ -45,6 +45,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.ivr_node("intake", intake.begin)
     registry.sms_route("helpers", is_dispatch_number, handle_sms, understands)
     registry.on_opt_out(on_opt_out)
+    registry.on_mail_opt_out(on_mail_opt_out)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     outbound.register(registry)

@@ -29,6 +29,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -174,6 +175,16 @@ class HelperProfileForm(DispatchForm):
     name = StringField("Name", [InputRequired("Bitte einen Namen angeben."), _at_most(120)])
     phone = TelField("Handynummer", [InputRequired("Bitte eine Handynummer angeben."), *_PHONE])
     email = EmailField("E-Mail (freiwillig)", [_at_most(200)])
+    channels = RadioField(
+        "Wie sollen wir Sie fragen?",
+        [Optional()],
+        choices=[
+            SelectChoice("sms", "Per SMS"),
+            SelectChoice("email", "Per E-Mail"),
+            SelectChoice("both", "Per SMS und E-Mail"),
+        ],
+        default="sms",
+    )
     postal_code = _postal_code("Postleitzahl")
     radius_km = _count("Umkreis in km", 1, 50, 5)
     activities = SelectMultipleField(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.models import Activity, Helper, HelperStatus, Signup
+from dispatch.models import CHANNEL_CHOICES, Activity, ContactChannel, Helper, HelperStatus, Signup
 from dispatch.postcodes import UnknownPostalCode, lookup
 from hotline.core.models import utcnow
 from hotline.core.phones import InvalidPhoneNumber, allowed_countries, to_mobile_e164
@@ -41,6 +41,8 @@ CSV_COLUMNS = [
     "max_per_week",
     "preferred_language",
     "consent_at",
+    #: ``sms``, ``email`` or ``both`` (empty: SMS); last, so older files still import.
+    "channels",
 ]
 
 
@@ -68,6 +70,7 @@ class Profile:
     max_per_week: int
     preferred_language: str
     email: str | None = None
+    channels: list[str] = field(default_factory=lambda: ["sms"])
     consent_at: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -145,8 +148,14 @@ def validate_profile(
     except InvalidPhoneNumber as exc:
         errors["phone"] = exc.text("de")
     email = str(data.get("email") or "").strip() or None
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email and not valid_email(email):
         errors["email"] = f"{email!r} ist keine E-Mail-Adresse."
+    channels = parse_channels(data.get("channels"))
+    if channels is None:
+        errors["channels"] = "Bitte SMS, E-Mail oder beides wählen."
+        channels = ["sms"]
+    elif ContactChannel.EMAIL.value in channels and not email:
+        errors.setdefault("email", "Für Anfragen per E-Mail bitte eine E-Mail-Adresse angeben.")
     place = None
     try:
         place = lookup(str(data.get("postal_code") or ""))
@@ -202,8 +211,43 @@ def validate_profile(
         max_per_week=cap,
         preferred_language=preferred,
         email=email,
+        channels=channels,
         consent_at=consent,
     )
+
+
+#: A sane check of an address's shape: one @, a dot in the domain, no spaces or angle
+#: brackets, labels not starting or ending with a hyphen, at most 254 characters.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def valid_email(address: str) -> bool:
+    """Whether ``address`` looks like an address mail can be sent to."""
+    local = address.split("@")[0]
+    return (
+        len(address) <= 254
+        and _EMAIL.fullmatch(address) is not None
+        and ".." not in local
+        and not local.startswith(".")
+        and not local.endswith(".")
+    )
+
+
+def parse_channels(value: Any) -> list[str] | None:
+    """The channels of a form value (``sms``, ``email``, ``both``), a list (``["sms",
+    "email"]``) or a CSV cell (``sms;email``); empty means SMS. None: not readable."""
+    if value is None or value == "" or value == []:
+        return ["sms"]
+    if isinstance(value, str) and value.strip().lower() in CHANNEL_CHOICES:
+        return [c.value for c in CHANNEL_CHOICES[value.strip().lower()]]
+    codes = _split(value)
+    known = {c.value for c in ContactChannel}
+    if not codes or any(c not in known for c in codes):
+        return None
+    return list(dict.fromkeys(codes))
 
 
 def _int_field(
@@ -226,6 +270,7 @@ def apply_profile(helper: Helper, profile: Profile) -> Helper:
     helper.name = profile.name
     helper.phone = profile.phone
     helper.email = profile.email
+    helper.channels = profile.channels
     helper.postal_code = profile.postal_code
     helper.lat, helper.lon = profile.lat, profile.lon
     helper.radius_km = profile.radius_km

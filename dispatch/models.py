@@ -33,6 +33,31 @@ class HelperStatus(str, Enum):
     OPTED_OUT = "opted_out"
 
 
+class ContactChannel(str, Enum):
+    """How a helper wants to be asked; the values are the core's channel names
+    (:class:`hotline.core.models.Channel`), so a further channel (a call) is one more member."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+#: The choices of the helper form and the sign-up: a name for each set of channels.
+CHANNEL_CHOICES: dict[str, tuple[ContactChannel, ...]] = {
+    "sms": (ContactChannel.SMS,),
+    "email": (ContactChannel.EMAIL,),
+    "both": (ContactChannel.SMS, ContactChannel.EMAIL),
+}
+
+
+def channel_choice(channels: list[str]) -> str:
+    """The form's name for a set of channels (``["sms", "email"]`` → ``both``)."""
+    wanted = set(channels)
+    for name, members in CHANNEL_CHOICES.items():
+        if wanted == {m.value for m in members}:
+            return name
+    return "sms"
+
+
 class Activity(str, Enum):
     SHOPPING = "shopping"
     ERRANDS = "errands"
@@ -104,6 +129,8 @@ class Helper(Base):
     radius_km: Mapped[int] = mapped_column(Integer, default=5)
     activity_codes: Mapped[str] = mapped_column(String(200), default="")  # ",shopping,errands,"
     language_codes: Mapped[str] = mapped_column(String(100), default=",de,")
+    #: Channels the helper is asked by (``,sms,``, ``,email,``, ``,sms,email,``).
+    channel_codes: Mapped[str] = mapped_column(String(40), default=",sms,", server_default=",sms,")
     availability: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     max_per_week: Mapped[int] = mapped_column(Integer, default=3)
     preferred_language: Mapped[str] = mapped_column(String(8), default="de")
@@ -131,6 +158,14 @@ class Helper(Base):
     @languages.setter
     def languages(self, codes: list[str]) -> None:
         self.language_codes = _csv(codes)
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c in (self.channel_codes or ",sms,").split(",") if c] or ["sms"]
+
+    @channels.setter
+    def channels(self, codes: list[str]) -> None:
+        self.channel_codes = _csv(codes) or ",sms,"
 
 
 def _csv(codes: list[str]) -> str:

@@ -25,11 +25,16 @@ from dispatch.outbound import (
     REQUESTER,
     REQUESTER_CALL,
     STAND_DOWN,
+    helper_channels,
+    keys_of,
+    offer_link,
     queue_call,
+    queue_mail,
     queue_text,
 )
 from hotline.core import messaging
-from hotline.core.models import MessageState, utcnow
+from hotline.core.mail.addresses import blocked_addresses
+from hotline.core.models import Channel, MessageState, utcnow
 from hotline.core.outbox import add_message
 from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
 
@@ -111,7 +116,7 @@ def accept(session: Session, offer: Offer, send_details: bool = True) -> Result:
 
 def _skip_unsent_stand_down(session: Session, offer: Offer) -> None:
     """Whoever is told "filled" in answer to their yes needs no stand-down text as well."""
-    messaging.skip_pending(session, [f"standdown:{offer.id}"])
+    messaging.skip_pending(session, keys_of(f"standdown:{offer.id}"))
 
 
 def decline(session: Session, offer: Offer) -> Result:
@@ -169,17 +174,37 @@ def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
     )
 
 
-def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper) -> None:
-    queue_text(
-        session,
-        DETAILS,
-        f"details:{offer.id}:{offer.responded_at.timestamp():.0f}",
-        helper.phone,
-        details_text(offer, ticket, helper.preferred_language),
-        ticket_id=ticket.id,
-        offer_id=offer.id,
-        helper_id=helper.id,
+def details_mail(offer: Offer, ticket: Ticket, helper: Helper) -> tuple[str, str]:
+    from hotline.core.phones import pretty
+
+    address = ticket.address or f"{ticket.postal_code} {ticket.place}"
+    return texts.email(
+        "accepted",
+        helper.preferred_language,
+        helper=helper.name,
+        code=ticket.reference,
+        name=ticket.requester_first_name or "-",
+        phone=pretty(ticket.requester_phone) if ticket.requester_phone else "-",
+        address=address,
+        link=offer_link(offer.token),
     )
+
+
+def _channels(session: Session, helper: Helper) -> list[Channel]:
+    blocked = blocked_addresses(session, [helper.email]) if helper.email else set()
+    return helper_channels(helper, blocked)
+
+
+def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper) -> None:
+    key = f"details:{offer.id}:{offer.responded_at.timestamp():.0f}"
+    ids = {"ticket_id": ticket.id, "offer_id": offer.id, "helper_id": helper.id}
+    channels = _channels(session, helper)
+    if Channel.SMS in channels:
+        text = details_text(offer, ticket, helper.preferred_language)
+        queue_text(session, DETAILS, key, helper.phone, text, **ids)
+    if Channel.EMAIL in channels and helper.email:
+        subject, body = details_mail(offer, ticket, helper)
+        queue_mail(session, DETAILS, key, helper.email, subject, body, **ids)
 
 
 def _filled(session: Session, ticket: Ticket, count: int) -> None:
@@ -256,28 +281,41 @@ def stand_down_pending(session: Session, ticket: Ticket) -> int:
     count = 0
     for offer in offers:
         offer.state = OfferState.STOOD_DOWN
-        sent = messaging.by_key(session, f"offer:{offer.id}")
+        told = False
+        # By each channel the offer went out on (SMS, e-mail): stood down the same way.
+        for sent in _offer_messages_sent(session, offer):
+            helper = session.get(Helper, offer.helper_id)
+            ids = {"ticket_id": ticket.id, "offer_id": offer.id, "helper_id": helper.id}
+            if sent.channel == Channel.EMAIL:
+                subject, body = texts.email(
+                    "stand_down", helper.preferred_language, name=helper.name, code=ticket.reference
+                )
+                queue_mail(
+                    session, STAND_DOWN, f"standdown:{offer.id}", sent.to, subject, body, **ids
+                )
+            else:
+                text = texts.sms("stand_down", helper.preferred_language, code=ticket.reference)
+                queue_text(session, STAND_DOWN, f"standdown:{offer.id}", helper.phone, text, **ids)
+            told = True
+        count += told
+    return count
+
+
+def _offer_messages_sent(session: Session, offer: Offer) -> list[messaging.OutboundMessage]:
+    """The offer's messages that went out (or may have); unsent ones are skipped here."""
+    sent_ones = []
+    for key in keys_of(f"offer:{offer.id}"):
+        sent = messaging.by_key(session, key)
         if sent is None or sent.state == MessageState.SKIPPED:
             continue
-        # Conditional: a worker may have claimed the offer text since it was read.
+        # Conditional: a worker may have claimed the offer message since it was read.
         if messaging.skip_pending(session, [sent.key]):
             continue
         session.refresh(sent)
         if sent.state in (MessageState.FAILED, MessageState.SKIPPED):
             continue
-        helper = session.get(Helper, offer.helper_id)
-        queue_text(
-            session,
-            STAND_DOWN,
-            f"standdown:{offer.id}",
-            helper.phone,
-            texts.sms("stand_down", helper.preferred_language, code=ticket.reference),
-            ticket_id=ticket.id,
-            offer_id=offer.id,
-            helper_id=helper.id,
-        )
-        count += 1
-    return count
+        sent_ones.append(sent)
+    return sent_ones
 
 
 def open_offers(session: Session, helper: Helper) -> list[Offer]:

@@ -6,6 +6,13 @@ job or a restarted worker finds the row and its state instead of sending again. 
 what someone is waiting for right now (details after a yes, the requester's notice, the
 coordinators' notices) on the default queue.
 
+Helpers choose SMS, e-mail or both (:attr:`Helper.channels`). An offer, a stand-down and
+the details after a yes go by each chosen channel that can reach the helper
+(:func:`helper_channels`): e-mails under the text's key with ``email:`` in front
+(``email:offer:17``), with the same accept link, through the same pipeline (the core's
+mail transport). A helper whose chosen channels reach them by none (e-mail off, the
+address unsubscribed or bounced) is texted instead, so nobody is silently dropped.
+
 Dispatch's hooks for its kinds: just before sending, an offer whose ticket is no longer open
 or whose helper paused or opted out is skipped, and offers and stand-downs of non-urgent
 tickets wait for the end of quiet hours; an offer that cannot be delivered makes the offer
@@ -21,9 +28,19 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
-from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
+from dispatch.models import (
+    ContactChannel,
+    Helper,
+    HelperStatus,
+    Offer,
+    OfferState,
+    Ticket,
+    TicketStatus,
+)
 from hotline.core import messaging
-from hotline.core.messaging import Channel, OutboundMessage, Priority
+from hotline.core.mail import mail_enabled, sender_address
+from hotline.core.mail.addresses import normalise
+from hotline.core.messaging import Channel, MessageState, OutboundMessage, Priority
 from hotline.core.registry import Registry
 
 #: Twilio error code: the recipient unsubscribed.
@@ -43,10 +60,42 @@ BULK_KINDS = frozenset({OFFER, STAND_DOWN, SIGNUP_CODE})
 QUIET_KINDS = frozenset({OFFER, STAND_DOWN})
 #: Key prefix of notices delivered as a phone call instead of an SMS (landline requesters).
 CALL_PREFIX = "call:"
+#: Key prefix of messages sent by e-mail (``email:offer:17``).
+EMAIL_PREFIX = "email:"
+
+
+def helper_channels(helper: Helper, blocked: set[str] | None = None) -> list[Channel]:
+    """The channels ``helper`` is asked by now: the chosen ones that can reach them.
+    E-mail needs e-mail to be on, an address, and the address not on ``blocked`` (the
+    unsubscribed or unreachable addresses, :func:`hotline.core.mail.addresses.blocked_addresses`).
+    Without any, the helper is texted: they signed up with their number."""
+    chosen: list[Channel] = []
+    for code in helper.channels:
+        if code == ContactChannel.SMS.value:
+            chosen.append(Channel.SMS)
+        elif (
+            code == ContactChannel.EMAIL.value
+            and helper.email
+            and mail_enabled()
+            and normalise(helper.email) not in (blocked or set())
+        ):
+            chosen.append(Channel.EMAIL)
+    return chosen or [Channel.SMS]
+
+
+def keys_of(key: str) -> list[str]:
+    """The keys a message of a helper may have been sent under, one per channel."""
+    return [key, EMAIL_PREFIX + key]
 
 
 def sender_number() -> str:
     return current_app.config.get("DISPATCH_SMS_FROM") or "Rufbereit"
+
+
+def offer_link(token: str) -> str:
+    """The accept link of an offer, the same in its SMS and its e-mail."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    return f"{base}/d/{token}"
 
 
 def ticket_batch(ticket_id: int) -> str:
@@ -81,6 +130,63 @@ def queue_text(
         priority=Priority.BULK if kind in BULK_KINDS else Priority.DEFAULT,
         batch=ticket_batch(ticket_id) if ticket_id is not None else None,
         refs=_refs(ticket_id=ticket_id, offer_id=offer_id, helper_id=helper_id),
+    )
+
+
+def queue_mail(
+    session: Session,
+    kind: str,
+    key: str,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    ticket_id: int | None = None,
+    offer_id: int | None = None,
+    helper_id: int | None = None,
+) -> OutboundMessage:
+    """Store an e-mail under ``email:`` + ``key`` unless it exists; sent after the commit."""
+    return messaging.queue(
+        session,
+        kind=kind,
+        key=EMAIL_PREFIX + key,
+        to=to,
+        body=body,
+        subject=subject,
+        sender=sender_address(),
+        channel=Channel.EMAIL,
+        priority=Priority.BULK if kind in BULK_KINDS else Priority.DEFAULT,
+        batch=ticket_batch(ticket_id) if ticket_id is not None else None,
+        refs=_refs(ticket_id=ticket_id, offer_id=offer_id, helper_id=helper_id),
+    )
+
+
+def queue_offer_mails(
+    session: Session,
+    ticket_id: int,
+    mails: list[tuple[int, int, str, tuple[str, str]]],
+    now: dt.datetime,
+) -> list[int]:
+    """A wave's offer e-mails in one statement: ``(offer id, helper id, address, (subject,
+    text))`` each."""
+    return messaging.queue_many(
+        session,
+        [
+            messaging.Draft(
+                key=f"{EMAIL_PREFIX}offer:{offer_id}",
+                to=to,
+                body=body,
+                subject=subject,
+                refs=_refs(ticket_id=ticket_id, offer_id=offer_id, helper_id=helper_id),
+            )
+            for offer_id, helper_id, to, (subject, body) in mails
+        ],
+        kind=OFFER,
+        sender=sender_address(),
+        channel=Channel.EMAIL,
+        priority=Priority.BULK,
+        batch=ticket_batch(ticket_id),
+        now=now,
     )
 
 
@@ -158,6 +264,14 @@ def undelivered(session: Session, message: OutboundMessage) -> None:
     if message.kind == OFFER and refs.get("offer_id"):
         offer = session.get(Offer, refs["offer_id"])
         if offer is not None and offer.state == OfferState.PENDING:
+            # Asked by SMS and e-mail: the offer is out only once no channel can deliver it.
+            others = [
+                m
+                for key in keys_of(f"offer:{offer.id}")
+                if key != message.key and (m := messaging.by_key(session, key)) is not None
+            ]
+            if any(m.state not in (MessageState.FAILED, MessageState.SKIPPED) for m in others):
+                return
             offer.state = OfferState.UNREACHABLE
 
 

@@ -88,6 +88,21 @@ def _config(key: str) -> object:
     return current_app.config[key]
 
 
+def _email_status(session: Session, address: str | None) -> dict[str, object] | None:
+    """What the core's e-mail list says about the helper's address (unsubscribed, bounced)."""
+    from hotline.core.mail.addresses import normalise
+    from hotline.core.models import MailAddress
+
+    row = session.get(MailAddress, normalise(address)) if address else None
+    if row is None:
+        return None
+    return {
+        "unsubscribed_at": row.opted_out_at.isoformat() if row.opted_out_at else None,
+        "unreachable_at": row.unreachable_at.isoformat() if row.unreachable_at else None,
+        "soft_bounces": row.soft_bounces,
+    }
+
+
 def export_person(session: Session, phone: str) -> list[dict[str, object]]:
     found: list[dict[str, object]] = []
     helper = session.scalar(select(Helper).where(Helper.phone == phone))
@@ -97,6 +112,8 @@ def export_person(session: Session, phone: str) -> list[dict[str, object]]:
                 "helper": helper.id,
                 "name": helper.name,
                 "email": helper.email,
+                "channels": helper.channels,
+                "email_status": _email_status(session, helper.email),
                 "postal_code": helper.postal_code,
                 "radius_km": helper.radius_km,
                 "activities": [a for a in helper.activity_codes.split(",") if a],

@@ -109,6 +109,50 @@ SMS: dict[str, dict[str, str]] = {
     },
 }
 
+#: E-mails to helpers: ``<key>_subject`` and ``<key>`` (the text). The accept link is the
+#: same as in the SMS; e-mail replies are not read, so every answer goes through the link.
+EMAIL: dict[str, dict[str, str]] = {
+    "offer_subject": {
+        "de": "Hilfe gesucht: {activity} in {place} ({when})",
+        "en": "Help wanted: {activity} in {place} ({when})",
+    },
+    "offer": {
+        "de": "Guten Tag {name},\n\nwir suchen Hilfe: {activity} in {place}, {when}.\n\n"
+        "Zusagen oder absagen können Sie hier:\n{link}\n\n"
+        "Per SMS geht es auch: JA {code} oder NEIN {code} an unsere Nummer.\n\n"
+        "Vielen Dank!\nIhr Rufbereit-Team",
+        "en": "Hello {name},\n\nwe are looking for help: {activity} in {place}, {when}.\n\n"
+        "You can accept or decline here:\n{link}\n\n"
+        "By text it works too: YES {code} or NO {code} to our number.\n\n"
+        "Thank you!\nYour Rufbereit team",
+    },
+    "stand_down_subject": {
+        "de": "Anfrage {code} wird nicht mehr gebraucht",
+        "en": "Request {code} is no longer needed",
+    },
+    "stand_down": {
+        "de": "Guten Tag {name},\n\nfür die Anfrage {code} haben sich genug Helfende gefunden, "
+        "Sie werden dafür nicht mehr gebraucht.\n\nVielen Dank für Ihre Bereitschaft!\n"
+        "Ihr Rufbereit-Team",
+        "en": "Hello {name},\n\nenough helpers have been found for request {code}, so you are "
+        "no longer needed for it.\n\nThank you for being ready to help!\nYour Rufbereit team",
+    },
+    "accepted_subject": {
+        "de": "Danke für Ihre Zusage ({code})",
+        "en": "Thank you for accepting ({code})",
+    },
+    "accepted": {
+        "de": "Guten Tag {helper},\n\ndanke für Ihre Zusage zur Anfrage {code}!\n\n"
+        "Bitte melden Sie sich bei {name}, Telefon {phone}.\n{address}\n\n"
+        "Falls etwas dazwischenkommt, sagen Sie bitte hier ab:\n{link}\n"
+        "(oder per SMS: ABSAGE {code})\n\nIhr Rufbereit-Team",
+        "en": "Hello {helper},\n\nthank you for accepting request {code}!\n\n"
+        "Please get in touch with {name}, phone {phone}.\n{address}\n\n"
+        "If you cannot make it after all, please cancel here:\n{link}\n"
+        "(or by text: ABSAGE {code})\n\nYour Rufbereit team",
+    },
+}
+
 WHEN: dict[str, dict[str, str]] = {
     "today": {"de": "heute", "en": "today"},
     "tomorrow": {"de": "morgen", "en": "tomorrow"},
@@ -192,6 +236,12 @@ def _pick(table: dict[str, dict[str, str]], key: str, language: str) -> str:
 
 def sms(key: str, language: str, **values: object) -> str:
     return _pick(SMS, key, language).format(**values)
+
+
+def email(key: str, language: str, **values: object) -> tuple[str, str]:
+    """``(subject, text)`` of the e-mail ``key`` in ``language`` (German as the fallback)."""
+    subject = _pick(EMAIL, f"{key}_subject", language).format(**values)
+    return subject, _pick(EMAIL, key, language).format(**values)
 
 
 def voice(key: str, language: str, **values: object) -> str:

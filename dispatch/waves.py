@@ -22,7 +22,16 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
 from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import accepted_count
-from dispatch.outbound import COORDINATOR, queue_offer_texts, queue_text
+from dispatch.outbound import (
+    COORDINATOR,
+    helper_channels,
+    offer_link,
+    queue_offer_mails,
+    queue_offer_texts,
+    queue_text,
+)
+from hotline.core.mail.addresses import blocked_addresses
+from hotline.core.models import Channel
 
 
 class WaveOutcome(str, Enum):
@@ -41,11 +50,6 @@ class WaveResult:
     next_wave_at: dt.datetime | None = None
 
 
-def offer_link(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    return f"{base}/d/{token}"
-
-
 def offer_text(ticket: Ticket, token: str, language: str) -> str:
     when = _when_text(ticket, language)
     return texts.sms(
@@ -54,6 +58,20 @@ def offer_text(ticket: Ticket, token: str, language: str) -> str:
         activity=texts.activity_name(ticket.activity.value, language),
         place=f"{ticket.postal_code} {ticket.place}",
         when=when,
+        link=offer_link(token),
+        code=ticket.reference,
+    )
+
+
+def offer_mail(ticket: Ticket, token: str, language: str, name: str) -> tuple[str, str]:
+    """``(subject, text)`` of an offer by e-mail: the same accept link as the SMS."""
+    return texts.email(
+        "offer",
+        language,
+        name=name,
+        activity=texts.activity_name(ticket.activity.value, language),
+        place=f"{ticket.postal_code} {ticket.place}",
+        when=_when_text(ticket, language),
         link=offer_link(token),
         code=ticket.reference,
     )
@@ -147,14 +165,9 @@ def create_offers(
 ) -> None:
     """Offers and their pending texts in bulk (a wave may be a thousand helpers), and each
     helper's ``last_asked_at`` moved to now for the fairness ranking."""
-    helpers = {
-        h.id: h
-        for h in session.execute(
-            select(Helper.id, Helper.phone, Helper.preferred_language).where(
-                Helper.id.in_(helper_ids)
-            )
-        )
-    }
+    helpers = {h.id: h for h in session.scalars(select(Helper).where(Helper.id.in_(helper_ids)))}
+    blocked = blocked_addresses(session, [h.email for h in helpers.values() if h.email])
+    channels = {hid: helper_channels(h, blocked) for hid, h in helpers.items()}
     tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
     rows = session.execute(
         insert(Offer).returning(Offer.id, Offer.helper_id),
@@ -181,6 +194,22 @@ def create_offers(
                 offer_text(ticket, tokens[hid], helpers[hid].preferred_language),
             )
             for offer_id, hid in rows
+            if Channel.SMS in channels[hid]
+        ],
+        now,
+    )
+    queue_offer_mails(
+        session,
+        ticket.id,
+        [
+            (
+                offer_id,
+                hid,
+                helpers[hid].email or "",
+                offer_mail(ticket, tokens[hid], helpers[hid].preferred_language, helpers[hid].name),
+            )
+            for offer_id, hid in rows
+            if Channel.EMAIL in channels[hid]
         ],
         now,
     )

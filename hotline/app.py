@@ -22,6 +22,7 @@ from hotline.core.config import ConfigError, Setting, load_settings
 from hotline.core.deadline import init_deadline
 from hotline.core.extensions import db, flows, init_telephony, jobs
 from hotline.core.logs import configure_logging
+from hotline.core.mail import MailTransport, init_mail
 from hotline.core.phones import check_country_settings
 from hotline.core.registry import init_registry
 from hotline.core.scheduler import register_core_jobs
@@ -52,7 +53,11 @@ class SettingsRefused(ConfigError, AppImportError):
     """
 
 
-def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | None = None,
+    telephony: Telephony | None = None,
+    mail: MailTransport | None = None,
+) -> Flask:
     """Build the app from environment variables, overridden by ``config`` (by config key,
     already typed). Raises :class:`SettingsRefused` listing every problem, before anything
     is set up."""
@@ -83,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None, telephony: Telephony | None
     jobs.init_app(app)
     flows.init_app(app)
     init_telephony(app, telephony)
+    init_mail(app, mail)
     fallback.init_fallback(app)
     init_deadline(app)
     fallback.watch_lines()

@@ -15,6 +15,7 @@ from dispatch import cli as dispatch_cli
 from hotline import create_app
 from hotline.core.cli import with_appcontext
 from hotline.core.config import ConfigError, load_settings, render_docs
+from hotline.core.mail import cli as mail_cli
 from hotline.rosters import cli as rosters_cli
 from hotline.voice import cli as voice_cli
 
@@ -46,7 +47,7 @@ def _create_app():  # noqa: ANN202 - the Flask app
         raise SettingsProblems(error.problems) from None
 
 
-for _feature in (rosters_cli, voice_cli, dispatch_cli):
+for _feature in (rosters_cli, voice_cli, dispatch_cli, mail_cli):
     for _command in _feature.COMMANDS:
         main.add_command(_command)
 

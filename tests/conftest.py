@@ -294,6 +294,37 @@ def twilio_server():
 
 
 @pytest.fixture
+def smtp_server():
+    """A real local SMTP server (aiosmtpd) keeping what it accepts; see tests/mail_support.py."""
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(
+    connection: Connection,
+    database_url: str,
+    redis_url: str,
+    redis: Redis,
+    phone: RecordingTelephony,
+    smtp_server,
+):
+    """The app sending e-mails through the local SMTP server (texts at the seam)."""
+    from tests.mail_support import smtp_config
+
+    app = create_app(
+        test_config(database_url, redis_url, **smtp_config(smtp_server)), telephony=phone
+    )
+    db.bind_to(connection)
+    set_app(app)
+    yield app
+    set_app(None)
+
+
+@pytest.fixture
 def rest_app(
     connection: Connection, database_url: str, redis_url: str, redis: Redis, twilio_server
 ):

@@ -55,6 +55,8 @@ def make_helper(session: Session, **kw) -> Helper:  # noqa: ANN003
         consent_at=DAYTIME,
         last_asked_at=kw.pop("last_asked_at", None),
     )
+    helper.email = kw.pop("email", None)
+    helper.channels = kw.pop("channels", ["sms"])
     helper.activities = kw.pop("activities", ["shopping", "errands"])
     helper.languages = kw.pop("languages", ["de"])
     assert not kw, kw

@@ -739,3 +739,25 @@ def test_the_helper_form_shows_the_stored_profile(client, session):
     )
     assert checked == ["errands", "translation"]
     assert '<option selected value="paused">pausiert</option>' in page
+
+
+def test_signup_takes_the_channel_choice_and_the_email_address(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    assert 'name="channels"' in client.get("/hilfe/anmelden").get_data(as_text=True)
+    data = {**SIGNUP, "email": "mia@example.org", "channels": "both", "csrf_token": token}
+    response = client.post("/hilfe/anmelden", data=data)
+    [sms] = messages(session, "signup:")
+    code = re.search(r"\d{6}", sms.body).group(0)
+    client.post(response.location, data={"csrf_token": token, "code": code})
+    helper = session.scalars(select(Helper)).one()
+    assert (helper.email, helper.channels) == ("mia@example.org", ["sms", "email"])
+
+
+def test_signup_by_email_without_an_address_is_refused_in_german(client, session):
+    token = csrf(client, "/hilfe/anmelden")
+    response = client.post(
+        "/hilfe/anmelden", data={**SIGNUP, "channels": "email", "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert "bitte eine E-Mail-Adresse angeben" in response.get_data(as_text=True)
+    assert messages(session, "signup:") == []

@@ -17,6 +17,7 @@ from dispatch.models import Organisation, OrganisationMember
 from dispatch.offers import accept
 from dispatch.waves import create_offers
 from hotline.core.exports import neutralise, restore
+from hotline.core.mail.addresses import unsubscribe_token
 from hotline.core.models import Role
 from hotline.rosters import csvio, ical
 from hotline.rosters.audit import SYSTEM
@@ -71,6 +72,7 @@ def seeded(app, session, phone) -> dict[str, object]:
         create_offers(session, helped, [helper.id], 1, DAYTIME)
         accept(session, offers(session, helped)[0])
         helper_token = token_for(helper)
+        mail_token = unsubscribe_token("mia@example.org")
         signup, _ = start_signup(
             session,
             {
@@ -105,6 +107,7 @@ def seeded(app, session, phone) -> dict[str, object]:
         "dispatch_web.helper_profile:token": helper_token,
         "dispatch_web.helper_certificate:token": helper_token,
         "today.fragment:name": "running_calls",
+        "mail.unsubscribe:token": mail_token,
     }
 
 

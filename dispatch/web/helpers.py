@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from dispatch import access, helpers
 from dispatch.forms import HelperForm, ImportForm
-from dispatch.models import Helper
+from dispatch.models import Helper, channel_choice
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
 from hotline.core.models import Role
@@ -53,6 +53,7 @@ def _helper_form(helper: Helper | None) -> dict[str, Any] | None:
         "name": helper.name,
         "phone": helper.phone,
         "email": helper.email or "",
+        "channels": channel_choice(helper.channels),
         "postal_code": helper.postal_code,
         "radius_km": helper.radius_km,
         "activities": helper.activities,

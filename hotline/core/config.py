@@ -499,10 +499,29 @@ def _unique(declarations: Iterable[Setting[Any]]) -> list[Setting[Any]]:
 
 
 def _cross_checks(values: Mapping[str, Any]) -> Iterator[str]:
+    yield from _mail_checks(values)
     if values.get(TELEPHONY_BACKEND.key) == "twilio":
         missing = [s.name for s in (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN) if not values.get(s.key)]
         if missing:
             yield f"TELEPHONY_BACKEND=twilio needs {' and '.join(missing)}: set them from the Twilio console, or set TELEPHONY_BACKEND=console"
+
+
+def _mail_checks(values: Mapping[str, Any]) -> Iterator[str]:
+    """E-mail enabled (``MAIL_BACKEND`` not ``off``) outside development needs a real
+    backend, so no e-mail is silently only logged."""
+    backend = values.get("MAIL_BACKEND", "off")
+    if backend == "off":
+        return
+    if values.get(ENV_NAME.key, "production") not in DEVELOPMENT_ENVS and backend == "console":
+        yield "MAIL_BACKEND=console only logs e-mails: set MAIL_BACKEND=smtp with SMTP_HOST and MAIL_FROM, or MAIL_BACKEND=off"
+    if backend == "smtp":
+        missing = [s.name for s in (SMTP_HOST, MAIL_FROM) if not values.get(s.key)]
+        if missing:
+            yield f"MAIL_BACKEND=smtp needs {' and '.join(missing)}: set them, or set MAIL_BACKEND=off"
+        if bool(values.get(SMTP_USERNAME.key)) != bool(values.get(SMTP_PASSWORD.key)):
+            yield "SMTP_USERNAME and SMTP_PASSWORD go together: set both, or neither"
+    if values.get(MAIL_FROM.key) and "@" not in values[MAIL_FROM.key]:
+        yield "MAIL_FROM must be an e-mail address, e.g. `Rufbereit <hilfe@example.org>`"
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -971,6 +990,100 @@ MESSAGE_RETENTION_DAYS = SETTINGS.add(
     "Days the number and text of a finished message are kept.",
     section=MESSAGING,
 )
+
+# -- e-mail (hotline.core.mail) ----------------------------------------------------------------
+
+MAIL = "E-mail"
+
+
+def _default_mail_backend(values: Mapping[str, Any]) -> str:
+    if values.get("SMTP_HOST"):
+        return "smtp"
+    return "console" if values.get("ENV_NAME") in DEVELOPMENT_ENVS else "off"
+
+
+SMTP_HOST = SETTINGS.add(
+    "SMTP_HOST",
+    Str(),
+    "",
+    "SMTP server e-mails are handed to (the relay of your provider).",
+    section=MAIL,
+)
+SMTP_PORT = SETTINGS.add(
+    "SMTP_PORT",
+    Int(min=1, max=65535),
+    lambda values: {"ssl": 465, "starttls": 587}.get(values.get("SMTP_TLS", ""), 25),
+    "Port of the SMTP server.",
+    section=MAIL,
+    default_doc="587 with `starttls`, 465 with `ssl`, else 25",
+)
+SMTP_TLS = SETTINGS.add(
+    "SMTP_TLS",
+    Choice(("none", "starttls", "ssl"), case="lower"),
+    "starttls",
+    "`starttls` upgrades the connection (submission port 587), `ssl` is TLS from the start (465), `none` only for a relay on the same host.",
+    section=MAIL,
+)
+SMTP_USERNAME = SETTINGS.add(
+    "SMTP_USERNAME", Str(), "", "SMTP login (none: no authentication).", section=MAIL
+)
+SMTP_PASSWORD = SETTINGS.add(
+    "SMTP_PASSWORD", Str(), "", "SMTP password.", section=MAIL, secret=True
+)
+SMTP_TIMEOUT_SECONDS = SETTINGS.add(
+    "SMTP_TIMEOUT_SECONDS",
+    Float(min=0.5, max=110),
+    20.0,
+    "Seconds to wait for the SMTP server at each step; a connection that fails is retried, an answer that never comes after the message was handed over counts as uncertain.",
+    section=MAIL,
+)
+MAIL_BACKEND = SETTINGS.add(
+    "MAIL_BACKEND",
+    Choice(("off", "console", "smtp"), case="lower"),
+    _default_mail_backend,
+    "`smtp` sends e-mails through `SMTP_HOST`, `console` only logs them (development), `off` sends none: helpers are then texted whatever channel they chose.",
+    section=MAIL,
+    default_doc="`smtp` if `SMTP_HOST` is set, else `console` in development, `off` in production",
+)
+MAIL_FROM = SETTINGS.add(
+    "MAIL_FROM",
+    Str(),
+    lambda values: "rufbereit@localhost" if values.get("ENV_NAME") in DEVELOPMENT_ENVS else "",
+    "Sender address of every e-mail (`Rufbereit <hilfe@example.org>` or a bare address); rate limits are per sender.",
+    section=MAIL,
+    default_doc="`rufbereit@localhost` in development",
+)
+MAIL_UNSUBSCRIBE_ADDRESS = SETTINGS.add(
+    "MAIL_UNSUBSCRIBE_ADDRESS",
+    Str(),
+    "",
+    "Address of the `mailto:` unsubscribe in `List-Unsubscribe`; mails to it are fed to `rufbereit mail unsubscribe`.",
+    section=MAIL,
+    default_doc="the `MAIL_FROM` address",
+)
+MAIL_RATE_PER_SECOND = SETTINGS.add(
+    "MAIL_RATE_PER_SECOND",
+    Float(min=0),
+    5.0,
+    "E-mails per second per sender address, in any one-second window (0 = unlimited).",
+    section=MAIL,
+)
+MAIL_BOUNCE_SECRET = SETTINGS.add(
+    "MAIL_BOUNCE_SECRET",
+    Str(),
+    "",
+    "Shared secret of the bounce webhook `POST /mail/bounces` (header `X-Rufbereit-Secret`); unset: the webhook answers 404 and bounces are fed with `rufbereit mail bounce`.",
+    section=MAIL,
+    secret=True,
+)
+MAIL_SOFT_BOUNCE_LIMIT = SETTINGS.add(
+    "MAIL_SOFT_BOUNCE_LIMIT",
+    Int(min=0),
+    5,
+    "Soft bounces (4.x.x) in a row after which an address counts as unreachable too (0 = never).",
+    section=MAIL,
+)
+
 
 # -- abusive callers and redials (hotline.core.blocks, hotline.voice.callers) -------------------
 

@@ -42,10 +42,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from hotline.core import delivery
 from hotline.core.extensions import db, jobs
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
-from hotline.core.phones import mask
 from hotline.core.queues import Priority
 from hotline.core.registry import Registry
-from hotline.core.sending import enqueue_sends, message_id_of
+from hotline.core.sending import enqueue_sends, message_id_of, shown_recipient
 from hotline.core.worker import app_context
 
 __all__ = ["Channel", "MessageState", "OutboundMessage", "Priority", "queue", "queue_many"]
@@ -74,11 +73,13 @@ def queue(
     refs: dict[str, Any] | None = None,
     ring_seconds: int | None = None,
     not_before: dt.datetime | None = None,
+    subject: str | None = None,
 ) -> OutboundMessage:
     """Store a message under ``key`` unless one with that key exists (then return that one).
 
-    ``body`` is the text, or for a call the URL of its TwiML. The send job is enqueued after
-    ``session`` commits.
+    ``body`` is the text, or for a call the URL of its TwiML; an e-mail
+    (``channel=Channel.EMAIL``, ``to`` and ``sender`` addresses) has a ``subject``. The send
+    job is enqueued after ``session`` commits.
     """
     existing = _by_key(session, key)
     if existing is not None:
@@ -88,6 +89,7 @@ def queue(
         key=key,
         to=to,
         body=body,
+        subject=subject,
         sender=sender,
         channel=Channel(channel),
         priority=Priority(priority).value,
@@ -116,6 +118,8 @@ class Draft:
     to: str
     body: str
     refs: dict[str, Any] = field(default_factory=dict)
+    #: An e-mail's subject.
+    subject: str | None = None
 
 
 def queue_many(
@@ -137,6 +141,7 @@ def queue_many(
             "key": d.key,
             "to": d.to,
             "body": d.body,
+            "subject": d.subject,
             "sender": sender,
             "channel": Channel(channel),
             "priority": Priority(priority).value,
@@ -280,7 +285,7 @@ def mark_cut_sends(session: Session, now: dt.datetime) -> int:
             "%s %s to %s: its worker died while sending; the provider may have it, not sent again",
             message.channel.value,
             message.key,
-            mask(message.to),
+            shown_recipient(message),
         )
     return len(cut)
 
@@ -329,7 +334,7 @@ def forget_old_messages(session: Session, now: dt.datetime) -> str:
             OutboundMessage.created_at < now - dt.timedelta(days=days),
             OutboundMessage.to != "",
         )
-        .values(to="", body="")
+        .values(to="", body="", subject=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     return f"forgot {forgotten} message text(s)"
@@ -339,16 +344,19 @@ def init_app(app: Flask, reg: Registry) -> None:
     """The status callbacks, the sweep and the retention rule of the pipeline."""
     app.register_blueprint(delivery.bp)
     reg.periodic("sweep-messages", sweep_messages, SWEEP_INTERVAL)
+    from hotline.core import mail
+
+    mail.init_app(app, reg)
     from hotline.core.retention import RetentionRule
 
     reg.retention(
         RetentionRule(
             name="outbound_messages",
             table="outbound_messages",
-            fields="to, body",
+            fields="to, body, subject",
             purpose="send each text or call once, retry it, and show its delivery status",
             period="`MESSAGE_RETENTION_DAYS` days after it was queued, once finished (30)",
-            action="number and text emptied (the row stays, so it is never sent again)",
+            action="number or address and text emptied (the row stays, so it is never sent again)",
             apply=forget_old_messages,
         )
     )

@@ -152,6 +152,26 @@ class OptOut(Base):
     source: Mapped[str] = mapped_column(String(20), default="sms")
 
 
+class MailAddress(Base):
+    """What the product knows about an e-mail address it sends to: unsubscribed (the
+    one-click link, the mailto unsubscribe, or the person's feature opted out), hard-bounced
+    (unreachable: never mailed again) and how many soft bounces it had. The e-mail
+    counterpart of :class:`OptOut`, kept by the core so every feature honours it."""
+
+    __tablename__ = "mail_addresses"
+
+    #: Lower-cased.
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: ``link`` (one-click), ``mailto``, ``sms`` (STOP through the person's feature).
+    opt_out_source: Mapped[str | None] = mapped_column(String(20))
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The DSN status of the hard bounce (``5.1.1``) or the SMTP reply code.
+    bounce_status: Mapped[str | None] = mapped_column(String(20))
+    soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
+    last_bounce_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class InboundMessage(Base):
     """One inbound text, by its provider id: a redelivered webhook gets the stored reply and
     changes nothing. The body is not kept; the reply is forgotten with the row."""
@@ -171,6 +191,9 @@ class Channel(str, Enum):
     SMS = "sms"
     #: A phone call; the message body is the URL the provider fetches the call's TwiML from.
     CALL = "call"
+    #: An e-mail through the mail transport (:mod:`hotline.core.mail`); ``to`` and
+    #: ``sender`` are addresses, ``subject`` is set.
+    EMAIL = "email"
 
 
 class MessageState(str, Enum):
@@ -207,11 +230,14 @@ class OutboundMessage(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "message_channel"))
     #: The queue its send job runs on (:class:`hotline.core.queues.Priority`).
     priority: Mapped[str] = mapped_column(String(10))
-    #: The number (or alphanumeric name) it is sent from; rate limits are per sender.
-    sender: Mapped[str] = mapped_column(String(20))
-    to: Mapped[str] = mapped_column(String(20))
+    #: The number (or alphanumeric name, or for an e-mail the address) it is sent from;
+    #: rate limits are per sender.
+    sender: Mapped[str] = mapped_column(String(254))
+    to: Mapped[str] = mapped_column(String(254))
     #: The text, or for a call the URL of its TwiML.
     body: Mapped[str] = mapped_column(Text)
+    #: An e-mail's subject (None for texts and calls).
+    subject: Mapped[str | None] = mapped_column(String(200))
     #: How long a call rings before the provider gives up.
     ring_seconds: Mapped[int | None] = mapped_column(Integer)
     #: Rows sent round-robin against other batches (bulk texts: one batch per ticket).
@@ -225,7 +251,8 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The provider's id (for an e-mail its Message-ID, without the angle brackets).
+    sid: Mapped[str | None] = mapped_column(String(255), unique=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     error_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

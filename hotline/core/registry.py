@@ -136,6 +136,9 @@ class Registry:
     #: A number opted out of (or back into) every text; each feature that texts people
     #: updates its own records.
     opt_out_hooks: list[OptOutHook] = field(default_factory=list)
+    #: An e-mail address unsubscribed (one-click link, mailto); ``hook(session, address,
+    #: True)``, so a feature can honour it like a STOP (:mod:`hotline.core.mail.addresses`).
+    mail_opt_out_hooks: list[OptOutHook] = field(default_factory=list)
     #: The voice hotline's implementation of :class:`hotline.core.ivr.CallFlows`.
     call_flows: Any = None
     #: Calls a line received, for staffing from demand (:data:`hotline.core.demand.CallHistory`);
@@ -262,6 +265,11 @@ class Registry:
         back in (``False``), in the same transaction, so the feature's records agree with
         the core list."""
         self.opt_out_hooks.append(hook)
+
+    def on_mail_opt_out(self, hook: OptOutHook) -> None:
+        """``hook(session, address, opted_out)`` runs whenever an e-mail address is
+        unsubscribed, in the same transaction (addresses are lower-cased)."""
+        self.mail_opt_out_hooks.append(hook)
 
 
 def init_registry(app: Flask) -> Registry:

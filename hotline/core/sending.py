@@ -28,6 +28,13 @@ One send is a short job on its row's priority queue::
 Opt-outs bind texts: a number on the opt-out list gets none. Calls are not texts and are
 placed regardless: a STOP ends texts from a number, while an operator on shift is rung
 because they agreed to be, and a landline requester cannot text STOP at all.
+
+E-mails (:attr:`Channel.EMAIL`) take the same path to the mail transport
+(:mod:`hotline.core.mail`) instead of the phone provider: an unsubscribed or unreachable
+address gets none, the rate limit is per sender address (``MAIL_RATE_PER_SECOND``), a 4xx
+reply or a lost connection is retried with backoff, a 5xx reply fails for good (a refused
+recipient marks the address unreachable), and a send cut after the message was handed over
+is uncertain. The Message-ID is the row's ``sid``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ from sqlalchemy.orm import Session, aliased
 from hotline.core import budgets, optouts
 from hotline.core.delivery import DeliveryStatus, status_callback_url, undeliverable
 from hotline.core.extensions import db, jobs, telephony
+from hotline.core.mail import MailError, MailTransport, build_mail, mail_transport, mask_address
+from hotline.core.mail import addresses as mail_addresses
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
 from hotline.core.phones import mask
 from hotline.core.queues import Priority
@@ -162,6 +171,7 @@ class Policy:
             rates={
                 Channel.SMS: Rate.per_second(float(config["SMS_PER_SECOND"])),
                 Channel.CALL: Rate.per_second(float(config["CALLS_PER_SECOND"])),
+                Channel.EMAIL: Rate.per_second(float(config.get("MAIL_RATE_PER_SECOND", 0))),
             },
         )
 
@@ -177,6 +187,13 @@ def app_limiter() -> SlidingWindowLimiter:
         limiter = SlidingWindowLimiter(jobs.redis)
         current_app.extensions["rufbereit.rate_limiter"] = limiter
     return limiter
+
+
+def shown_recipient(message: OutboundMessage) -> str:
+    """The recipient as a log may show it: a masked number or address."""
+    if message.channel == Channel.EMAIL:
+        return mask_address(message.to)
+    return mask(message.to)
 
 
 # -- one send -----------------------------------------------------------------------------------
@@ -295,6 +312,10 @@ def _check(
 ) -> str | dt.datetime | None:
     if message.channel == Channel.SMS and optouts.is_opted_out(session, message.to):
         return "opted out"
+    if message.channel == Channel.EMAIL:
+        blocked = mail_addresses.blocked_reason(session, message.to)
+        if blocked is not None:
+            return f"address {blocked}"
     kind = registry().message_kinds.get(message.kind)
     if kind is not None and kind.check is not None:
         return kind.check(session, message, now)
@@ -310,14 +331,16 @@ def send_one(
     now_fn: Callable[[], dt.datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     yield_to: Callable[[], bool] | None = None,
+    mailer: MailTransport | None = None,
 ) -> Attempt:
     """Send ``message_id`` (for a bulk row: the fairest due bulk row) at most once.
 
     ``yield_to`` says whether more urgent jobs are waiting; a wait for a rate slot then ends
-    at once (not for urgent messages themselves).
+    at once (not for urgent messages themselves). ``mailer`` sends e-mails (default: the
+    app's mail transport).
 
-    Commits every state change itself; exceptions other than :class:`TelephonyError` leave
-    a claimed row in ``sending`` and propagate.
+    Commits every state change itself; exceptions other than :class:`TelephonyError` and
+    :class:`MailError` leave a claimed row in ``sending`` and propagate.
     """
     message, nothing = _pick(session, message_id, policy, now_fn, sleep)
     if message is None:
@@ -360,8 +383,8 @@ def send_one(
     message.claimed_at = now_fn()
     session.commit()
     try:
-        sid = _hand_over(provider, message)
-    except TelephonyError as exc:
+        sid = _hand_over(provider, message, mailer)
+    except (TelephonyError, MailError) as exc:
         return _failed(session, message, exc, policy, now_fn())
     finally:
         if rate is not None:
@@ -370,6 +393,8 @@ def send_one(
     message.sid = sid
     message.sent_at = now_fn()
     message.delivery_status = message.delivery_status or DeliveryStatus.QUEUED.value
+    if message.channel == Channel.EMAIL:
+        mail_addresses.delivered(session, message.to)
     session.commit()
     if message.priority != Priority.URGENT.value:
         budgets.note_sent(message.kind)
@@ -383,7 +408,11 @@ def _complete(limiter: SlidingWindowLimiter, slot: str, rate: Rate, member: str)
         log.warning("rate limit %s: could not record a finished send: %s", slot, exc)
 
 
-def _hand_over(provider: Telephony, message: OutboundMessage) -> str:
+def _hand_over(
+    provider: Telephony, message: OutboundMessage, mailer: MailTransport | None = None
+) -> str:
+    if message.channel == Channel.EMAIL:
+        return (mailer or mail_transport()).send(build_mail(message))
     callback = status_callback_url(message.channel)
     if message.channel == Channel.CALL:
         return provider.place_call(
@@ -399,7 +428,7 @@ def _hand_over(provider: Telephony, message: OutboundMessage) -> str:
 def _failed(
     session: Session,
     message: OutboundMessage,
-    exc: TelephonyError,
+    exc: TelephonyError | MailError,
     policy: Policy,
     now: dt.datetime,
 ) -> Attempt:
@@ -411,7 +440,7 @@ def _failed(
             "%s %s to %s: the provider may or may not have it (%s); not sent again",
             message.channel.value,
             message.key,
-            mask(message.to),
+            shown_recipient(message),
             exc,
         )
         return Attempt("uncertain", message.id, priority=message.priority, detail=str(exc))
@@ -423,20 +452,22 @@ def _failed(
             "%s %s to %s: %s, retry at %s",
             message.channel.value,
             message.key,
-            mask(message.to),
+            shown_recipient(message),
             exc,
             message.not_before,
         )
         return Attempt("retry", message.id, message.not_before, message.priority, str(exc))
     message.state = MessageState.FAILED
     message.delivery_status = DeliveryStatus.FAILED.value
+    if isinstance(exc, MailError) and exc.recipient_refused:
+        mail_addresses.record_bounce(session, message.to, str(exc.code))
     undeliverable(session, message)
     session.commit()
     log.warning(
         "%s %s to %s failed: %s (code %s)",
         message.channel.value,
         message.key,
-        mask(message.to),
+        shown_recipient(message),
         exc,
         exc.code,
     )
