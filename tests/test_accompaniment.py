@@ -197,3 +197,19 @@ def test_the_phone_page_needs_the_forms_token(session, app, anna):
     call_id = call_of(session, twilio).id
     assert client.post(f"/anrufe/{call_id}/angekommen").status_code == 400
     assert accompaniment_of(session, twilio).state == AccompanimentState.DROPPED
+
+
+def test_a_flow_says_whether_it_accompanies_and_anything_but_true_or_false_is_an_error(tmp_path):
+    from ivr_flows.loader import FLOWS_DIR, FlowValidationError, load_flow
+
+    assert load_flow(FLOWS_DIR / "heimweg.yaml").accompaniment is True
+    assert load_flow(FLOWS_DIR / "nachbarschaftshilfe.yaml").accompaniment is False
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        (FLOWS_DIR / "heimweg.yaml")
+        .read_text(encoding="utf-8")
+        .replace("accompaniment: true", "accompaniment: ja"),
+        encoding="utf-8",
+    )
+    with pytest.raises(FlowValidationError, match="'accompaniment' must be true or false"):
+        load_flow(broken)
