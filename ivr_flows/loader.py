@@ -48,7 +48,16 @@ REQUIRED_FIELDS: dict[NodeType, set[str]] = {
     NodeType.INTAKE: {"on_failure"},
 }
 PROMPT_FIELDS = ("say", "no_input", "invalid")
-TOP_LEVEL = {"name", "description", "default_language", "languages", "start", "nodes", "messages"}
+TOP_LEVEL = {
+    "name",
+    "description",
+    "default_language",
+    "languages",
+    "start",
+    "nodes",
+    "messages",
+    "accompaniment",
+}
 
 
 @dataclass(frozen=True)
@@ -296,6 +305,10 @@ class _Builder:
         ):
             self.error(_line_of(raw, "start"), f"start: unknown node '{start}'")
         messages = self._messages(raw.get("messages"), _line_of(raw, "messages"), codes)
+        accompaniment = raw.get("accompaniment", False)
+        if not isinstance(accompaniment, bool):
+            self.error(_line_of(raw, "accompaniment"), "'accompaniment' must be true or false")
+            accompaniment = False
         flow = Flow(
             name=str(raw.get("name", name)),
             path=self.path,
@@ -304,6 +317,7 @@ class _Builder:
             start=start,
             nodes=nodes,
             messages=messages,
+            accompaniment=accompaniment,
         )
         if isinstance(nodes_raw, dict):
             self.graph(flow, set(map(str, nodes_raw)))

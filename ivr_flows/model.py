@@ -71,6 +71,9 @@ class Flow:
     start: str
     nodes: dict[str, Node]
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: A walk-home line: a bridged call is "accompanying" until the operator marks the person
+    #: arrived (see ``hotline.voice.accompaniment``).
+    accompaniment: bool = False
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

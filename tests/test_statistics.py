@@ -402,3 +402,32 @@ def test_the_monthly_report_as_pdf_carries_the_figures(app, session, month):
     share = f"{figures.answered_share * 100:.1f}".replace(".", ",")
     assert f"Anrufe {figures.calls}" in text and f"Anteil angenommen {share} %" in text
     assert client.get(f"/statistik/bericht/Niemand/{MONTH}/pdf").status_code == 404
+
+
+def test_accompaniments_are_counted_by_how_they_ended(session, month):
+    from sqlalchemy import select
+
+    from hotline.voice.models import Accompaniment, AccompanimentState, Call
+
+    lines, _seeded, _shifts = month
+    answered = session.scalars(
+        select(Call)
+        .where(Call.line_id == lines["Süd"].id, Call.outcome == CallOutcome.ANSWERED)
+        .where(Call.started_at >= _at(1, 0), Call.started_at < _at(1, 0, month=4))
+        .order_by(Call.id)
+    ).all()
+    states = [
+        AccompanimentState.ARRIVED,
+        AccompanimentState.ARRIVED,
+        AccompanimentState.DROPPED,
+        AccompanimentState.DROPPED_RECONNECTED,
+        AccompanimentState.ESCALATED,
+    ][: len(answered)]
+    for call, state in zip(answered, states, strict=False):
+        session.add(Accompaniment(call_id=call.id, state=state, started_at=call.started_at))
+    session.flush()
+    expected = Counter(state.value for state in states)
+    figures = _wiesbaden(session).total
+    for state in AccompanimentState:
+        assert figures.count(f"accompaniment_{state.value}") == expected[state.value], state
+    assert len(states) >= 3  # the seeded month has enough answered calls to tell states apart

@@ -1,5 +1,6 @@
 """The voice hotline: Twilio voice webhooks, the IVR runner, routing to the operators on
-shift, the overflow queue, voicemail, call records and the terminal simulator.
+shift, the overflow queue, voicemail, call records and the terminal simulator; for walk-home
+lines, accompaniment, call-backs through the line and call notes.
 
 :func:`init_app` registers its webhooks, the per-worker directory of who can be rung, its
 outbox kinds (voicemail notices, queue call-outs: urgent), the check before each call-out is
@@ -12,20 +13,29 @@ from __future__ import annotations
 from flask import Flask
 
 from hotline.core.registry import Registry
+from hotline.voice.config import SETTINGS
+
+__all__ = ["SETTINGS", "init_app"]
 
 
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.core.i18n import N_
     from hotline.core.queues import Priority
     from hotline.voice import (
+        callback_webhooks,
         log_pages,
         models,  # noqa: F401 - mappers must exist before the first query
+        notes,
+        operator_sms,
         privacy,
         statistics_web,
         today,
+        walkhome_web,
         web,
         webhooks,
     )
+    from hotline.voice.accompaniment import POST_CALL_TEXT
+    from hotline.voice.callback import CALLBACK_CALL, callback_wanted
     from hotline.voice.callers import VoiceCallHistory
     from hotline.voice.demand import call_history
     from hotline.voice.directory import Directory
@@ -42,6 +52,8 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(log_pages.bp)
     registry.nav("Anrufe", "voice_log.call_log", "planner")
     today.register(registry)
+    app.register_blueprint(callback_webhooks.bp)
+    app.register_blueprint(walkhome_web.bp)
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler, priority=Priority.URGENT.value)
     registry.message_kind(QUEUE_CALLOUT, check=callout_wanted)
@@ -58,6 +70,30 @@ def init_app(app: Flask, registry: Registry) -> None:
         order=10,
         refresh_seconds=15,
     )
+    registry.message_kind(CALLBACK_CALL, check=callback_wanted)
+    registry.message_kind(POST_CALL_TEXT)
+    # The walk-home keywords share a line's number with the rosters' AN/AUS, by keyword.
+    registry.sms_route(
+        "walkhome", operator_sms.is_line_number, operator_sms.handle_sms, operator_sms.understands
+    )
+    registry.panel(
+        "today",
+        "dropped_calls",
+        N_("Abgebrochene Begleitungen"),
+        walkhome_web.dropped_panel,
+        min_role="coordinator",
+        refresh_seconds=30,
+    )
+    registry.panel(
+        "operator_home",
+        "last_call",
+        N_("Mein letzter Anruf"),
+        walkhome_web.last_call_panel,
+        min_role="operator",
+        order=20,
+    )
+    registry.nav("Anrufnotizen", "voice_walkhome.call_notes", "coordinator")
+    notes.register(registry)  # before the call records: erasing those forgets the number
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()
     registry.demand_source = call_history

@@ -53,12 +53,22 @@ def _redial_key(line_id: int, hashed: str) -> str:
     return f"rufbereit:redial:{line_id}:{hashed}"
 
 
+def callback_key(line_id: int, hashed: str) -> str:
+    """An operator's last call on the line, by the hash of the operator's own number: set
+    when the call ends (:func:`hotline.voice.callback.remember`), read by the entry webhook
+    to offer "press 1 to call back" when they call the line."""
+    return f"rufbereit:callback:{line_id}:{hashed}"
+
+
 @dataclass(frozen=True)
 class CallerMemory:
     #: Calls from this caller to this line in the last hour, this one included.
     calls_last_hour: int
     #: The operator of their last bridged call here, if it ended within the redial window.
     last_operator_id: int | None
+    #: The caller is an operator whose own call on this line ended within the call-back
+    #: window: that call's id (see :func:`callback_key`).
+    callback_call_id: int | None = None
 
 
 NOTHING = CallerMemory(0, None)
@@ -88,11 +98,13 @@ def note_call(
         pipe.zcard(key)
         pipe.expire(key, int(HOUR.total_seconds()) + 60)
         pipe.get(_redial_key(line_id, hashed))
-        _, _, count, _, raw = pipe.execute()
+        pipe.get(callback_key(line_id, hashed))
+        _, _, count, _, raw, own = pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("caller memory unavailable (%s); no flood limit or redial", exc)
         return NOTHING
-    return CallerMemory(int(count), _last_operator(raw, now, window))
+    own_call = int(own) if own and own.isdigit() else None
+    return CallerMemory(int(count), _last_operator(raw, now, window), own_call)
 
 
 def last_operator(line_id: int, hashed: str, now: dt.datetime, window: dt.timedelta) -> int | None:

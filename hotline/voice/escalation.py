@@ -28,6 +28,7 @@ from hotline.core import messaging
 from hotline.core.messaging import Channel, Priority
 from hotline.core.oncall.models import Coordinator, Line, Operator
 from hotline.core.phones import mask
+from hotline.voice import accompaniment
 from hotline.voice.calls import BUSY_WINDOW
 from hotline.voice.directory import load_available
 from hotline.voice.models import Call, EscalationTarget
@@ -147,6 +148,7 @@ def escalate(
         )
     call.escalated_at = call.escalated_at or now
     call.escalation_target = target
+    accompaniment.mark_escalated(session, call.id, now)  # counted as escalated, not dropped
     result.numbers = numbers
     log.info(
         "call %s escalated (%s) by operator %s: calling %s",

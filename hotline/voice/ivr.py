@@ -48,6 +48,9 @@ class CallContext:
     #: Whom the caller last spoke to on this line (sticky redial); by default read from the
     #: caller memory when the first round is planned.
     redial_to: Callable[[], int | None] | None = None
+    #: The caller is an operator whose own call on this line ended within the call-back
+    #: window (from the caller memory): the entry offers "press 1 to call back".
+    callback_call_id: int | None = None
 
     @property
     def session(self) -> Session:

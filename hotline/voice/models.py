@@ -106,3 +106,111 @@ class CallLeg(Base):
 
     call: Mapped[Call] = relationship(back_populates="legs")
     operator: Mapped[Operator] = relationship()
+
+
+# -- the walk-home line: accompaniment, call-backs, call notes ---------------------------------
+
+
+class AccompanimentState(str, Enum):
+    """Where a bridged call on a walk-home line stands (:mod:`hotline.voice.accompaniment`)."""
+
+    ACCOMPANYING = "accompanying"
+    ARRIVED = "arrived"
+    DROPPED = "dropped"
+    DROPPED_RECONNECTED = "dropped_reconnected"
+    ESCALATED = "escalated"
+
+
+class Accompaniment(Base):
+    """A bridged call on a line whose flow accompanies people (``accompaniment: true``): the
+    operator stays on until the person has arrived. Its own table, so the entry webhook's
+    single-statement call record stays as it is."""
+
+    __tablename__ = "accompaniments"
+    __table_args__ = (Index("ix_accompaniments_state_changed", "state", "changed_at"),)
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[AccompanimentState] = mapped_column(
+        _enum(AccompanimentState, "accompaniment_state"), default=AccompanimentState.ACCOMPANYING
+    )
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the operator marked the person arrived, also after a reconnection (the state
+    #: then stays "dropped and reconnected": that is how the walk went).
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    operator: Mapped[Operator | None] = relationship()
+
+
+class CallbackState(str, Enum):
+    """A call-back through the hotline (:mod:`hotline.voice.callback`)."""
+
+    QUEUED = "queued"  # the call to the operator is queued in the pipeline
+    SCREENING = "screening"  # the operator picked up; waiting for their 1
+    CONNECTING = "connecting"  # dialling the caller
+    BRIDGED = "bridged"  # the caller picked up: operator and caller are talking
+    ENDED = "ended"  # a bridged call-back is over
+    DECLINED = "declined"  # the operator (or their mailbox) did not press 1
+    NO_ANSWER = "no_answer"  # the caller did not pick up
+
+
+class Callback(Base):
+    """An operator calling their last caller back through the line: the product calls the
+    operator, then dials the caller, the line's number shown to both. The caller's number is
+    never stored here; it is read from the call record (while it is retained) when dialled."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_call_created", "call_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    state: Mapped[CallbackState] = mapped_column(
+        _enum(CallbackState, "callback_state"), default=CallbackState.QUEUED
+    )
+    #: How it was asked for: ``sms``, ``phone`` (calling the line) or ``page``.
+    via: Mapped[str] = mapped_column(String(10))
+    operator_call_sid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    bridged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    operator: Mapped[Operator] = relationship()
+
+
+class NoteCategory(str, Enum):
+    """The fixed categories of a call note (their German names are the values)."""
+
+    WALK_HOME = "heimweg"
+    TALK = "gespraech"
+    INFO = "info"
+    CRISIS = "krise"
+    TECHNICAL = "technik"
+    OTHER = "sonstiges"
+
+
+class CallNote(Base):
+    """What an operator noted after a call: a category and a short text (coordinators read
+    them). The text is emptied with the caller's number (:mod:`hotline.voice.notes`)."""
+
+    __tablename__ = "call_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    category: Mapped[NoteCategory] = mapped_column(_enum(NoteCategory, "note_category"))
+    text: Mapped[str] = mapped_column(String(500), default="")
+    #: ``sms`` or ``page``.
+    via: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    call: Mapped[Call] = relationship()
+    operator: Mapped[Operator | None] = relationship()

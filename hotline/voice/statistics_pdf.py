@@ -53,6 +53,13 @@ def rows_of(figures: Figures) -> list[tuple[str, str]]:
         ("wiederholt Anrufende", _num(figures.repeat_callers, 0)),
         ("geplante Schichtstunden", f"{_num(figures.shift_hours)} h"),
         ("Gesprächszeit", f"{_num(figures.talk_hours)} h"),
+        ("Begleitungen: angekommen", _num(figures.count("accompaniment_arrived"), 0)),
+        (
+            "Begleitungen: wieder verbunden",
+            _num(figures.count("accompaniment_dropped_reconnected"), 0),
+        ),
+        ("Begleitungen: abgebrochen", _num(figures.count("accompaniment_dropped"), 0)),
+        ("Begleitungen: Verstärkung", _num(figures.count("accompaniment_escalated"), 0)),
     ]
 
 

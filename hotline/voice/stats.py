@@ -14,6 +14,8 @@ Definitions (also in ``docs/hotline.md``, "Statistik"):
 - *answered share*: answered / offered;
 - *abandoned*: the caller hung up before an operator took the call (menu, ringing or queue);
 - *after hours*: the line was closed when the call came in (as routed at the time);
+- *accompaniments* (walk-home lines): bridged calls by how they ended: the person arrived,
+  the call dropped and was reconnected (call-back or redial), dropped, or escalated;
 - *waiting time*: from the call coming in to an operator taking it (answered calls) or to the
   caller hanging up (abandoned calls); median and 90th percentile with linear interpolation
   (PostgreSQL's ``percentile_cont``);
@@ -32,13 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from hotline.core.models import UTCDateTime
 from hotline.core.oncall.models import Line, Shift
 from hotline.core.phones import caller_hash
-from hotline.voice.models import Call, CallOutcome
+from hotline.voice.models import Accompaniment, AccompanimentState, Call, CallOutcome
 
 #: The counts of every figure set: name → which calls it counts. One more count (say, an
 #: accompaniment outcome) is one more entry here and a label on the page.
@@ -50,6 +52,13 @@ COUNTS: dict[str, ColumnElement[bool]] = {
     "fallback": Call.outcome == CallOutcome.FALLBACK,
     "blocked": Call.outcome == CallOutcome.BLOCKED,
     "in_progress": Call.outcome.is_(None),
+    # Walk-home accompaniments, by how they ended (hotline.voice.accompaniment).
+    **{
+        f"accompaniment_{state.value}": exists().where(
+            Accompaniment.call_id == Call.id, Accompaniment.state == state
+        )
+        for state in AccompanimentState
+    },
 }
 #: Counts that are not offered to operators: the answered share leaves them out.
 NOT_OFFERED = ("after_hours", "blocked")

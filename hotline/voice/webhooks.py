@@ -18,7 +18,16 @@ from hotline.core.oncall.models import Operator
 from hotline.core.outbox import add_message, commit
 from hotline.core.phones import mask
 from hotline.core.security import twilio_signed
-from hotline.voice import callers, calls, conference, escalation, routing
+from hotline.voice import (
+    accompaniment,
+    callback,
+    callback_webhooks,
+    callers,
+    calls,
+    conference,
+    escalation,
+    routing,
+)
 from hotline.voice.conference import MOVE_WAIT_SECONDS, Role
 from hotline.voice.directory import current_directory
 from hotline.voice.ivr import CallContext, redial_window
@@ -91,6 +100,11 @@ def entry():  # noqa: ANN201
         available=lambda: directory.available(db.current_session, line.id, now),
     )
     refused = _refusal(ctx, form.get("From", ""))
+    if not refused and ctx.callback_call_id and not request.args.get("nocb"):
+        # An operator with a recent call on this line calls it: "press 1 to call back".
+        offer = callback_webhooks.entry_offer(line, form.get("From", ""), now)
+        if offer is not None:
+            return twiml(offer)
     response = ctx.refuse(refused) if refused else ctx.run(flow.start)
     insert = calls.insert_call(call, db.dialect)
     session = db.active_session()
@@ -123,6 +137,7 @@ def _refusal(ctx: CallContext, caller: str) -> str | None:
         )
         return "limit"
     ctx.redial_to = lambda: memory.last_operator_id
+    ctx.callback_call_id = memory.callback_call_id
     return None
 
 
@@ -184,6 +199,7 @@ def screen_answer():  # noqa: ANN201
     if calls.accept(db.session, leg, now):
         log.info("call %s accepted by operator %s", leg.call_id, leg.operator_id)
         current_directory().forget(leg.call.line_id)  # they are busy now
+        accompaniment.bridged(db.session, leg.call, leg.operator_id, now)
         # Into the call's conference (see hotline.voice.conference): this leg is moved there
         # by a REST update, then the caller's <Dial> action joins the caller. Meanwhile the
         # operator hears "connecting"; should the move never come, this document runs out
@@ -397,8 +413,10 @@ def queue_bridge():  # noqa: ANN201
     if ctx is None:
         return twiml(response)
     operator_id = request.args.get("op", 0, type=int)
-    if db.session.get(Operator, operator_id) is not None:
-        calls.accept_from_queue(db.session, ctx.call, operator_id, ctx.now)
+    if db.session.get(Operator, operator_id) is not None and calls.accept_from_queue(
+        db.session, ctx.call, operator_id, ctx.now
+    ):
+        accompaniment.bridged(db.session, ctx.call, operator_id, ctx.now)
     ctx.say(response, ctx.msg("connecting"))
     return _commit(response)
 
@@ -450,7 +468,11 @@ def status():  # noqa: ANN201
         now,
     )
     ended_now = call is not None and call.ended_at == now
+    if ended_now:
+        accompaniment.call_ended(db.session, call, now)  # drop notice / note invitation
     db.session.commit()
+    if ended_now:
+        callback.remember(db.session, call)
     if ended_now and callers.identifiable(call.caller_number):
         callers.remember_operator(call, redial_window())
     return ("", 204)
