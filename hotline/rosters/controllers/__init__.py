@@ -13,6 +13,7 @@ from hotline.rosters.controllers import (  # noqa: F401 - importing registers th
     audit,
     blocks,
     exports,
+    lines,
     open_shifts,
     operators,
     patterns,
