@@ -216,6 +216,19 @@ DE_ERRORS: list[tuple[str, str]] = [
         "ehrenamtlicher Person, deren Handy die Nachrichten bekommt.",
     ),
     (r"a line may have at most (\d+) closures", "Höchstens {0} Schließtage."),
+    (r"account (\d+) does not exist", "Das Konto {0} gibt es nicht."),
+    (
+        r"operator (\d+) already has the account (.+)",
+        "Die ehrenamtliche Person {0} hat schon das Konto {1}.",
+    ),
+    (
+        r"the last active admin keeps the admin role",
+        "Das letzte aktive Admin-Konto behält seine Rolle.",
+    ),
+    (
+        r"you cannot deactivate your own account",
+        "Das eigene Konto kann man nicht deaktivieren.",
+    ),
 ]
 
 

@@ -439,3 +439,29 @@ class LineSettingsForm(RosterForm):
 
     def hours_fields(self) -> list[StringField]:
         return [self[f"hours_{day}"] for day in range(7)]
+
+
+# -- changing accounts -------------------------------------------------------------------
+
+
+class EditAccountForm(RosterForm):
+    """An admin's change of an account; the role is always submitted, never assumed."""
+
+    name = _text("Name", MAX_ACCOUNT_NAME, required=False)
+    role = SelectField(
+        "Rolle",
+        [InputRequired(REQUIRED)],
+        choices=[r.value for r in Role if r != Role.MEMBER],
+        default=None,
+        invalid_choice_message=NOT_OFFERED,
+    )
+    operator_id = id_field("Ehrenamtliche Person", required=False)
+    language = SelectField(
+        "Sprache", choices=list(LANGUAGES), default="de", invalid_choice_message=NOT_OFFERED
+    )
+
+
+class PasswordResetForm(RosterForm):
+    password = PasswordField(
+        "Neues Passwort", [InputRequired(REQUIRED), Length(max=MAX_PASSWORD, message=TOO_LONG)]
+    )
