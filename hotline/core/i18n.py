@@ -225,6 +225,8 @@ DE_ERRORS: list[tuple[str, str]] = [
         r"the last active admin keeps the admin role",
         "Das letzte aktive Admin-Konto behält seine Rolle.",
     ),
+    (r"the copy would start in the past", "Die Kopie läge in der Vergangenheit."),
+    (r"a week starts on a Monday", "Eine Woche beginnt an einem Montag."),
     (
         r"you cannot deactivate your own account",
         "Das eigene Konto kann man nicht deaktivieren.",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.core.auth import requires
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_text, format_date, gettext
 from hotline.core.models import Role
 from hotline.rosters.controllers.blueprint import (
     active_lines,
@@ -20,7 +20,25 @@ from hotline.rosters.controllers.blueprint import (
 )
 from hotline.rosters.forms import NewPatternForm, PatternExceptionForm, PatternForm
 from hotline.rosters.models import ShiftPattern
-from hotline.rosters.patterns import add_exception, create_pattern, delete_pattern, update_pattern
+from hotline.rosters.patterns import (
+    Materialised,
+    add_exception,
+    create_pattern,
+    delete_pattern,
+    update_pattern,
+)
+
+
+def flash_written(result: Materialised | None) -> None:
+    """Say how many shifts saving wrote and which dates clashed with other shifts."""
+    written = result.written if result else 0
+    message = gettext("Gespeichert.") + " " + gettext("Schichten angelegt: {count}.", count=written)
+    if result and result.conflicts:
+        days = ", ".join(
+            f"{format_date(day)} ({error_text(reason)})" for day, reason in result.conflicts
+        )
+        message += " " + gettext("Nicht angelegt wegen Überschneidung: {days}", days=days)
+    flash(message)
 
 
 def _rule(form: PatternForm) -> dict:
@@ -40,17 +58,20 @@ def _rule(form: PatternForm) -> dict:
 def new_pattern():  # noqa: ANN201
     # The week view links here with its line filled in.
     form = NewPatternForm() if request.method == "POST" else NewPatternForm(formdata=request.args)
+    saved: list[ShiftPattern] = []
     if save(
         form,
-        lambda: create_pattern(
-            db.session,
-            actor(),
-            form.line_id.data,
-            exceptions=form.exceptions.data,
-            **_rule(form),
+        lambda: saved.append(
+            create_pattern(
+                db.session,
+                actor(),
+                form.line_id.data,
+                exceptions=form.exceptions.data,
+                **_rule(form),
+            )
         ),
     ):
-        flash(gettext("Gespeichert."))
+        flash_written(saved[0].materialised)
         return redirect(
             url_for("rosters.week", line_id=form.line_id.data, woche=form.valid_from.data)
         )
@@ -95,7 +116,7 @@ def edit_pattern(pattern_id: int):  # noqa: ANN201
     pattern = db.session.get(ShiftPattern, pattern_id) or abort(404)
     form = form_for(PatternForm, **_stored_rule(pattern))
     if save(form, lambda: update_pattern(db.session, actor(), pattern, **_rule(form))):
-        flash(gettext("Gespeichert."))
+        flash_written(pattern.materialised)
         return redirect(url_for("rosters.edit_pattern", pattern_id=pattern.id))
     return _pattern_page(pattern, form, PatternExceptionForm(formdata=None))
 
