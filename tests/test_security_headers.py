@@ -93,6 +93,7 @@ def seeded(app, session, phone) -> dict[str, object]:
         "call_id": call.id,
         "line_id": line.id,
         "operator_id": operator.id,
+        "user_id": admin.id,
         "shift_id": shift.id,
         "pattern_id": pattern.id,
         "helper_id": helper.id,

@@ -197,6 +197,40 @@ DE_ERRORS: list[tuple[str, str]] = [
     (r"choose at least one weekday", "Bitte mindestens einen Wochentag wählen."),
     (r"dates must lie between (.+) and (.+)", "Daten müssen zwischen {0} und {1} liegen."),
     (r"a name may have at most (\d+) characters", "Ein Name darf höchstens {0} Zeichen haben."),
+    (
+        r"a line needs a name of 1 to (\d+) characters",
+        "Eine Linie braucht einen Namen mit 1 bis {0} Zeichen.",
+    ),
+    (
+        r"opening span '(.+)' must look like 20:00-04:00",
+        "Die Öffnungszeit „{0}“ muss wie 20:00-04:00 aussehen.",
+    ),
+    (
+        r"(ring_timeout|queue_timeout) must be between (\d+) and (\d+) seconds",
+        "Bitte eine Zahl von {1} bis {2} Sekunden angeben.",
+    ),
+    (r"unknown federal state '(.+)'.*", "Das Bundesland „{0}“ gibt es nicht."),
+    (
+        r"account\(s\) (.+) cannot coordinate.*",
+        "Konto {0} kann nicht koordinieren: Es braucht ein aktives Konto mit verknüpfter "
+        "ehrenamtlicher Person, deren Handy die Nachrichten bekommt.",
+    ),
+    (r"a line may have at most (\d+) closures", "Höchstens {0} Schließtage."),
+    (r"account (\d+) does not exist", "Das Konto {0} gibt es nicht."),
+    (
+        r"operator (\d+) already has the account (.+)",
+        "Die ehrenamtliche Person {0} hat schon das Konto {1}.",
+    ),
+    (
+        r"the last active admin keeps the admin role",
+        "Das letzte aktive Admin-Konto behält seine Rolle.",
+    ),
+    (r"the copy would start in the past", "Die Kopie läge in der Vergangenheit."),
+    (r"a week starts on a Monday", "Eine Woche beginnt an einem Montag."),
+    (
+        r"you cannot deactivate your own account",
+        "Das eigene Konto kann man nicht deaktivieren.",
+    ),
 ]
 
 

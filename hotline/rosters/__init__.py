@@ -79,4 +79,5 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.nav("Import und Export", "rosters.import_csv", "planner")
     registry.nav("Protokoll", "rosters.audit_log", "planner")
     registry.nav("Gesperrte Anrufer", "rosters.blocks", "coordinator")
+    registry.nav("Linien", "rosters.lines", "coordinator")
     registry.nav("Benutzer", "rosters.users", "admin")

@@ -185,6 +185,184 @@ def line_list() -> None:
             )
 
 
+def _line_by_ref(session: Session, ref: str) -> int:
+    """A line by id or by its number."""
+    from sqlalchemy import select
+
+    from hotline.core.oncall.models import Line
+    from hotline.core.phones import to_e164
+
+    if ref.isdigit() and len(ref) < 10:
+        found = session.get(Line, int(ref))
+    else:
+        number = to_e164(ref, current_app.config["DEFAULT_REGION"])
+        found = session.scalar(select(Line).where(Line.number == number))
+    if found is None:
+        raise click.ClickException(f"no line {ref}")
+    return found.id
+
+
+@line.command("show")
+@click.argument("line_ref", metavar="LINE")
+@with_appcontext
+@fail_on_bad_input
+def line_show(line_ref: str) -> None:
+    """Every setting of LINE (its id or number), one per line; numbers masked."""
+    from sqlalchemy import select
+
+    from hotline.core.models import User
+    from hotline.core.oncall.models import Line
+    from hotline.core.phones import mask
+    from hotline.rosters.line_edits import settings_of
+
+    with unit_of_work() as session:
+        found = session.get(Line, _line_by_ref(session, line_ref))
+        settings = settings_of(session, found)
+        names = {
+            u.id: u.username
+            for u in session.scalars(select(User).where(User.id.in_(settings["coordinators"])))
+        }
+        rows = [
+            f"line\t{found.id}",
+            f"number\t{mask(found.number)}",
+            f"name\t{settings['name']}",
+            f"flow\t{found.flow}",
+            f"timezone\t{found.timezone}",
+        ]
+        for day, spans in settings["hours"].items():
+            rows.append(f"hours.{day}\t{', '.join(spans) or 'closed'}")
+        rows += [
+            f"closures\t{' '.join(d.isoformat() for d in settings['closures']) or '-'}",
+            f"holidays\t{settings['holiday_state'] or '-'}",
+            f"strategy\t{settings['ring_strategy']}",
+            f"ring-timeout\t{settings['ring_timeout']}",
+            f"queue-timeout\t{settings['queue_timeout']}",
+            f"fallback\t{mask(settings['fallback_number'])}",
+            f"partner\t{settings['partner'] or '-'}",
+            f"show-caller-number\t{'yes' if settings['show_caller_number'] else 'no'}",
+            "coordinators\t"
+            + (", ".join(names[i] for i in settings["coordinators"] if i in names) or "-"),
+        ]
+    click.echo("\n".join(rows))
+
+
+@line.command("set")
+@click.argument("line_ref", metavar="LINE")
+@click.option("--name", help="New name.")
+@click.option(
+    "--hours",
+    "hours",
+    multiple=True,
+    metavar="DAY=HH:MM-HH:MM",
+    help="Opening span, repeatable; replaces all spans (mon=20:00-04:00, mon=closed).",
+)
+@click.option(
+    "--closure",
+    "closures",
+    multiple=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Closed on this date, repeatable; replaces the list.",
+)
+@click.option("--no-closures", is_flag=True, help="Remove every closure.")
+@click.option(
+    "--holidays",
+    "holiday_state",
+    metavar="STATE",
+    help="Closed on the public holidays of this federal state (NI, BY …); 'none' for none.",
+)
+@click.option("--strategy", type=click.Choice(["simultaneous", "sequential"]))
+@click.option("--ring-timeout", type=int, help="Seconds to ring (5–120).")
+@click.option("--queue-timeout", type=int, help="Seconds a caller may wait (0: no queue).")
+@click.option("--fallback", help="Number rung when nobody takes the call; '' for none.")
+@click.option("--partner", help="Partner/region label; '' for none.")
+@click.option(
+    "--show-caller-number/--hide-caller-number",
+    default=None,
+    help="Whether operators see the caller's number.",
+)
+@click.option(
+    "--coordinator",
+    "coordinators",
+    multiple=True,
+    metavar="USERNAME",
+    help="Account that gets voicemail and dispatch notices, repeatable; replaces the list.",
+)
+@click.option("--no-coordinators", is_flag=True, help="Remove every coordinator account.")
+@with_appcontext
+@fail_on_bad_input
+def line_set(
+    line_ref: str,
+    name: str | None,
+    hours: tuple[str, ...],
+    closures: tuple[dt.datetime, ...],
+    no_closures: bool,
+    holiday_state: str | None,
+    strategy: str | None,
+    ring_timeout: int | None,
+    queue_timeout: int | None,
+    fallback: str | None,
+    partner: str | None,
+    show_caller_number: bool | None,
+    coordinators: tuple[str, ...],
+    no_coordinators: bool,
+) -> None:
+    """Change settings of LINE (its id or number); what is not given stays.
+
+    Goes through the same function as the settings page and is written to the audit log
+    (actor "Kommandozeile") with the old and new values."""
+    from sqlalchemy import select
+
+    from hotline.core.models import User
+    from hotline.rosters.audit import COMMAND_LINE
+    from hotline.rosters.line_edits import change_line
+
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = name
+    if hours:
+        spans: dict[str, list[str]] = {}
+        for item in hours:
+            day, _, span = item.partition("=")
+            texts = spans.setdefault(day.strip().lower(), [])
+            if span.strip().lower() != "closed":
+                texts.append(span.strip())
+        changes["hours"] = spans
+    if closures or no_closures:
+        changes["closures"] = [c.date() for c in closures]
+    if holiday_state is not None:
+        changes["holiday_state"] = "" if holiday_state.lower() == "none" else holiday_state
+    for key, value in (
+        ("ring_strategy", strategy),
+        ("ring_timeout", ring_timeout),
+        ("queue_timeout", queue_timeout),
+        ("fallback_number", fallback),
+        ("partner", partner),
+        ("show_caller_number", show_caller_number),
+    ):
+        if value is not None:
+            changes[key] = value
+    with unit_of_work() as session:
+        if coordinators or no_coordinators:
+            wanted = [c.strip().lower() for c in coordinators]
+            found = {
+                u.username: u.id
+                for u in session.scalars(select(User).where(User.username.in_(wanted)))
+            }
+            unknown = [c for c in wanted if c not in found]
+            if unknown:
+                raise click.ClickException(f"no account {', '.join(unknown)}")
+            changes["coordinators"] = [found[c] for c in wanted]
+        line_id = _line_by_ref(session, line_ref)
+        changed = change_line(
+            session, COMMAND_LINE, line_id, changes, region=current_app.config["DEFAULT_REGION"]
+        )
+    if not changed:
+        click.echo(f"line {line_id}: nothing changed")
+        return
+    for key, (old, new) in changed.items():
+        click.echo(f"line {line_id}: {key}: {old} -> {new}")
+
+
 @click.group()
 def operator() -> None:
     """Volunteer operators."""

@@ -376,3 +376,92 @@ class ExtendBlockForm(RosterForm):
     """How many hours longer a blocked caller stays blocked."""
 
     hours = number_field("Stunden", 1, 24 * 90)
+
+
+# -- line settings -----------------------------------------------------------------------
+
+#: Longest list of opening spans for one weekday (``20:00-23:00, 06:00-08:00``).
+MAX_SPANS_TEXT = 200
+MAX_CLOSURE_DATES = 400
+SPANS = re.compile(r"^\s*(\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*([,;]\s*|$))*$")
+
+
+def _spans(form: FlaskForm, field: StringField) -> None:
+    if not SPANS.match(field.data or ""):
+        raise ValidationError(Text("Bitte Zeiten wie 20:00-04:00 angeben, mehrere mit Komma."))
+
+
+def _closure_dates(form: FlaskForm, field: DateListField) -> None:
+    days = field.data or []
+    if len(days) > MAX_CLOSURE_DATES:
+        raise ValidationError(Text("Höchstens {count} Daten.", count=MAX_CLOSURE_DATES))
+    if any(not FIRST_DAY <= d <= LAST_DAY for d in days):
+        raise ValidationError(PLANNING_RANGE)
+
+
+def _hours_field(day: int) -> StringField:
+    return StringField(
+        WEEKDAYS_DE[day], [Length(max=MAX_SPANS_TEXT, message=TOO_LONG), _spans], default=""
+    )
+
+
+class LineSettingsForm(RosterForm):
+    """Everything a coordinator sets on a line; the coordinators' choices are the eligible
+    accounts, filled in by the page."""
+
+    name = _text("Name", 120)
+    hours_0 = _hours_field(0)
+    hours_1 = _hours_field(1)
+    hours_2 = _hours_field(2)
+    hours_3 = _hours_field(3)
+    hours_4 = _hours_field(4)
+    hours_5 = _hours_field(5)
+    hours_6 = _hours_field(6)
+    closures = DateListField("Geschlossen an", [_parsed, _closure_dates])
+    holiday_state = SelectField(
+        "Feiertage des Bundeslands", choices=[""], default="", invalid_choice_message=NOT_OFFERED
+    )
+    ring_strategy = SelectField(
+        "Klingeln",
+        choices=["simultaneous", "sequential"],
+        invalid_choice_message=NOT_OFFERED,
+    )
+    ring_timeout = number_field("Klingeldauer (Sekunden)", 5, 120)
+    queue_timeout = number_field("Höchste Wartezeit (Sekunden, 0: keine Warteschlange)", 0, 3600)
+    fallback_number = TelField(
+        "Ersatznummer", [Optional(), Length(max=MAX_PHONE, message=TOO_LONG)]
+    )
+    partner = _text("Partner", 120, required=False)
+    show_caller_number = BooleanField("Ehrenamtliche sehen die Nummer der anrufenden Person")
+    coordinators = SelectMultipleField(
+        "Koordination", coerce=int, choices=[], invalid_choice_message=NOT_OFFERED
+    )
+
+    def hours_fields(self) -> list[StringField]:
+        return [self[f"hours_{day}"] for day in range(7)]
+
+
+# -- changing accounts -------------------------------------------------------------------
+
+
+class EditAccountForm(RosterForm):
+    """An admin's change of an account; the role is always submitted, never assumed."""
+
+    name = _text("Name", MAX_ACCOUNT_NAME, required=False)
+    role = SelectField(
+        "Rolle",
+        [InputRequired(REQUIRED)],
+        choices=[r.value for r in Role if r != Role.MEMBER],
+        default=None,
+        invalid_choice_message=NOT_OFFERED,
+    )
+    operator_id = id_field("Ehrenamtliche Person", required=False)
+    language = SelectField(
+        "Sprache", choices=list(LANGUAGES), default="de", invalid_choice_message=NOT_OFFERED
+    )
+
+
+class PasswordResetForm(RosterForm):
+    password = PasswordField(
+        "Neues Passwort", [InputRequired(REQUIRED), Length(max=MAX_PASSWORD, message=TOO_LONG)]
+    )

@@ -85,6 +85,9 @@ class ShiftPattern(Base):
     exceptions: Mapped[list[PatternException]] = relationship(
         back_populates="pattern", cascade="all, delete-orphan", order_by="PatternException.date"
     )
+    #: What the last materialisation in this session wrote and skipped (not stored);
+    #: see :class:`hotline.rosters.patterns.Materialised`.
+    materialised = None
 
 
 class PatternException(Base):

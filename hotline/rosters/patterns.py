@@ -9,6 +9,7 @@ hand (one-off overrides) and shifts that have started are left as they are.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +20,20 @@ from hotline.core.oncall.shifts import ShiftError, local_to_utc
 from hotline.rosters.audit import Actor
 from hotline.rosters.bounds import check_dates
 from hotline.rosters.models import PatternException, PatternOccurrence, ShiftPattern
-from hotline.rosters.shift_edits import add_shift, remove_shift
+from hotline.rosters.shift_edits import add_shift, clash_of, remove_shift
 
 # A pattern covers at most this many days, so materialising it is a bounded amount of work.
 MAX_PATTERN_DAYS = 366
+
+
+@dataclass
+class Materialised:
+    """What materialising a pattern wrote: how many shifts, and the dates it skipped because
+    the person already has a shift then (with the refusal's message), for the planner to
+    sort out by hand."""
+
+    written: int = 0
+    conflicts: list[tuple[dt.date, str]] = field(default_factory=list)
 
 
 def _validate(
@@ -91,8 +102,14 @@ def create_pattern(
 
 def materialise(
     session: Session, actor: Actor, pattern: ShiftPattern, now: dt.datetime | None = None
-) -> int:
-    """Create the missing shifts of ``pattern`` that have not ended yet; returns how many."""
+) -> Materialised:
+    """Create the missing shifts of ``pattern`` that have not ended yet.
+
+    A date on which the person is already on another shift is skipped, not refused: one
+    clash should not cost the planner a half-year rule. The result (also kept on
+    ``pattern.materialised`` for the page that saved it) says what was written and skipped;
+    a skipped date is tried again when the pattern is next saved.
+    """
     now = now or utcnow()
     line = session.get(Line, pattern.line_id)
     skip = {e.date for e in pattern.exceptions}
@@ -101,7 +118,7 @@ def materialise(
             select(PatternOccurrence.date).where(PatternOccurrence.pattern_id == pattern.id)
         )
     )
-    created = 0
+    result = Materialised()
     day = pattern.valid_from + dt.timedelta(
         days=(pattern.weekday - pattern.valid_from.weekday()) % 7
     )
@@ -109,14 +126,21 @@ def materialise(
         if day not in skip and day not in done:
             start, end = local_times(pattern, day)
             if local_to_utc(end, line.timezone) > now:
-                shift = add_shift(
-                    session, actor, pattern.operator_id, pattern.line_id, start, end, "pattern"
-                )
-                session.add(PatternOccurrence(pattern_id=pattern.id, date=day, shift_id=shift.id))
-                created += 1
+                clash = clash_of(session, pattern.operator_id, pattern.line_id, start, end)
+                if clash is not None:
+                    result.conflicts.append((day, clash))
+                else:
+                    shift = add_shift(
+                        session, actor, pattern.operator_id, pattern.line_id, start, end, "pattern"
+                    )
+                    session.add(
+                        PatternOccurrence(pattern_id=pattern.id, date=day, shift_id=shift.id)
+                    )
+                    result.written += 1
         day += dt.timedelta(days=7)
     session.flush()
-    return created
+    pattern.materialised = result
+    return result
 
 
 def _drop_future_occurrences(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.models import utcnow
-from hotline.core.oncall.models import Operator, Shift
+from hotline.core.oncall.models import Line, Operator, Shift
 from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, ShiftError, create_shift, local_to_utc
 from hotline.rosters.audit import Actor, record, snapshot
 from hotline.rosters.bounds import check_dates
@@ -43,6 +43,28 @@ def add_shift(
     session.flush()
     record(session, shift.id, action, actor, None, snapshot(shift))
     return shift
+
+
+def clash_of(
+    session: Session,
+    operator_id: int,
+    line_id: int,
+    local_start: dt.datetime,
+    local_end: dt.datetime,
+) -> str | None:
+    """Why a new shift would be refused as a double booking (the refusal's message), or None:
+    lets bulk writers (patterns, copying a week) skip a conflicting shift and report it
+    instead of refusing everything."""
+    line = session.get(Line, line_id)
+    if line is None:
+        raise ShiftError(f"line {line_id} does not exist")
+    starts_at = local_to_utc(local_start, line.timezone)
+    ends_at = local_to_utc(local_end, line.timezone)
+    try:
+        _refuse_double_booking(session, operator_id, starts_at, ends_at, None)
+    except ShiftError as exc:
+        return str(exc)
+    return None
 
 
 def change_shift(

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import Enum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.core.demand import WeekDemand
 from hotline.core.i18n import WEEKDAYS_DE
+from hotline.core.models import utcnow
 from hotline.core.oncall.hours import Span, is_open, line_is_open
 from hotline.core.oncall.models import Line, Shift
 from hotline.core.oncall.shifts import MAX_SHIFT_HOURS, local_to_utc
 from hotline.rosters.audit import Actor, record
 from hotline.rosters.erlang import ServiceTarget, operators_needed
-from hotline.rosters.models import StaffingLevel
+from hotline.rosters.models import PatternOccurrence, StaffingLevel
 
 # Operators needed in an opening hour that has no explicit staffing level.
 DEFAULT_REQUIRED = 1
@@ -36,6 +39,27 @@ MAX_REQUIRED = 50
 
 class StaffingError(ValueError):
     """A staffing level that cannot be stored as given."""
+
+
+class ShiftKind(str, Enum):
+    """Where a shift on the week view comes from."""
+
+    #: Made by a weekly pattern and unchanged.
+    RECURRING = "recurring"
+    #: Made by hand, or a pattern's shift changed by hand for one date (an override).
+    ONE_OFF = "one-off"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One hour's piece of a shift drawn as a bar down its day's column."""
+
+    shift_id: int
+    name: str
+    kind: ShiftKind
+    starts_here: bool
+    ends_here: bool
+    outside_hours: bool
 
 
 @dataclass
@@ -49,6 +73,13 @@ class Slot:
     names: list[str] = field(default_factory=list)
     #: Operators the past weeks' calls need in this hour; ``None`` without call records.
     needed: int | None = None
+    #: Whether the line's opening hours (closures and public holidays included) cover it.
+    open: bool = False
+    #: The hour is over: what was staffed then is history, not a gap to fill.
+    past: bool = False
+    #: The hour that is going on now.
+    current: bool = False
+    bars: list[Bar] = field(default_factory=list)
 
     @property
     def exists(self) -> bool:
@@ -56,7 +87,7 @@ class Slot:
 
     @property
     def gap(self) -> bool:
-        return self.exists and self.staffed < self.required
+        return self.exists and not self.past and self.staffed < self.required
 
 
 @dataclass
@@ -67,10 +98,28 @@ class WeekView:
     slots: dict[tuple[dt.date, int], Slot]
     shifts: list[Shift]
     demand: WeekDemand | None = None
+    #: The line's local date today (marked on the page when it is in this week).
+    today: dt.date | None = None
+    #: Shift id → kind (recurring or one-off).
+    kinds: dict[int, ShiftKind] = field(default_factory=dict)
+    #: Ids of shifts that reach into hours the line is closed.
+    outside_hours: set[int] = field(default_factory=set)
 
     @property
     def gaps(self) -> list[Slot]:
         return [s for s in self.slots.values() if s.gap]
+
+    def hours(self, all_hours: bool = False) -> list[int]:
+        """The rows to show: by default only hours in which the line is open on some day of
+        the week, or that something is planned or needed in; ``all_hours`` shows all 24."""
+        if all_hours:
+            return list(range(24))
+        shown = {
+            slot.hour
+            for slot in self.slots.values()
+            if slot.exists and (slot.open or slot.required or slot.names or slot.needed)
+        }
+        return sorted(shown) or list(range(24))
 
     def shifts_on(self, day: dt.date) -> list[Shift]:
         return [s for s in self.shifts if s.local_start.date() == day]
@@ -238,9 +287,19 @@ def monday_of(day: dt.date) -> dt.date:
 
 
 def week_view(
-    session: Session, line: Line, any_day: dt.date, demand: WeekDemand | None = None
+    session: Session,
+    line: Line,
+    any_day: dt.date,
+    demand: WeekDemand | None = None,
+    now: dt.datetime | None = None,
 ) -> WeekView:
-    """The week of ``any_day``; with ``demand``, each hour also shows what it needs."""
+    """The week of ``any_day``; with ``demand``, each hour also shows what it needs.
+
+    Hours before ``now`` (default: the current time) are marked past and are never gaps;
+    each hour lists the shifts in it as :class:`Bar` pieces, told apart by kind, and shifts
+    reaching into closed hours are flagged.
+    """
+    now = now or utcnow()
     needed = needed_from_demand(line, demand) if demand is not None else {}
     monday = monday_of(any_day)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
@@ -252,12 +311,15 @@ def week_view(
             start_local = dt.datetime.combine(day, dt.time(hour))
             start = local_to_utc(start_local, tz)
             end = local_to_utc(start_local + dt.timedelta(hours=1), tz)
+            is_open_now = end > start and line_is_open(line, start)
             if (day.weekday(), hour) in explicit:
                 required = explicit[(day.weekday(), hour)]
             else:
-                required = DEFAULT_REQUIRED if end > start and line_is_open(line, start) else 0
-            slot = Slot(day, hour, start, end, required)
+                required = DEFAULT_REQUIRED if is_open_now else 0
+            slot = Slot(day, hour, start, end, required, open=is_open_now)
             slot.needed = needed.get((day.weekday(), hour))
+            slot.past = end <= now
+            slot.current = start <= now < end
             slots[(day, hour)] = slot
     week_start = local_to_utc(dt.datetime.combine(monday, dt.time()), tz)
     week_end = local_to_utc(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time()), tz)
@@ -273,6 +335,7 @@ def week_view(
             .order_by(Shift.starts_at)
         )
     )
+    outside: set[int] = set()
     for slot in slots.values():
         if not slot.exists:
             continue
@@ -284,4 +347,38 @@ def week_view(
         slot.staffed = min(
             len({s.operator_id for s in inside if s.starts_at <= p < s.ends_at}) for p in points
         )
-    return WeekView(line, monday, days, slots, shifts, demand)
+        if inside and not slot.open:
+            outside.update(s.id for s in inside)
+    kinds = _kinds(session, [s.id for s in shifts])
+    for slot in slots.values():
+        if not slot.exists:
+            continue
+        slot.bars = [
+            Bar(
+                s.id,
+                s.operator.name,
+                kinds[s.id],
+                starts_here=slot.starts_at <= s.starts_at < slot.ends_at,
+                ends_here=slot.starts_at < s.ends_at <= slot.ends_at,
+                outside_hours=s.id in outside,
+            )
+            for s in shifts
+            if s.starts_at < slot.ends_at and s.ends_at > slot.starts_at
+        ]
+    today = now.astimezone(ZoneInfo(tz)).date()
+    return WeekView(line, monday, days, slots, shifts, demand, today, kinds, outside)
+
+
+def _kinds(session: Session, shift_ids: list[int]) -> dict[int, ShiftKind]:
+    """Recurring for shifts a pattern made and nobody changed, one-off for the rest."""
+    if not shift_ids:
+        return {}
+    recurring = set(
+        session.scalars(
+            select(PatternOccurrence.shift_id).where(
+                PatternOccurrence.shift_id.in_(shift_ids),
+                PatternOccurrence.overridden.is_(False),
+            )
+        )
+    )
+    return {i: ShiftKind.RECURRING if i in recurring else ShiftKind.ONE_OFF for i in shift_ids}

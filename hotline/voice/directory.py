@@ -54,6 +54,7 @@ class LineInfo:
     queue_timeout: int
     opening_spans: tuple[Span, ...]
     closures: tuple[ClosureDay, ...]
+    holiday_state: str | None = None
 
     @classmethod
     def of(cls, line: Line) -> LineInfo:
@@ -70,6 +71,7 @@ class LineInfo:
             queue_timeout=line.queue_timeout,
             opening_spans=tuple(Span(s.weekday, s.opens, s.closes) for s in line.opening_spans),
             closures=tuple(ClosureDay(c.date) for c in line.closures),
+            holiday_state=line.holiday_state,
         )
 
 

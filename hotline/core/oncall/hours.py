@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+with warnings.catch_warnings():
+    # 0.x announces its move to semantic versioning on import; the version is pinned.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import holidays
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: German federal states whose public holidays a line can close on (``holidays`` codes).
+FEDERAL_STATES = {
+    "BW": "Baden-Württemberg",
+    "BY": "Bayern",
+    "BE": "Berlin",
+    "BB": "Brandenburg",
+    "HB": "Bremen",
+    "HH": "Hamburg",
+    "HE": "Hessen",
+    "MV": "Mecklenburg-Vorpommern",
+    "NI": "Niedersachsen",
+    "NW": "Nordrhein-Westfalen",
+    "RP": "Rheinland-Pfalz",
+    "SL": "Saarland",
+    "SN": "Sachsen",
+    "ST": "Sachsen-Anhalt",
+    "SH": "Schleswig-Holstein",
+    "TH": "Thüringen",
+}
 
 
 @dataclass(frozen=True)
@@ -54,9 +81,34 @@ def is_open(
     return False
 
 
+@lru_cache(maxsize=256)
+def _holidays(state: str, year: int) -> dict[dt.date, str]:
+    return dict(holidays.Germany(subdiv=state, years=year, language="de").items())
+
+
+def public_holidays(state: str | None, years: Iterable[int]) -> dict[dt.date, str]:
+    """The public holidays of German federal ``state`` in ``years``, date → German name.
+
+    Rule-based (the ``holidays`` package), so no yearly list to keep up to date; an unknown
+    or empty state has none."""
+    if not state or state not in FEDERAL_STATES:
+        return {}
+    found: dict[dt.date, str] = {}
+    for year in years:
+        found.update(_holidays(state, year))
+    return found
+
+
 def line_is_open(line, at: dt.datetime) -> bool:  # noqa: ANN001 - Line, avoids an import cycle
+    """Whether ``line`` (a Line or a read-only copy with the same attributes) is open at
+    ``at``: its spans, minus its closures and the public holidays of its federal state."""
     spans = [Span(s.weekday, s.opens, s.closes) for s in line.opening_spans]
-    return is_open(spans, (c.date for c in line.closures), line.timezone, at)
+    closed = [c.date for c in line.closures]
+    state = getattr(line, "holiday_state", None)
+    if state:
+        year = at.astimezone(ZoneInfo(line.timezone)).year
+        closed.extend(public_holidays(state, (year - 1, year)))
+    return is_open(spans, closed, line.timezone, at)
 
 
 def describe(spans: Iterable[Span]) -> str:

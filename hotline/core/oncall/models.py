@@ -69,6 +69,9 @@ class Line(Base):
     # seconds; the rosters size staffing from call demand against it (Erlang C).
     service_level_percent: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
     service_level_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    # German federal state ("NI", "BY" …) whose public holidays close the line like a
+    # closure; None: only the listed closures.
+    holiday_state: Mapped[str | None] = mapped_column(String(8))
 
     opening_spans: Mapped[list[OpeningSpan]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OpeningSpan.weekday"

@@ -14,6 +14,7 @@ from hotline.rosters.controllers import (  # noqa: F401 - importing registers th
     blocks,
     exports,
     home,
+    lines,
     open_shifts,
     operators,
     patterns,

@@ -17,6 +17,7 @@ from hotline.core.auth import check_csrf, load_user, safe_next_url
 from hotline.core.extensions import db
 from hotline.core.i18n import WEEKDAYS_DE, error_text, gettext
 from hotline.core.models import Role, User
+from hotline.core.oncall.lines import LineError
 from hotline.core.oncall.models import Line, Operator, OperatorStatus
 from hotline.core.oncall.operators import OperatorError
 from hotline.core.oncall.shifts import ShiftError
@@ -31,6 +32,7 @@ bp = Blueprint("rosters", __name__)
 REFUSALS: tuple[type[ValueError], ...] = (
     AccountError,
     InvalidPhoneNumber,
+    LineError,
     OperatorError,
     ShiftError,
     StaffingError,

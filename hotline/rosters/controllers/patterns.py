@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.core.auth import requires
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_text, format_date, gettext
 from hotline.core.models import Role
 from hotline.rosters.confirmations import request_for_pattern
 from hotline.rosters.controllers.blueprint import (
@@ -21,7 +21,33 @@ from hotline.rosters.controllers.blueprint import (
 )
 from hotline.rosters.forms import NewPatternForm, PatternExceptionForm, PatternForm
 from hotline.rosters.models import ShiftPattern
-from hotline.rosters.patterns import add_exception, create_pattern, delete_pattern, update_pattern
+from hotline.rosters.patterns import (
+    Materialised,
+    add_exception,
+    create_pattern,
+    delete_pattern,
+    update_pattern,
+)
+
+
+def flash_written(result: Materialised | None) -> None:
+    """Say how many shifts saving wrote and which dates clashed with other shifts."""
+    written = result.written if result else 0
+    message = gettext("Gespeichert.") + " " + gettext("Schichten angelegt: {count}.", count=written)
+    if result and result.conflicts:
+        days = ", ".join(
+            f"{format_date(day)} ({error_text(reason)})" for day, reason in result.conflicts
+        )
+        message += " " + gettext("Nicht angelegt wegen Überschneidung: {days}", days=days)
+    flash(message)
+
+
+def _saved_and_asked(saved: list[ShiftPattern], pattern: ShiftPattern) -> ShiftPattern:
+    """Keep the new pattern for the page's message and text its operator the shifts to
+    confirm."""
+    saved.append(pattern)
+    request_for_pattern(db.session, pattern)
+    return pattern
 
 
 def _rule(form: PatternForm) -> dict:
@@ -41,10 +67,11 @@ def _rule(form: PatternForm) -> dict:
 def new_pattern():  # noqa: ANN201
     # The week view links here with its line filled in.
     form = NewPatternForm() if request.method == "POST" else NewPatternForm(formdata=request.args)
+    saved: list[ShiftPattern] = []
     if save(
         form,
-        lambda: request_for_pattern(
-            db.session,
+        lambda: _saved_and_asked(
+            saved,
             create_pattern(
                 db.session,
                 actor(),
@@ -54,7 +81,7 @@ def new_pattern():  # noqa: ANN201
             ),
         ),
     ):
-        flash(gettext("Gespeichert."))
+        flash_written(saved[0].materialised)
         return redirect(
             url_for("rosters.week", line_id=form.line_id.data, woche=form.valid_from.data)
         )
@@ -99,7 +126,7 @@ def edit_pattern(pattern_id: int):  # noqa: ANN201
     pattern = db.session.get(ShiftPattern, pattern_id) or abort(404)
     form = form_for(PatternForm, **_stored_rule(pattern))
     if save(form, lambda: update_pattern(db.session, actor(), pattern, **_rule(form))):
-        flash(gettext("Gespeichert."))
+        flash_written(pattern.materialised)
         return redirect(url_for("rosters.edit_pattern", pattern_id=pattern.id))
     return _pattern_page(pattern, form, PatternExceptionForm(formdata=None))
 

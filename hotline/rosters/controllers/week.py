@@ -1,5 +1,5 @@
-"""The start page, the week view of a line with its gaps and what its calls need, and its
-minimum staffing (set by hand or adopted from the calls)."""
+"""The start page, the week view of a line with its gaps and what its calls need, copying a
+week forward, and its minimum staffing (set by hand or adopted from the calls)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from hotline.core.auth import requires
 from hotline.core.demand import WeekDemand, weekly_demand
 from hotline.core.extensions import db
-from hotline.core.i18n import error_text, gettext
+from hotline.core.i18n import error_text, format_wall_clock, gettext
 from hotline.core.models import Role
 from hotline.core.oncall.models import Line
 from hotline.core.registry import registry
@@ -31,6 +31,7 @@ from hotline.rosters.forms import RosterForm, StaffingForm, number_field
 from hotline.rosters.staffing import (
     MAX_SERVICE_PERCENT,
     MAX_SERVICE_SECONDS,
+    ShiftKind,
     adopt_demand,
     levels,
     monday_of,
@@ -38,6 +39,7 @@ from hotline.rosters.staffing import (
     set_service_level,
     week_view,
 )
+from hotline.rosters.week_copy import copy_week
 
 
 class ServiceLevelForm(RosterForm):
@@ -85,14 +87,43 @@ def week(line_id: int):  # noqa: ANN201
     token = ical.feed_token(db.session, "line", line.id) if is_planner() else None
     commit()
     monday = monday_of(day)
+    all_hours = request.args.get("stunden") == "alle"
     return render_template(
         "rosters/week.html",
         view=view,
+        hours=view.hours(all_hours),
+        all_hours=all_hours,
         lines=active_lines(),
         prev_week=monday - dt.timedelta(days=7),
         next_week=monday + dt.timedelta(days=7),
         feed_token=token,
+        ShiftKind=ShiftKind,
     )
+
+
+@bp.post("/dienstplan/linie/<int:line_id>/woche-kopieren")
+@requires(Role.PLANNER)
+def copy_week_forward(line_id: int):  # noqa: ANN201
+    """Copy the shown week's shifts to the next week; say what was written and skipped."""
+    line = db.session.get(Line, line_id) or abort(404)
+    monday = monday_of(_week_of(request.form.get("woche"), line))
+    try:
+        result = copy_week(db.session, actor(), line.id, monday)
+        commit()
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(error_text(str(exc)))
+        return redirect(url_for("rosters.week", line_id=line.id, woche=monday.isoformat()))
+    message = gettext("Schichten in die nächste Woche kopiert: {count}.", count=result.written)
+    if result.conflicts:
+        skipped = ", ".join(
+            f"{shift.operator.name} {format_wall_clock(shift.local_start)} ({error_text(why)})"
+            for shift, why in result.conflicts
+        )
+        message += " " + gettext("Nicht kopiert: {shifts}", shifts=skipped)
+    flash(message)
+    next_monday = monday + dt.timedelta(days=7)
+    return redirect(url_for("rosters.week", line_id=line.id, woche=next_monday.isoformat()))
 
 
 def _demand(line: Line) -> WeekDemand | None:
