@@ -10,8 +10,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, Helper, HelperStatus
+from hotline.core.i18n import N_
 
 PAGE_SIZE = 50
+
+#: Page texts of the helper statuses (msgids; translated when shown).
+STATUS_LABELS = {
+    HelperStatus.ACTIVE.value: N_("aktiv"),
+    HelperStatus.PAUSED.value: N_("pausiert"),
+    HelperStatus.OPTED_OUT.value: N_("abgemeldet"),
+}
 
 #: Language codes helpers give, with their German names as the pages show them.
 LANGUAGE_NAMES_DE = {

@@ -7,8 +7,13 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from dispatch import access, timeline
-from dispatch.helper_search import LANGUAGE_NAMES_DE, HelperSearch, search_helpers
-from dispatch.models import Activity, Helper, HelperStatus, Organisation, Ticket
+from dispatch.helper_search import (
+    LANGUAGE_NAMES_DE,
+    STATUS_LABELS,
+    HelperSearch,
+    search_helpers,
+)
+from dispatch.models import Activity, Helper, Organisation, Ticket
 from dispatch.tickets import close_ticket
 from dispatch.web.blueprint import bp, local_time
 from hotline.core import clock
@@ -70,6 +75,6 @@ def helper_list():  # noqa: ANN201
         search=search,
         page=page,
         activities=[a.value for a in Activity],
-        statuses=[s.value for s in HelperStatus],
+        statuses=STATUS_LABELS,
         languages=sorted(LANGUAGE_NAMES_DE),
     )
