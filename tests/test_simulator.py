@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -116,3 +117,31 @@ def test_simulate_at_with_a_bad_time_says_how_to_write_it(app, monkeypatch):
     result = CliRunner().invoke(cli.main, ["simulate", "+4930120000", "--at", "morgen früh"])
     assert result.exit_code == 2
     assert "JJJJ-MM-TT HH:MM" in result.output and "YYYY-MM-DD HH:MM" in result.output
+
+
+# -- demo data --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2026, 3, 11, 19, 0, tzinfo=dt.UTC),  # Wednesday 20:00 Berlin, after closing
+        dt.datetime(2026, 3, 14, 23, 0, tzinfo=dt.UTC),  # Sunday night
+        dt.datetime(2026, 3, 12, 10, 30, tzinfo=dt.UTC),  # Thursday, open
+    ],
+)
+def test_demo_shifts_on_the_help_line_lie_inside_its_opening_hours(app, session, now):
+    from hotline.core.demo import load_demo
+    from hotline.core.oncall.hours import line_is_open
+    from hotline.core.oncall.models import Line, Shift
+    from hotline.rosters.demo import DEMO_HELP_LINE
+
+    with app.app_context():
+        load_demo(session, now)
+    line = session.scalar(select(Line).where(Line.number == DEMO_HELP_LINE))
+    shifts = session.scalars(select(Shift).where(Shift.line_id == line.id)).all()
+    assert shifts
+    for shift in shifts:
+        assert line_is_open(line, shift.starts_at)
+        assert line_is_open(line, shift.ends_at - dt.timedelta(minutes=1))
+        assert shift.ends_at > now
