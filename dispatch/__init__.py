@@ -40,6 +40,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
     registry.home("member", "dispatch_web.callout")
     registry.nav("Neuer Aufruf", "dispatch_web.callout", "member", only_role="member")
+    registry.nav("Unsere Aufrufe", "dispatch_web.our_callouts", "member", only_role="member")
     registry.nav("Neues Ticket (Telefon)", "dispatch_web.new_ticket", "operator")
     registry.nav("Koordination", "dispatch_web.dashboard", "coordinator")
     registry.ivr_node("intake", intake.begin)

@@ -19,24 +19,24 @@ def dispatch() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_helpers(path: Path) -> None:
     """Import helpers from a CSV file; all rows or none (errors are listed per line)."""
-    from dispatch.helpers import import_csv
+    from dispatch.helper_import import import_file
     from hotline.core.extensions import db
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        click.echo(f"error: {path} is not UTF-8", err=True)
-        sys.exit(1)
+    raw = path.read_bytes()  # UTF-8 (with or without BOM) or Windows-1252, ";" or ","
     app = make_app()
     with app.app_context():
         session = db.new_session()
         try:
-            result = import_csv(session, text, app.config["DEFAULT_REGION"])
+            result = import_file(session, raw, app.config["DEFAULT_REGION"])
             if not result.ok:
                 session.rollback()
-                for line, message in result.errors:
-                    click.echo(f"{path.name}:{line}: {message}", err=True)
-                click.echo(f"nothing imported ({len(result.errors)} error(s))", err=True)
+                for error in result.errors:
+                    column = f" {error.column}:" if error.column else ""
+                    click.echo(f"{path.name}:{error.line}:{column} {error.text()}", err=True)
+                rows = len({error.line for error in result.errors})
+                click.echo(
+                    f"nothing imported ({len(result.errors)} error(s) in {rows} row(s))", err=True
+                )
                 sys.exit(1)
             session.commit()
         finally:

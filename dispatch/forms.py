@@ -244,7 +244,7 @@ class ImportForm(DispatchForm):
     """A helper CSV, uploaded as a file or pasted into ``csv``."""
 
     file = FileField(
-        "CSV-Datei (UTF-8)",
+        "CSV-Datei",
         [FileSize(MAX_CSV_BYTES, message=f"Die Datei ist zu groß (höchstens {_CSV_MB} MB).")],
     )
     csv = TextAreaField(

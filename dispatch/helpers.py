@@ -4,11 +4,9 @@ own number)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -319,61 +317,6 @@ def update_helper(
 
 
 # -- CSV import -----------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, message)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def import_csv(session: Session, text: str, region: str = "DE") -> ImportResult:
-    """Import helpers from CSV (columns: :data:`CSV_COLUMNS`; ``consent_at`` required).
-
-    All or nothing: every row is validated first and, if any row is wrong, nothing is
-    stored and each bad row is reported with its line number.
-    """
-    result = ImportResult()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"name", "phone", "postal_code", "activities", "consent_at"} - set(
-        reader.fieldnames or []
-    )
-    if missing:
-        result.errors.append((1, f"missing column(s): {', '.join(sorted(missing))}"))
-        return result
-    profiles: list[Profile] = []
-    seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        try:
-            profile = validate_profile(row, region)
-        except InvalidProfile as exc:
-            result.errors.append((line, str(exc)))
-            continue
-        if profile.consent_at is None:
-            result.errors.append((line, "consent_at: consent date required"))
-            continue
-        if profile.phone in seen:
-            result.errors.append((line, f"phone: same number as line {seen[profile.phone]}"))
-            continue
-        seen[profile.phone] = line
-        profiles.append(profile)
-    if seen:
-        taken = set(session.scalars(select(Helper.phone).where(Helper.phone.in_(list(seen)))))
-        for phone in sorted(taken, key=seen.__getitem__):
-            result.errors.append((seen[phone], "phone: number is already registered"))
-    if result.errors:
-        result.errors.sort()
-        return result
-    for profile in profiles:
-        session.add(apply_profile(Helper(status=HelperStatus.ACTIVE), profile))
-    session.flush()
-    result.created = len(profiles)
-    return result
 
 
 # -- public sign-up -------------------------------------------------------------------------

@@ -138,3 +138,15 @@ def close_ticket(session: Session, ticket: Ticket) -> None:
     ticket.next_wave_at = None
     add_message(session, OUTBOX_CANCEL_WAVES, {"ticket_id": ticket.id})
     stand_down_pending(session, ticket)
+
+
+def organisation_tickets(session: Session, organisation_id: int, limit: int = 100) -> list[Ticket]:
+    """An organisation's own call-outs, newest first (what its members may see)."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.organisation_id == organisation_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+    )

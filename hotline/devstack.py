@@ -131,6 +131,8 @@ Rufbereit is running.
   open:       http://127.0.0.1:{port}/  (health: /healthz)
   webhooks:   http://127.0.0.1:{port}/twilio/voice  (auth token: {auth_token})
   try a call: .venv/bin/rufbereit simulate +4930120000
+              .venv/bin/rufbereit simulate +4930120001 --at "YYYY-MM-DD 10:00"
+              (the neighbourhood help line answers weekdays 09:00-17:00; --at plays any time)
   sign in:    http://127.0.0.1:{port}/anmelden  (password {DEMO_PASSWORD}), one per role:
 {sign_ins}
   SMS and calls are printed here instead of being sent. Ctrl-C stops everything.

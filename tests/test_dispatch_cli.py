@@ -34,7 +34,10 @@ def test_a_bad_row_imports_nothing_and_exits_1(app, session, monkeypatch, tmp_pa
     )
     result = run(app, monkeypatch, tmp_path, text)
     assert result.exit_code == 1
-    assert "helfende.csv:3:" in result.output and "nothing imported (1 error(s))" in result.output
+    # every error of the row: the number and the postal code
+    assert "helfende.csv:3: Handynummer:" in result.output
+    assert "helfende.csv:3: Postleitzahl: 00000 ist keine bekannte Postleitzahl." in result.output
+    assert "nothing imported (2 error(s) in 1 row(s))" in result.output
     assert session.scalars(select(Helper)).first() is None
 
 

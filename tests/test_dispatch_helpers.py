@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from dispatch.helper_import import import_csv
 from dispatch.helpers import (
     InvalidProfile,
     create_helper,
-    import_csv,
     parse_availability,
     validate_profile,
 )
@@ -108,17 +108,22 @@ def test_csv_import_is_all_or_nothing_with_an_error_per_row(session):
     bad += "Emil,0151 44444444,,10115,5,shopping,de,,3,de,\n"
     result = import_csv(session, bad)
     assert not result.ok and result.created == 0
-    assert [line for line, _ in result.errors] == [4, 5, 6]
-    assert "99999" in result.errors[0][1]
-    assert "same number as line 2" in result.errors[1][1]
-    assert "consent" in result.errors[2][1]
+    assert [e.line for e in result.errors] == [4, 5, 6]
+    assert "99999" in result.errors[0].text()
+    assert result.errors[1].text() == "Dieselbe Nummer wie in Zeile 2."
+    assert (result.errors[2].column, result.errors[2].text()) == (
+        "Einwilligung am",
+        "Das Datum der Einwilligung fehlt.",
+    )
     assert session.scalars(select(Helper)).first() is None
 
 
 def test_csv_import_refuses_numbers_already_registered(session):
     create_helper(session, PROFILE)
     result = import_csv(session, CSV)
-    assert result.errors == [(2, "phone: number is already registered")]
+    assert [(e.line, e.column, e.text()) for e in result.errors] == [
+        (2, "Handynummer", "Die Nummer ist schon eingetragen.")
+    ]
     assert (
         session.scalars(select(Helper)).all()
         == session.scalars(select(Helper).where(Helper.name == "Ada")).all()
@@ -127,4 +132,6 @@ def test_csv_import_refuses_numbers_already_registered(session):
 
 def test_csv_import_names_missing_columns(session):
     result = import_csv(session, "name,phone\nAda,0151 11111111\n")
-    assert result.errors == [(1, "missing column(s): activities, consent_at, postal_code")]
+    assert [(e.line, e.text()) for e in result.errors] == [
+        (1, "Es fehlen Spalten: Postleitzahl, Tätigkeiten, Einwilligung am")
+    ]

@@ -97,6 +97,7 @@ def seeded(app, session, phone) -> dict[str, object]:
         "shift_id": shift.id,
         "pattern_id": pattern.id,
         "helper_id": helper.id,
+        "ticket_id": helped.id,
         "org_id": org.id,
         "signup_id": signup.id,
         "dispatch_web.offer:token": offers(session, ticket)[0].token,

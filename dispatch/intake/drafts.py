@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dispatch.models import Activity, IntakeDraft, Ticket, TicketSource
 from dispatch.postcodes import Place, lookup
 from dispatch.tickets import TicketRequest, create_ticket, window_for
-from hotline.core.models import utcnow
+from hotline.core import clock
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 KEYPAD_ACTIVITIES = {
@@ -159,7 +159,7 @@ def finish_draft(
         ticket = session.get(Ticket, draft.ticket_id)
         if ticket is not None:
             return ticket
-    start, end = window_for(draft.when or "week", now or utcnow(), zone)
+    start, end = window_for(draft.when or "week", now or clock.now(), zone)
     description = "Telefonische Anfrage"
     if draft.recording_url:
         description += f" (Sprachnachricht: {draft.recording_url})"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 
-from dispatch import access, helpers
+from dispatch import access, helper_import, helpers
 from dispatch.forms import HelperForm, ImportForm
 from dispatch.models import Helper, channel_choice
 from dispatch.web.blueprint import bp
@@ -68,19 +68,14 @@ def _helper_form(helper: Helper | None) -> dict[str, Any] | None:
 @bp.route("/dispatch/helfende/import", methods=["GET", "POST"])
 @access.requires(Role.COORDINATOR)
 def import_helpers():  # noqa: ANN201
-    """All or nothing (see :func:`dispatch.helpers.import_csv`); a file over the size bound is
+    """All or nothing (see :mod:`dispatch.helper_import`); a file over the size bound is
     refused before it is read (413)."""
     form = ImportForm()
     result = None
     problems: dict[str, str] = {}
     if form.validate_on_submit():
-        raw = form.content()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            result = helpers.ImportResult(errors=[(0, "Die Datei ist nicht UTF-8-kodiert.")])
-        else:
-            result = helpers.import_csv(db.session, text, current_app.config["DEFAULT_REGION"])
+        region = current_app.config["DEFAULT_REGION"]
+        result = helper_import.import_file(db.session, form.content(), region)
         if result.ok:
             commit()
         else:
@@ -93,5 +88,16 @@ def import_helpers():  # noqa: ANN201
         result=result,
         errors=problems,
         form=form,
-        columns=helpers.CSV_COLUMNS,
+        columns=helper_import.COLUMNS,
     ), status
+
+
+@bp.get("/dispatch/helfende/import/vorlage.csv")
+@access.requires(Role.COORDINATOR)
+def helper_import_sample():  # noqa: ANN201
+    """A sample file in the dialect the import reads (``;``, UTF-8 with BOM, German names)."""
+    return Response(
+        helper_import.sample(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=helfende-vorlage.csv"},
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from dispatch import access, organisations
+from dispatch import access, organisations, timeline
 from dispatch.forms import CalloutForm, TicketForm
-from dispatch.models import TicketSource
-from dispatch.tickets import InvalidTicket, create_ticket
-from dispatch.web.blueprint import bp
+from dispatch.models import Ticket, TicketSource
+from dispatch.tickets import InvalidTicket, create_ticket, organisation_tickets
+from dispatch.web.blueprint import bp, local_time
+from hotline.core import clock
 from hotline.core.extensions import db
 from hotline.core.i18n import gettext
 from hotline.core.models import Role
@@ -53,7 +54,7 @@ def callout():  # noqa: ANN201
             errors = exc.errors
         else:
             commit()
-            return render_template("dispatch/ticket_created.html", ticket=ticket)
+            return _created(ticket)
     elif form.is_submitted():
         errors = form.problems()
     return render_template(
@@ -83,7 +84,7 @@ def new_ticket():  # noqa: ANN201
             errors = exc.errors
         else:
             commit()
-            return render_template("dispatch/ticket_created.html", ticket=ticket)
+            return _created(ticket)
     elif form.is_submitted():
         errors = form.problems()
     return render_template(
@@ -93,3 +94,35 @@ def new_ticket():  # noqa: ANN201
         org=None,
         title=gettext("Neues Ticket"),
     ), (422 if errors else 200)
+
+
+def _created(ticket: Ticket):  # noqa: ANN202
+    """The page after creating a ticket says what happens now (at night: nothing until the
+    end of quiet hours), not what would happen by day."""
+    return render_template(
+        "dispatch/ticket_created.html",
+        ticket=ticket,
+        status=timeline.ticket_status(db.session, ticket, clock.now()),
+    )
+
+
+@bp.get("/dispatch/aufrufe")
+@access.requires(Role.MEMBER)
+def our_callouts():  # noqa: ANN201
+    """A member's view of their organisation's call-outs: status and how many accepted;
+    nothing of other organisations and no helper's name."""
+    org = access.current_organisation()
+    if org is None:
+        return render_template(
+            "dispatch/message.html",
+            title=gettext("Kein Zugang"),
+            message=gettext("Ihr Konto gehört zu keiner Organisation."),
+        ), 403
+    found = organisation_tickets(db.session, org.id)
+    return render_template(
+        "dispatch/our_callouts.html",
+        org=org,
+        tickets=found,
+        statuses=timeline.statuses(db.session, found, clock.now()),
+        local_time=local_time,
+    )

@@ -10,7 +10,6 @@ imports undo that, so an export reads back in unchanged.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -19,7 +18,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.core.exports import SafeWriter, restore
+from hotline.core import csvfiles
+from hotline.core.csvfiles import Column
+from hotline.core.exports import SafeWriter
+from hotline.core.i18n import N_
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
 from hotline.core.oncall.operators import KNOWN_LANGUAGES, OperatorError, create_operator
@@ -45,65 +47,89 @@ class ImportReport:
 
 
 def decode(raw: bytes) -> str:
-    """The text of an uploaded file: UTF-8 (with or without BOM), else Windows-1252, the
-    encoding spreadsheet programs on German Windows save CSV files in."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    """The text of an uploaded file (:func:`hotline.core.csvfiles.decode`)."""
+    return csvfiles.decode(raw)
 
 
-def _rows(text: str, required: list[str]) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
-    text = text.lstrip("\ufeff")
-    sample = text[:2048]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    # Only the delimiter is guessed (German spreadsheets write ";"); quoting is always '"':
-    # the sniffer would take the apostrophes that mark exported numbers for quotes.
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        return [], f"missing column(s): {', '.join(missing)}"
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        if reader.line_num - 1 > MAX_ROWS:
-            return [], f"at most {MAX_ROWS} rows per file"
-        values = {k: restore(v or "").strip() for k, v in row.items() if k}
-        if any(values.values()):
-            rows.append((reader.line_num, values))
-    return rows, None
+#: Headers as the pages name them in German, or the codes the exports write.
+OPERATOR_TABLE = [
+    Column("name", N_("Name"), required=True),
+    Column("phone", N_("Telefon"), required=True, also=("Handynummer", "Telefonnummer")),
+    Column("languages", N_("Sprachen"), also=("Sprache",)),
+    Column("status", N_("Status")),
+]
+SHIFT_TABLE = [
+    Column(
+        "operator_phone",
+        N_("Telefon der Person"),
+        required=True,
+        also=("Telefon", "Handynummer", "Telefon Ehrenamtliche"),
+    ),
+    Column("line_number", N_("Nummer der Linie"), required=True, also=("Linie", "Liniennummer")),
+    Column("start", N_("Beginn"), required=True, also=("Von", "Start")),
+    Column("end", N_("Ende"), required=True, also=("Bis",)),
+]
+STATUS_NAMES = {"active": "aktiv", "paused": "pausiert"}
+
+
+def _rows(
+    text: str, columns: list[Column]
+) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """The rows by column code, or the file's problems (in the page's language)."""
+    table = csvfiles.read_table(text, columns, MAX_ROWS)
+    return table.rows, [(e.line, e.text()) for e in table.errors]
 
 
 def _languages(raw: str) -> list[str]:
-    codes = [c.lower() for c in re.split(r"[\s,;/]+", raw) if c]
-    unknown = [c for c in codes if c not in KNOWN_LANGUAGES]
-    if unknown:
-        raise OperatorError(f"unknown language code(s): {', '.join(unknown)}")
-    return codes or ["de"]
+    try:
+        return csvfiles.language_codes(raw, KNOWN_LANGUAGES) or ["de"]
+    except csvfiles.CellProblem:
+        codes = [c for c in re.split(r"[\s,;/]+", raw) if c]
+        raise OperatorError(f"unknown language code(s): {', '.join(codes)}") from None
+
+
+def _status(raw: str) -> OperatorStatus:
+    """``active``/``paused`` or as the pages say it, ``aktiv``/``pausiert``."""
+    try:
+        return OperatorStatus(csvfiles.choice(raw or "active", STATUS_NAMES, N_("Status")))
+    except csvfiles.CellProblem:
+        raise OperatorError(f"status must be active or paused, not {raw!r}") from None
 
 
 def import_operators(session: Session, text: str, region: str = "DE") -> ImportReport:
+    """Every problem of every row is reported (a row may have several); all or nothing."""
     report = ImportReport()
-    rows, problem = _rows(text, ["name", "phone"])
-    if problem:
-        report.errors.append((1, problem))
+    rows, problems = _rows(text, OPERATOR_TABLE)
+    if problems:
+        report.errors.extend(problems)
         return report
     seen: dict[str, int] = {}
     savepoint = session.begin_nested()
     for line_no, row in rows:
+        errors: list[str] = []
+        number = status = languages = None
+        if not row.get("name"):
+            errors.append("name is empty")
         try:
-            if not row.get("name"):
-                raise OperatorError("name is empty")
             number = to_mobile_e164(row.get("phone", ""), region)
-            if number in seen:
-                raise OperatorError(f"same phone number as row {seen[number]}")
+        except InvalidPhoneNumber as exc:
+            errors.append(str(exc))
+        if number is not None and number in seen:
+            errors.append(f"same phone number as row {seen[number]}")
+        elif number is not None:
             seen[number] = line_no
-            status = OperatorStatus(row.get("status") or "active")
-            languages = _languages(row.get("languages", ""))
+        for read in ("status", "languages"):
+            try:
+                if read == "status":
+                    status = _status(row.get("status", ""))
+                else:
+                    languages = _languages(row.get("languages", ""))
+            except OperatorError as exc:
+                errors.append(str(exc))
+        if errors:
+            report.errors.extend((line_no, message) for message in errors)
+            continue
+        try:
             existing = session.scalar(select(Operator).where(Operator.phone_number == number))
             if existing is None:
                 create_operator(session, row["name"], number, languages, status, region)
@@ -115,10 +141,6 @@ def import_operators(session: Session, text: str, region: str = "DE") -> ImportR
                 report.updated += 1
         except (InvalidPhoneNumber, OperatorError) as exc:
             report.errors.append((line_no, str(exc)))
-        except ValueError:
-            report.errors.append(
-                (line_no, f"status must be active or paused, not {row.get('status')!r}")
-            )
     if report.errors:
         savepoint.rollback()
         report.created = report.updated = 0
@@ -128,6 +150,14 @@ def import_operators(session: Session, text: str, region: str = "DE") -> ImportR
 
 
 def _local(raw: str) -> dt.datetime:
+    """``2026-11-27 20:00`` or as German spreadsheets write it, ``27.11.2026 20:00``."""
+    german = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})", raw.strip())
+    if german:
+        day, month, year, hour, minute = (int(g) for g in german.groups())
+        try:
+            return dt.datetime(year, month, day, hour, minute)
+        except ValueError as exc:
+            raise ShiftError(f"{raw!r} is not a date and time like 2026-11-27 20:00") from exc
     try:
         value = dt.datetime.fromisoformat(raw.replace("T", " "))
     except ValueError as exc:
@@ -139,31 +169,44 @@ def _local(raw: str) -> dt.datetime:
 
 def import_shifts(session: Session, text: str, actor: Actor, region: str = "DE") -> ImportReport:
     report = ImportReport()
-    rows, problem = _rows(text, SHIFT_COLUMNS)
-    if problem:
-        report.errors.append((1, problem))
+    rows, problems = _rows(text, SHIFT_TABLE)
+    if problems:
+        report.errors.extend(problems)
         return report
     savepoint = session.begin_nested()
     for line_no, row in rows:
+        errors: list[str] = []
+        operator = line = start = end = None
         try:
-            phone = to_e164(row["operator_phone"], region)
+            phone = to_e164(row.get("operator_phone", ""), region)
             operator = session.scalar(select(Operator).where(Operator.phone_number == phone))
             if operator is None:
-                raise ShiftError(f"no operator with number {row['operator_phone']}")
-            number = to_e164(row["line_number"], region)
+                errors.append(f"no operator with number {row.get('operator_phone', '')}")
+        except InvalidPhoneNumber as exc:
+            errors.append(str(exc))
+        try:
+            number = to_e164(row.get("line_number", ""), region)
             line = session.scalar(select(Line).where(Line.number == number))
             if line is None:
-                raise ShiftError(f"no line with number {row['line_number']}")
+                errors.append(f"no line with number {row.get('line_number', '')}")
+        except InvalidPhoneNumber as exc:
+            errors.append(str(exc))
+        for name in ("start", "end"):
+            try:
+                value = _local(row.get(name, ""))
+            except ShiftError as exc:
+                errors.append(str(exc))
+                continue
+            if name == "start":
+                start = value
+            else:
+                end = value
+        if errors:
+            report.errors.extend((line_no, message) for message in errors)
+            continue
+        try:
             with session.begin_nested():
-                add_shift(
-                    session,
-                    actor,
-                    operator.id,
-                    line.id,
-                    _local(row["start"]),
-                    _local(row["end"]),
-                    "import",
-                )
+                add_shift(session, actor, operator.id, line.id, start, end, "import")
             report.created += 1
         except (InvalidPhoneNumber, ShiftError) as exc:
             report.errors.append((line_no, str(exc)))
@@ -206,3 +249,35 @@ def export_shifts(
             ]
         )
     return out.getvalue()
+
+
+# -- sample files -------------------------------------------------------------------------------
+
+
+def sample_operators() -> bytes:
+    """A sample operators file in the dialect German spreadsheets write (it imports cleanly)."""
+    return csvfiles.sample(
+        OPERATOR_TABLE,
+        [
+            ["Anna Beispiel", "0151 23456789", "Deutsch, Englisch", "aktiv"],
+            ["Özlem Yılmaz", "0160 98765432", "Deutsch, Türkisch", "pausiert"],
+        ],
+    )
+
+
+def sample_shifts(session: Session, today: dt.date | None = None) -> bytes:
+    """A sample shifts file: two evenings next week for the first operator on the first line
+    (placeholders while there are none), in German date format."""
+    operator = session.scalar(
+        select(Operator).where(Operator.status == OperatorStatus.ACTIVE).order_by(Operator.id)
+    )
+    line = session.scalar(select(Line).order_by(Line.id))
+    phone = operator.phone_number if operator else "0151 23456789"
+    number = line.number if line else "030 1234567"
+    today = today or utcnow().date()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    rows = [
+        [phone, number, f"{day:%d.%m.%Y} 20:00", f"{day:%d.%m.%Y} 23:00"]
+        for day in (monday, monday + dt.timedelta(days=2))
+    ]
+    return csvfiles.sample(SHIFT_TABLE, rows)

@@ -53,7 +53,7 @@ def load_demo(session: Session, now: dt.datetime) -> str:
         DEMO_HELP_LINE,
         "Nachbarschaftshilfe Demo",
         "nachbarschaftshilfe",
-        hours={d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        hours={d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},  # see below
     )
     people = [
         ("Anna Demo", "+4915100000001", ["de", "en"]),
@@ -75,18 +75,34 @@ def load_demo(session: Session, now: dt.datetime) -> str:
         hour + dt.timedelta(hours=6),
         hour + dt.timedelta(hours=12),
     )
-    create_shift(
-        session,
-        operators[1].id,
-        help_line.id,
-        hour - dt.timedelta(hours=1),
-        hour + dt.timedelta(hours=3),
-    )
+    help_shifts = help_line_shifts(local_now)
+    for n, (start, end) in enumerate(help_shifts):
+        create_shift(session, operators[1 + n % 2].id, help_line.id, start, end)
     session.flush()
     return (
         f"demo: lines {heimweg.number} ({heimweg.name}) and {help_line.number}; "
-        f"{len(operators)} operators; 5 shifts around {local_now:%H:%M}"
+        f"{len(operators)} operators; 4 shifts around {local_now:%H:%M}, "
+        f"{len(help_shifts)} on the help line inside its opening hours"
     )
+
+
+#: The demo help line's opening hours (weekdays), which its demo shifts lie inside.
+HELP_LINE_OPENS, HELP_LINE_CLOSES = dt.time(9), dt.time(17)
+
+
+def help_line_shifts(local_now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Shifts on the help line for the next seven days, each inside its opening hours
+    (weekdays 09:00-13:00 and 13:00-17:00); those already over are left out."""
+    shifts = []
+    for offset in range(7):
+        day = local_now.date() + dt.timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        opens = dt.datetime.combine(day, HELP_LINE_OPENS)
+        middle = opens + dt.timedelta(hours=4)
+        closes = dt.datetime.combine(day, HELP_LINE_CLOSES)
+        shifts.extend((s, e) for s, e in ((opens, middle), (middle, closes)) if e > local_now)
+    return shifts
 
 
 def load_demo_sign_ins(session: Session, now: dt.datetime) -> str:

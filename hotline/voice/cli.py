@@ -89,18 +89,29 @@ def _report(partner: str | None, month: str) -> None:
 @click.command("simulate")
 @click.argument("number")
 @click.option("--caller", default="+4915700000000", help="Caller ID to present.")
+@click.option(
+    "--at",
+    "at",
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="Play the call as at this local time on the line (opening hours, shifts, quiet hours).",
+)
 @with_appcontext
-def simulate_cmd(number: str, caller: str) -> None:
+def simulate_cmd(number: str, caller: str, at: str | None) -> None:
     """Play a line's IVR in the terminal, the way a caller would hear it.
 
     NUMBER is the line's phone number. Nothing is written to the database.
     """
     import logging
 
-    from hotline.voice.simulator import Simulator
+    from hotline.voice.simulator import BadTime, Simulator, parse_at
 
+    try:
+        when = parse_at(at) if at is not None else None
+    except BadTime as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
     logging.getLogger().setLevel(logging.WARNING)  # the caller's view, not the server log
-    Simulator(current_app._get_current_object(), number, caller).run()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    Simulator(app, number, caller, at=when).run()
 
 
 #: The commands this feature adds to ``rufbereit``.

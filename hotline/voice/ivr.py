@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from hotline.core.models import utcnow
+from hotline.core import clock
 from hotline.core.oncall.hours import line_is_open
 from hotline.core.oncall.models import Line
 from hotline.core.outbox import add_message
@@ -343,5 +343,5 @@ class VoiceCallFlows:
         flow = flows.get(call.line.flow) if call else None
         if call is None or flow is None:
             return None
-        context = CallContext(session_factory, call, call.line, flow, utcnow())
+        context = CallContext(session_factory, call, call.line, flow, clock.now())
         return context.run(node_id, response)

@@ -4,24 +4,47 @@ It plays a line's IVR through the real webhooks, exactly as Twilio would request
 (signed), prints what the caller would hear, reads keypresses, and shows whom the call would
 ring. Everything happens inside a transaction that is rolled back, and nothing is queued or
 sent, so coordinators can try a flow on the live database without side effects.
+
+``at`` plays the call as at a local time on the line (opening hours, shifts on duty, quiet
+hours of the dispatch intake): the app gets a clock that stands still then
+(:mod:`hotline.core.clock`) for the length of the simulated call.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import parse_qs, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import Connection, select
 from twilio.request_validator import RequestValidator
 
+from hotline.core import clock
 from hotline.core.extensions import db, jobs
 from hotline.core.oncall.models import Line, Operator
 from hotline.core.phones import mask, to_e164
 
 BASE = "https://simulator.invalid"
+AT_FORMAT = "%Y-%m-%d %H:%M"
+
+
+class BadTime(ValueError):
+    """``--at`` is not a local date and time like ``2026-03-12 09:30``."""
+
+
+def parse_at(raw: str) -> dt.datetime:
+    """A naive local wall-clock time from ``YYYY-MM-DD HH:MM``."""
+    try:
+        return dt.datetime.strptime(raw.strip(), AT_FORMAT)
+    except ValueError:
+        raise BadTime(
+            f"Zeitpunkt {raw!r} nicht verstanden: bitte als JJJJ-MM-TT HH:MM angeben, "
+            f"z. B. 2026-03-12 09:30. / Could not read {raw!r}: use YYYY-MM-DD HH:MM."
+        ) from None
 
 
 class Simulator:
@@ -33,6 +56,7 @@ class Simulator:
         ask: Callable[[str], str] = input,
         show: Callable[[str], None] = print,
         connection: Connection | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
         self.app = app
         self.number = to_e164(number, app.config["DEFAULT_REGION"])
@@ -42,6 +66,7 @@ class Simulator:
         self.call_sid = "CASIM" + "0" * 29
         self.token = app.config.get("TWILIO_AUTH_TOKEN") or "simulator"
         self.connection = connection  # run inside this connection's transaction (tests)
+        self.at = at  # naive: local time on the line; None: now
 
     # -- HTTP as Twilio does it ---------------------------------------------------------
 
@@ -69,6 +94,7 @@ class Simulator:
             jobs.url,
             jobs._redis,
             db.factory,
+            self.app.config.get(clock.CONFIG_KEY),
         )
         self.app.config.update(TWILIO_AUTH_TOKEN=self.token, PUBLIC_BASE_URL="")
         jobs.url, jobs._redis = "", None  # nothing leaves the simulator
@@ -82,6 +108,14 @@ class Simulator:
             if line is None:
                 self.show(f"No line has the number {self.number}.")
                 return
+            if self.at is not None:
+                instant = self.at
+                if instant.tzinfo is None:
+                    instant = instant.replace(tzinfo=ZoneInfo(line.timezone))
+                instant = instant.astimezone(dt.UTC)
+                self.app.config[clock.CONFIG_KEY] = lambda: instant
+                local = instant.astimezone(ZoneInfo(line.timezone))
+                self.show(f"Playing the call as at {local:%Y-%m-%d %H:%M} ({line.timezone}).")
             self.show(f"Calling {line.name} ({line.number}), flow '{line.flow}'. Ctrl-C hangs up.")
             self.play(self.post("/twilio/voice"))
         except (KeyboardInterrupt, EOFError):
@@ -90,8 +124,9 @@ class Simulator:
             outer.rollback()
             if self.connection is None:
                 connection.close()
-            (token, base, jobs.url, jobs._redis, db.factory) = saved
+            (token, base, jobs.url, jobs._redis, db.factory, saved_clock) = saved
             self.app.config.update(TWILIO_AUTH_TOKEN=token, PUBLIC_BASE_URL=base)
+            self.app.config[clock.CONFIG_KEY] = saved_clock
 
     def play(self, doc: ET.Element | None) -> None:
         for _ in itertools.count():

@@ -11,9 +11,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from hotline.core.blocks import is_blocked
+
+# Now by the app's clock (the simulator's --at, see hotline.core.clock); tests patch this name.
+from hotline.core.clock import now as utcnow
 from hotline.core.extensions import db, flows
 from hotline.core.fallback import fallback_response, remember, twiml
-from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator
 from hotline.core.outbox import add_message, commit
 from hotline.core.phones import mask

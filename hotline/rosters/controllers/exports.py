@@ -34,6 +34,27 @@ def import_csv():  # noqa: ANN201
     ), status
 
 
+@bp.get("/dienstplan/import/ehrenamtliche/vorlage.csv")
+@requires(Role.COORDINATOR)
+def operators_sample():  # noqa: ANN201
+    """A sample file in the dialect the import reads (``;``, UTF-8 with BOM, German names)."""
+    return _csv_download(csvio.sample_operators(), "ehrenamtliche-vorlage.csv")
+
+
+@bp.get("/dienstplan/import/schichten/vorlage.csv")
+@requires(Role.PLANNER)
+def shifts_sample():  # noqa: ANN201
+    return _csv_download(csvio.sample_shifts(db.session), "schichten-vorlage.csv")
+
+
+def _csv_download(body: bytes, name: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
 @bp.get("/dienstplan/export/ehrenamtliche.csv")
 @requires(Role.PLANNER)
 def export_operators():  # noqa: ANN201
