@@ -67,6 +67,7 @@ SAMPLE_ROWS = [
         "Mo-Fr 09:00-12:00",
         "3",
         "Deutsch",
+        "beides",
         "02.01.2026",
     ],
     [
@@ -80,6 +81,7 @@ SAMPLE_ROWS = [
         "Samstag 10:00-14:00",
         "2",
         "Türkisch",
+        "SMS",
         "2026-01-03",
     ],
 ]
