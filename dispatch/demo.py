@@ -17,7 +17,7 @@ from hotline.core.models import Role, User
 DEMO_PASSWORD = "rufbereit-demo"
 #: (username, what the account may do), all with :data:`DEMO_PASSWORD`.
 DEMO_SIGN_INS = (
-    ("koordination", "coordinator: /dispatch/ (approve organisations, helpers, tickets)"),
+    ("koordination", "coordinator: /heute, calls, /dispatch/ (organisations, helpers, tickets)"),
     ("tafel", "member of the approved organisation 'Tafel Demo': /dispatch/aufrufe/neu"),
 )
 DEMO_HELPERS = (

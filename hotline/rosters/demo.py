@@ -27,9 +27,9 @@ DEMO_ACCOUNTS = (
 )
 #: Banner lines for ``scripts/run``: ``(username, what they may do)``.
 DEMO_SIGN_INS = (
-    ("admin", "admin: everything, accounts at /dienstplan/benutzer"),
-    ("planung", "planner: the week view at /dienstplan/, patterns, operators"),
-    ("anna", "operator (Anna Demo): her shifts at /dienstplan/meine, open shifts, swaps"),
+    ("admin", "admin: everything, accounts at /dienstplan/benutzer, line settings"),
+    ("planung", "planner: the Today page /heute, the week view /dienstplan/, statistics"),
+    ("anna", "operator (Anna Demo): her phone home /mein-dienst, shifts, open shifts, swaps"),
 )
 
 
