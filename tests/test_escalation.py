@@ -134,9 +134,10 @@ def test_pressing_one_puts_caller_and_operator_into_the_calls_conference(connect
     assert connected.anna_conference.text == f"call-{call.id}"
     assert connected.caller_conference.text == f"call-{call.id}"
     assert call.answered_by_id == connected.anna.id and call.conference_at is not None
-    # The caller's hanging up ends the conference; Anna leaving does not.
+    # The caller's or Anna's hanging up ends the conference, as it ended a direct bridge:
+    # a started conference plays nothing, so nobody is ever left alone in silence.
     assert connected.caller_conference.get("endConferenceOnExit") == "true"
-    assert connected.anna_conference.get("endConferenceOnExit") == "false"
+    assert connected.anna_conference.get("endConferenceOnExit") == "true"
     # The caller does not start it: alone, they hear the wait document, never silence.
     assert connected.caller_conference.get("startConferenceOnEnter") == "false"
     assert connected.anna_conference.get("startConferenceOnEnter") == "true"

@@ -117,6 +117,21 @@ def test_unknown_word_gets_help_in_the_operators_language(
     assert text(twilio, anna.phone_number, "Hallo?").startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("languages", "words"),
+    [
+        (["de"], ["RÜCKRUF", "ANGEKOMMEN", "NOTIZ", "HILFE", "NEHMEN", "SPERREN"]),
+        (["en", "de"], ["CALLBACK", "ARRIVED", "NOTE", "ESCALATE", "TAKE", "BLOCK"]),
+    ],
+)
+def test_the_help_names_every_keyword_an_operator_can_text_the_line(
+    twilio, session, line, languages, words
+):
+    anna = make_operator(session, languages=languages)
+    reply = text(twilio, anna.phone_number, "Hallo?")
+    assert all(word in reply for word in words), reply
+
+
 def test_texts_from_non_operators_are_left_to_the_other_handlers(twilio, session, line):
     assert text(twilio, "+4917699999999", "AN") == UNKNOWN_SENDER_REPLY
     assert session.scalar(select(Availability)) is None

@@ -28,6 +28,7 @@ from hotline.core.models import utcnow
 from hotline.core.oncall.availability import end_availability, set_available
 from hotline.core.oncall.models import Availability, Line, Operator, OperatorStatus, Shift
 from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
+from hotline.core.registry import registry
 from hotline.core.sms import InboundSms
 from hotline.rosters import confirmations
 from hotline.rosters.shift_words import LANGUAGES, describe_shift, operator_language
@@ -150,7 +151,13 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
         if not shifts:
             return texts["no_shifts"]
         return texts["shifts"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
-    return texts["help"]
+    return help_text(lang)
+
+
+def help_text(lang: str) -> str:
+    """The operators' help: the rosters' keywords and those other features registered."""
+    extra = [h.get(lang) or h.get("de", "") for h in registry().operator_sms_help]
+    return " ".join([TEXTS[lang]["help"], *filter(None, extra)])
 
 
 def go_available(
