@@ -38,15 +38,17 @@ def _helper(token: str) -> Helper:
     return helper
 
 
-def _settings_form(helper: Helper) -> SettingsForm:
-    if request.method == "POST":
+def _settings_form(helper: Helper, *, submitted: bool) -> SettingsForm:
+    """The settings form: as posted, or filled in with what is stored."""
+    if submitted:
         return SettingsForm()
     return SettingsForm(
+        formdata=None,
         data={
             "paused": helper.status == HelperStatus.PAUSED,
             "availability": format_availability(helper.availability or {}),
             "language": helper.preferred_language,
-        }
+        },
     )
 
 
@@ -54,7 +56,7 @@ def _settings_form(helper: Helper) -> SettingsForm:
 def helper_page(token: str):  # noqa: ANN201
     """Their offers and matches; POST saves pause, availability and language."""
     helper = _helper(token)
-    form = _settings_form(helper)
+    form = _settings_form(helper, submitted=request.method == "POST")
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
@@ -118,20 +120,12 @@ def helper_page_answer(token: str, offer_id: int):  # noqa: ANN201
     }
     db.session.refresh(helper)
     return _render(
-        helper, token, _settings_form_for_get(helper), {}, note=gettext(notes[result.outcome])
+        helper,
+        token,
+        _settings_form(helper, submitted=False),
+        {},
+        note=gettext(notes[result.outcome]),
     )
-
-
-def _settings_form_for_get(helper: Helper) -> SettingsForm:
-    form = SettingsForm(
-        formdata=None,
-        data={
-            "paused": helper.status == HelperStatus.PAUSED,
-            "availability": format_availability(helper.availability or {}),
-            "language": helper.preferred_language,
-        },
-    )
-    return form
 
 
 @bp.get("/hilfe/profil/<token>/daten.json")
