@@ -108,3 +108,36 @@ DISPATCH_HELPER_LINK_DAYS = SETTINGS.add(
     "Days a helper's personal link (engagements, certificates) stays valid.",
     section=DISPATCH,
 )
+
+# -- budgets of the helpers' own page and the public take (hotline.core.budgets) --------------
+
+PUBLIC_BUDGETS = "Budgets of the public pages"
+
+PROFILE_LINKS_PER_NUMBER_HOUR = SETTINGS.add(
+    "PROFILE_LINKS_PER_NUMBER_HOUR",
+    Int(min=0),
+    3,
+    "Personal links texted per hour to one helper who asks for theirs with PROFIL (0 = no limit).",
+    section=PUBLIC_BUDGETS,
+)
+TAKE_CODES_PER_ADDRESS_HOUR = SETTINGS.add(
+    "TAKE_CODES_PER_ADDRESS_HOUR",
+    Int(min=0),
+    10,
+    "Codes for taking a call-out on the public page, per hour for one client address (0 = no limit).",
+    section=PUBLIC_BUDGETS,
+)
+TAKE_CODES_PER_NUMBER_HOUR = SETTINGS.add(
+    "TAKE_CODES_PER_NUMBER_HOUR",
+    Int(min=0),
+    5,
+    "Codes for taking a call-out on the public page, per hour to one phone number (0 = no limit).",
+    section=PUBLIC_BUDGETS,
+)
+TAKE_CODES_PER_HOUR = SETTINGS.add(
+    "TAKE_CODES_PER_HOUR",
+    Int(min=0),
+    300,
+    "Codes for taking a call-out on the public page, per hour in all (0 = no limit).",
+    section=PUBLIC_BUDGETS,
+)

@@ -28,6 +28,12 @@ def token_for(helper: Helper) -> str:
     return _serializer().dumps({"h": helper.id})
 
 
+def page_link(helper: Helper) -> str:
+    """The helper's own page (:mod:`dispatch.web.profile`) as an absolute link for a text."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    return f"{base.rstrip('/')}/hilfe/profil/{token_for(helper)}"
+
+
 def helper_for(session: Session, token: str) -> Helper | None:
     """The helper a valid, unexpired token names; None for anything else."""
     days = current_app.config.get("DISPATCH_HELPER_LINK_DAYS") or 30

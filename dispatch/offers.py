@@ -161,10 +161,11 @@ def withdraw(session: Session, offer: Offer) -> Result:
 
 
 def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
+    from dispatch.helper_links import page_link
     from hotline.core.phones import pretty
 
     address = f"{ticket.address}. " if ticket.address else f"{ticket.postal_code} {ticket.place}. "
-    return texts.sms(
+    details = texts.sms(
         "accepted",
         language,
         code=ticket.reference,
@@ -172,6 +173,8 @@ def details_text(offer: Offer, ticket: Ticket, language: str) -> str:
         phone=pretty(ticket.requester_phone) if ticket.requester_phone else "-",
         address=address,
     )
+    # The thank-you carries the helper's own page, where they see and withdraw what they took.
+    return f"{details} {texts.sms('your_page', language, link=page_link(offer.helper))}"
 
 
 def details_mail(offer: Offer, ticket: Ticket, helper: Helper) -> tuple[str, str]:

@@ -8,7 +8,16 @@ import datetime as dt
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from dispatch.models import Helper, HelperStatus, IntakeDraft, Signup, Ticket
+from dispatch.models import (
+    EngagementMatch,
+    Helper,
+    HelperStatus,
+    HelperTraining,
+    IntakeDraft,
+    Offer,
+    Signup,
+    Ticket,
+)
 from hotline.core.registry import Registry
 from hotline.core.retention import PersonalData, RetentionRule, days, delete_before
 
@@ -120,6 +129,34 @@ def export_person(session: Session, phone: str) -> list[dict[str, object]]:
                 "languages": [c for c in helper.language_codes.split(",") if c],
                 "status": helper.status.value,
                 "consent_at": helper.consent_at.isoformat() if helper.consent_at else None,
+                "availability": helper.availability or {},
+                "max_per_week": helper.max_per_week,
+                "preferred_language": helper.preferred_language,
+                "hours_per_week": helper.hours_per_week,
+                "last_asked_at": helper.last_asked_at.isoformat() if helper.last_asked_at else None,
+                "offers": _helper_offers(session, helper.id),
+                "trainings": [
+                    {
+                        "name": t.name,
+                        "completed_on": t.completed_on.isoformat(),
+                        "valid_until": t.valid_until.isoformat() if t.valid_until else None,
+                    }
+                    for t in session.scalars(
+                        select(HelperTraining).where(HelperTraining.helper_id == helper.id)
+                    )
+                ],
+                "engagements": [
+                    {
+                        "profile": m.profile_id,
+                        "status": m.status.value,
+                        "hours_per_week": m.hours_per_week,
+                        "message": m.message,
+                        "consent_at": m.consent_at.isoformat(),
+                    }
+                    for m in session.scalars(
+                        select(EngagementMatch).where(EngagementMatch.helper_id == helper.id)
+                    )
+                ],
             }
         )
     for ticket in session.scalars(select(Ticket).where(Ticket.requester_phone == phone)):
@@ -141,6 +178,25 @@ def export_person(session: Session, phone: str) -> list[dict[str, object]]:
     for signup in session.scalars(select(Signup).where(Signup.phone == phone)):
         found.append({"signup": signup.id, "created_at": signup.created_at.isoformat()})
     return found
+
+
+def _helper_offers(session: Session, helper_id: int) -> list[dict[str, object]]:
+    """The helper's offers: which call-out (by reference), when asked, what they answered."""
+    rows = session.execute(
+        select(Offer, Ticket.reference)
+        .join(Ticket, Ticket.id == Offer.ticket_id)
+        .where(Offer.helper_id == helper_id)
+        .order_by(Offer.created_at, Offer.id)
+    )
+    return [
+        {
+            "ticket": reference,
+            "state": offer.state.value,
+            "asked_at": offer.created_at.isoformat(),
+            "answered_at": offer.responded_at.isoformat() if offer.responded_at else None,
+        }
+        for offer, reference in rows
+    ]
 
 
 def erase_person(session: Session, phone: str) -> int:

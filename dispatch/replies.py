@@ -25,12 +25,15 @@ from dispatch.offers import (
     open_offers,
     withdraw,
 )
+from dispatch.profile import send_link
 from hotline.core.phones import InvalidPhoneNumber, to_e164
 from hotline.core.sms import KEYWORD_PUNCTUATION, InboundSms
 
 YES = {"JA", "YES", "1", "J", "Y"}
 NO = {"NEIN", "NO", "N", "2"}
 WITHDRAW = {"ABSAGE", "ABSAGEN"}
+#: Asks for the personal link (:mod:`dispatch.profile`), texted through the pipeline.
+LINK = {"PROFIL", "PROFILE", "LINK"}
 CODE_RE = re.compile(r"^\d{6}$")
 
 
@@ -53,7 +56,13 @@ def is_dispatch_number(session: Session, to: str) -> bool:
 
 def understands(keyword: str) -> bool:
     """The keywords helpers act with; any other word only gets the help text."""
-    return keyword in YES or keyword in NO or keyword in WITHDRAW or bool(CODE_RE.match(keyword))
+    return (
+        keyword in YES
+        or keyword in NO
+        or keyword in WITHDRAW
+        or keyword in LINK
+        or bool(CODE_RE.match(keyword))
+    )
 
 
 def handle_sms(session: Session, sms: InboundSms) -> str | None:
@@ -73,6 +82,10 @@ def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:
         return texts.sms("opted_out", lang)
     if keyword in WITHDRAW:
         return _withdraw(session, helper, code)
+    if keyword in LINK:
+        # The link goes out as its own text (budgeted per number); no reply besides it.
+        send_link(session, helper, sms.message_sid)
+        return ""
     if keyword in YES or keyword in NO or (code and keyword == code):
         offer, error = _pick_offer(session, helper, code)
         if offer is None:

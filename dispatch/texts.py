@@ -66,9 +66,9 @@ SMS: dict[str, dict[str, str]] = {
     },
     "help": {
         "de": "Rufbereit: JA oder NEIN (mit Anfragenummer) antworten, ABSAGE zum Zurückziehen, "
-        "STOPP zum Abmelden, START zum Wiederanmelden.",
+        "PROFIL für den Link zu Ihrer Seite, STOPP zum Abmelden, START zum Wiederanmelden.",
         "en": "Rufbereit: reply YES or NO (with the request number), ABSAGE to withdraw, "
-        "STOP to unsubscribe, START to subscribe again.",
+        "PROFILE for the link to your page, STOP to unsubscribe, START to subscribe again.",
     },
     "opted_out": {
         "de": "Sie sind abgemeldet und bekommen keine Anfragen mehr. Mit START melden Sie sich "
@@ -106,6 +106,25 @@ SMS: dict[str, dict[str, str]] = {
     "signup_known": {
         "de": "Rufbereit: Diese Nummer ist schon als Helferin oder Helfer angemeldet, Sie müssen nichts tun. Haben Sie sich nicht gerade angemeldet, ignorieren Sie diese SMS.",
         "en": "Rufbereit: this number is already signed up as a helper; there is nothing to do. If you did not just sign up, please ignore this text.",
+    },
+    "profile_link": {
+        "de": "Rufbereit: Ihre persönliche Seite (Anfragen, Pause, Zeiten, Sprache, Ihre Daten): "
+        "{link}",
+        "en": "Rufbereit: your personal page (requests, pause, times, language, your data): {link}",
+    },
+    "your_page": {
+        "de": "Ihre Seite: {link}",
+        "en": "Your page: {link}",
+    },
+    "signup_welcome": {
+        "de": "Willkommen bei Rufbereit! Ihre persönliche Seite (Pause, Zeiten, Sprache, Ihre "
+        "Daten): {link} Abmelden: STOPP",
+        "en": "Welcome to Rufbereit! Your personal page (pause, times, language, your data): "
+        "{link} Unsubscribe: STOP",
+    },
+    "take_code": {
+        "de": "Ihr Rufbereit-Code für den Aufruf {ref}: {code}",
+        "en": "Your Rufbereit code for call-out {ref}: {code}",
     },
 }
 

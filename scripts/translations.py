@@ -57,10 +57,11 @@ def form_texts() -> set[str]:
     from wtforms import Form
 
     import dispatch.forms
+    import dispatch.profile_forms
     import hotline.rosters.forms
 
     texts: set[str] = set()
-    for module in (dispatch.forms, hotline.rosters.forms):
+    for module in (dispatch.forms, dispatch.profile_forms, hotline.rosters.forms):
         for value in vars(module).values():
             if not (isinstance(value, type) and issubclass(value, Form)) or value is Form:
                 continue

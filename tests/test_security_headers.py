@@ -18,7 +18,7 @@ from dispatch.offers import accept
 from dispatch.waves import create_offers
 from hotline.core.exports import neutralise, restore
 from hotline.core.mail.addresses import unsubscribe_token
-from hotline.core.models import Role
+from hotline.core.models import Role, utcnow
 from hotline.rosters import csvio, ical
 from hotline.rosters.audit import SYSTEM
 from hotline.rosters.patterns import create_pattern
@@ -66,6 +66,8 @@ def seeded(app, session, phone) -> dict[str, object]:
     profile = create_profile(
         session, org, ProfileRequest("Lesepatenschaft", "phone_company", "10115", 10, 2, 6)
     )
+    # An open call-out still ahead, which the public page offers to take.
+    public_callout = make_ticket(session, window_start=utcnow() + dt.timedelta(days=1))
     helped = make_ticket(session)  # a help done, so the certificate has something to say
     with app.app_context():
         create_offers(session, ticket, [helper.id], 1, DAYTIME)
@@ -110,6 +112,11 @@ def seeded(app, session, phone) -> dict[str, object]:
         "dispatch_web.helper_certificate:token": helper_token,
         "today.fragment:name": "running_calls",
         "mail.unsubscribe:token": mail_token,
+        "dispatch_web.helper_page:token": helper_token,
+        "dispatch_web.helper_page_export:token": helper_token,
+        "dispatch_web.helper_page_erase:token": helper_token,
+        "reference": public_callout.reference,
+        "nonce": "unknown-take",
     }
 
 

@@ -7,7 +7,9 @@ per part: :mod:`~dispatch.web.offers` (accept links), :mod:`~dispatch.web.signup
 call-outs), :mod:`~dispatch.web.coordination` (the dashboard) and
 :mod:`~dispatch.web.helpers` (editing and importing helpers), :mod:`~dispatch.web.trainings`
 (helpers' trainings, what activities require) and :mod:`~dispatch.web.engagement`
-(long-term engagement: profiles, interest, matches, certificates).
+(long-term engagement: profiles, interest, matches, certificates), :mod:`~dispatch.web.profile`
+(the helper's own page) and :mod:`~dispatch.web.take` (taking a call-out from the public
+page).
 
 Handlers parse the form, call the domain, commit once and then enqueue the outbox rows the
 domain created (texts to send, waves to start).
@@ -22,7 +24,9 @@ from dispatch.web import (  # noqa: F401 - importing a controller adds its route
     helpers,
     offers,
     organisations,
+    profile,
     signup,
+    take,
     tickets,
     trainings,
 )

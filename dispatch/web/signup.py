@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, url_for
 
-from dispatch import helpers
+from dispatch import helpers, profile
 from dispatch.forms import SignupCodeForm, SignupForm
 from dispatch.web.blueprint import bp
 from hotline.core.budgets import Budget, client_address, spend
@@ -66,6 +66,7 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
             error = str(exc)
             db.session.commit()  # keep the attempt count
         else:
+            profile.send_welcome(db.session, helper, signup_id)  # with the personal link
             commit()
             return render_template("dispatch/signup_done.html", helper=helper)
     elif form.is_submitted():

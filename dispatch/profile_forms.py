@@ -1,0 +1,60 @@
+"""The forms of the helper's own page and of the public take. Labels and messages are the
+German msgids of the catalogue (see :mod:`dispatch.forms`)."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Regexp
+
+from dispatch.forms import DispatchForm, SignupCodeForm
+
+LANGUAGE_NAMES = {
+    "de": "Deutsch",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "uk": "Українська",
+    "ru": "Русский",
+}
+
+
+class SettingsForm(DispatchForm):
+    """Pause, availability and language. The delivery channel (SMS or e-mail) joins here
+    once helpers have a channel preference (the e-mail channel adds that column)."""
+
+    paused = BooleanField("Pause: zurzeit keine Anfragen schicken")
+    availability = TextAreaField(
+        "Wann ich helfen kann (leer: jederzeit)",
+        [Length(max=500, message="Bitte höchstens 500 Zeichen.")],
+    )
+    language = SelectField(
+        "Sprache",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+    )
+    # -- CHANNEL: the preferred channel (SMS / e-mail) goes here when Helper has one. --
+
+
+class EraseForm(DispatchForm):
+    confirm = BooleanField(
+        "Ja, mein Profil und alles, was dazu gespeichert ist, endgültig löschen.",
+        [InputRequired("Bitte bestätigen Sie das Löschen mit dem Häkchen.")],
+    )
+
+
+class TakeForm(DispatchForm):
+    phone = StringField(
+        "Ihre Handynummer",
+        [
+            InputRequired("Bitte Ihre Handynummer angeben."),
+            Length(max=32, message="Bitte höchstens 32 Zeichen."),
+            Regexp(
+                r"^[0-9+()/.\s-]*$",
+                message="Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden.",
+            ),
+        ],
+    )
+
+
+#: Entering the take's code: the same field and messages as the sign-up's.
+TakeCodeForm = SignupCodeForm
