@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch import helper_links, texts
-from dispatch.helpers import parse_availability
+from dispatch.helpers import parse_availability, parse_channels, valid_email
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import Result, accept, decline
 from hotline.core.budgets import Budget, BudgetSpent, BudgetUnavailable, spend
@@ -47,6 +47,9 @@ class Settings:
     paused: bool
     availability: str
     language: str
+    #: ``sms``, ``email`` or ``both``; None keeps what is stored.
+    channels: str | None = None
+    email: str | None = None
 
 
 def apply_settings(session: Session, helper: Helper, settings: Settings) -> None:
@@ -65,8 +68,18 @@ def apply_settings(session: Session, helper: Helper, settings: Settings) -> None
         )
     if settings.language not in LANGUAGES:
         errors["language"] = N_("Diese Sprache gibt es nicht.")
+    email = (settings.email or "").strip() or None if settings.email is not None else helper.email
+    if email and not valid_email(email):
+        errors["email"] = N_("Das ist keine gültige E-Mail-Adresse.")
+    channels = helper.channels if settings.channels is None else parse_channels(settings.channels)
+    if channels is None:
+        errors["channels"] = N_("Bitte SMS, E-Mail oder beides wählen.")
+    elif "email" in channels and not email:
+        errors["email"] = N_("Für Nachrichten per E-Mail brauchen wir Ihre E-Mail-Adresse.")
     if errors:
         raise ProfileError(errors)
+    helper.email = email
+    helper.channels = channels
     helper.status = HelperStatus.PAUSED if settings.paused else HelperStatus.ACTIVE
     helper.availability = availability or {}
     helper.preferred_language = settings.language

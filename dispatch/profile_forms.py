@@ -3,9 +3,9 @@ German msgids of the catalogue (see :mod:`dispatch.forms`)."""
 
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from dispatch.forms import DispatchForm, SignupCodeForm
 
@@ -20,8 +20,7 @@ LANGUAGE_NAMES = {
 
 
 class SettingsForm(DispatchForm):
-    """Pause, availability and language. The delivery channel (SMS or e-mail) joins here
-    once helpers have a channel preference (the e-mail channel adds that column)."""
+    """Pause, availability, language, and how the helper is asked (SMS, e-mail or both)."""
 
     paused = BooleanField("Pause: zurzeit keine Anfragen schicken")
     availability = TextAreaField(
@@ -32,7 +31,17 @@ class SettingsForm(DispatchForm):
         "Sprache",
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
     )
-    # -- CHANNEL: the preferred channel (SMS / e-mail) goes here when Helper has one. --
+    channels = RadioField(
+        "Wie sollen wir Sie fragen?",
+        [Optional()],
+        choices=[
+            SelectChoice("sms", "Per SMS"),
+            SelectChoice("email", "Per E-Mail"),
+            SelectChoice("both", "Per SMS und E-Mail"),
+        ],
+        default="sms",
+    )
+    email = EmailField("E-Mail", [Length(max=200, message="Bitte höchstens 200 Zeichen.")])
 
 
 class EraseForm(DispatchForm):

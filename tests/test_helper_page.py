@@ -304,3 +304,24 @@ def test_a_confirmed_sign_up_is_texted_the_personal_link(ctx, client, session):
     assert response.status_code == 200
     [welcome] = messages(session, "profile-link:welcome:")
     assert welcome.to == "+4916012121212" and "/hilfe/profil/" in welcome.body
+
+
+def test_the_helper_chooses_e_mail_and_gives_the_address(ctx, client, session):
+    helper = make_helper(session)
+    path = page(ctx, helper)
+    assert 'name="channels"' in client.get(path).get_data(as_text=True)
+    response = save(client, path, channels="both", email="hanna@example.org")
+    assert response.status_code == 302
+    session.expire_all()
+    saved = session.get(Helper, helper.id)
+    assert (saved.channels, saved.email) == (["sms", "email"], "hanna@example.org")
+
+
+def test_e_mail_without_an_address_is_refused_and_nothing_is_saved(ctx, client, session):
+    helper = make_helper(session)
+    response = save(client, page(ctx, helper), channels="email", email="", paused="y")
+    assert response.status_code == 422
+    assert "E-Mail-Adresse" in response.get_data(as_text=True)
+    session.expire_all()
+    saved = session.get(Helper, helper.id)
+    assert (saved.channels, saved.status) == (["sms"], HelperStatus.ACTIVE)

@@ -20,7 +20,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from dispatch import engagement, helper_links, privacy, profile
 from dispatch.forms import OfferAnswerForm
 from dispatch.helpers import format_availability
-from dispatch.models import Helper, HelperStatus, OfferState
+from dispatch.models import Helper, HelperStatus, OfferState, channel_choice
 from dispatch.offers import Outcome
 from dispatch.profile_forms import EraseForm, SettingsForm
 from dispatch.web.blueprint import bp, local_time
@@ -48,6 +48,8 @@ def _settings_form(helper: Helper, *, submitted: bool) -> SettingsForm:
             "paused": helper.status == HelperStatus.PAUSED,
             "availability": format_availability(helper.availability or {}),
             "language": helper.preferred_language,
+            "channels": channel_choice(helper.channels),
+            "email": helper.email or "",
         },
     )
 
@@ -67,6 +69,8 @@ def helper_page(token: str):  # noqa: ANN201
                     paused=bool(form.paused.data),
                     availability=form.availability.data or "",
                     language=form.language.data,
+                    channels=form.channels.data or None,
+                    email=form.email.data or "",
                 ),
             )
         except profile.ProfileError as exc:
