@@ -344,3 +344,22 @@ def test_a_move_the_provider_refuses_leaves_a_direct_bridge(app, session, twilio
     assert the_call(session).conference_at is None
     doc = twilio.twiml(dial.get("action"), DialCallStatus="completed", DialBridged="false")
     assert [el.tag for el in doc] == ["Hangup"]
+
+
+def test_after_a_walk_home_call_the_operator_presses_nine_if_the_person_arrived(connected):
+    from hotline.voice.models import Accompaniment, AccompanimentState
+
+    connected.connect()
+    call = connected.call()
+    acc = connected.session.get(Accompaniment, call.id)
+    assert acc is not None and acc.state == AccompanimentState.ACCOMPANYING
+    # Anna's document goes on after the conference (the caller hung up): the key at the end.
+    joined = connected.anna_docs[-1]
+    assert tags(joined).index("Dial") < tags(joined).index("Gather")
+    gather = joined.find("Gather")
+    assert "9" in say_texts(gather)[0]
+    anna = leg(connected.app, ANNA_SID, connected.anna.phone_number)
+    done = anna.twiml(gather.get("action"), Digits="9")
+    assert done[-1].tag == "Hangup"
+    connected.session.expire_all()
+    assert connected.session.get(Accompaniment, call.id).state == AccompanimentState.ARRIVED

@@ -145,6 +145,12 @@ def mark_arrived(session: Session, call_id: int, now: dt.datetime) -> str:
     return "arrived"
 
 
+def open_for(session: Session, call_id: int) -> bool:
+    """Is ``call_id`` an accompaniment whose person is not yet marked arrived?"""
+    acc = session.get(Accompaniment, call_id)
+    return acc is not None and acc.arrived_at is None and acc.state != AccompanimentState.ARRIVED
+
+
 def mark_escalated(session: Session, call_id: int, now: dt.datetime) -> bool:
     """The operator escalated ``call_id`` (e.g. brought in the emergency services): counted
     as escalated, never as dropped. False if it is no accompaniment."""

@@ -34,6 +34,8 @@ from hotline.voice.conference import MOVE_WAIT_SECONDS, Role
 from hotline.voice.directory import current_directory
 from hotline.voice.ivr import CallContext, redial_window
 from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
+from hotline.voice.walkhome_texts import operator_language, spoken
+from ivr_flows.messages import DEFAULT_VOICES
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +267,37 @@ def conference_join():  # noqa: ANN201
     if role == Role.THIRD:
         call.escalation_joined_at = call.escalation_joined_at or utcnow()
     conference.join(response, call, role)
+    if role == Role.OPERATOR:
+        _ask_arrived(response, call)
+    response.hangup()
+    return _commit(response)
+
+
+def _ask_arrived(response: VoiceResponse, call: Call) -> None:
+    """After the conference ends (the caller hung up), the accepting operator's leg goes on
+    here: on a walk-home line they may press 9 if the person arrived (the key at the end)."""
+    if not accompaniment.open_for(db.session, call.id):
+        return
+    lang = operator_language(call.answered_by)
+    locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
+    gather = response.gather(
+        num_digits=1, action=url_for("voice.conference_arrived", call=call.id), timeout=6
+    )
+    gather.say(spoken(lang, "arrived_prompt"), language=locale, voice=voice)
+    response.say(spoken(lang, "bye"), language=locale, voice=voice)
+
+
+@bp.post("/conference/arrived")
+@twilio_signed
+def conference_arrived():  # noqa: ANN201
+    """The operator's key after a walk-home call: 9 marks the person arrived."""
+    call = db.session.get(Call, request.args.get("call", 0, type=int))
+    response = VoiceResponse()
+    if call is not None and request.form.get("Digits") == "9":
+        accompaniment.mark_arrived(db.session, call.id, utcnow())
+        lang = operator_language(call.answered_by)
+        locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
+        response.say(spoken(lang, "arrived"), language=locale, voice=voice)
     response.hangup()
     return _commit(response)
 
