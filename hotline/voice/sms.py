@@ -12,16 +12,15 @@ sender who is not an operator is left to them too.
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.models import utcnow
-from hotline.core.oncall.models import Line, Operator
-from hotline.core.phones import InvalidPhoneNumber, to_e164
+from hotline.core.oncall.models import Operator
 from hotline.core.sms import InboundSms
 from hotline.voice.escalation import Escalation, Refusal, escalate, live_call
 from hotline.voice.models import EscalationTarget
+from hotline.voice.operator_sms import is_line_number, line_for  # noqa: F401 - the route owns line numbers
 
 KEYWORDS = {"HILFE": "de", "ESCALATE": "en"}
 #: Second words choosing whom to add (the default: another operator).
@@ -73,19 +72,6 @@ def understands(keyword: str) -> bool:
     return keyword in KEYWORDS
 
 
-def _line_for(session: Session, to: str) -> Line | None:
-    try:
-        number = to_e164(to, current_app.config["DEFAULT_REGION"])
-    except InvalidPhoneNumber:
-        return None
-    return session.scalar(select(Line).where(Line.number == number))
-
-
-def is_line_number(session: Session, to: str) -> bool:
-    """Operators text their line's number during a call."""
-    return _line_for(session, to) is not None
-
-
 def target_of(words: list[str]) -> EscalationTarget:
     """Whom the text asks for: the second word, else another operator."""
     if len(words) > 1:
@@ -108,7 +94,7 @@ def handle_escalation_sms(session: Session, sms: InboundSms) -> str | None:
     operator = session.scalar(select(Operator).where(Operator.phone_number == sms.sender))
     if operator is None:
         return None
-    line = _line_for(session, sms.to)
+    line = line_for(session, sms.to)
     if line is None:
         return TEXTS[language]["no_line"]
     now = utcnow()
