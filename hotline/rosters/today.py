@@ -74,41 +74,37 @@ def on_shift_now(session: Session, now: dt.datetime) -> list[LineNow]:
     """Per active line: active operators on shift at ``now`` (with their shift), and those
     who texted that they are available now (with until when)."""
     earliest = now - dt.timedelta(hours=MAX_SHIFT_HOURS)
-    result = []
-    for line in _lines(session):
-        entry = LineNow(line)
-        entry.on_shift = [
-            (op, shift)
-            for op, shift in session.execute(
-                select(Operator, Shift)
-                .join(Shift, Shift.operator_id == Operator.id)
-                .where(
-                    Shift.line_id == line.id,
-                    Shift.starts_at > earliest,
-                    Shift.starts_at <= now,
-                    Shift.ends_at > now,
-                    Operator.status == OperatorStatus.ACTIVE,
-                )
-                .order_by(Operator.name)
-            ).all()
-        ]
-        entry.available = [
-            (op, avail)
-            for op, avail in session.execute(
-                select(Operator, Availability)
-                .join(Availability, Availability.operator_id == Operator.id)
-                .where(
-                    Availability.line_id == line.id,
-                    Availability.started_at > earliest,
-                    Availability.started_at <= now,
-                    Availability.until > now,
-                    Operator.status == OperatorStatus.ACTIVE,
-                )
-                .order_by(Operator.name)
-            ).all()
-        ]
-        result.append(entry)
-    return result
+    entries = {line.id: LineNow(line) for line in _lines(session)}
+    # One query per kind for every line (the panel reloads itself every few seconds).
+    shifts = session.execute(
+        select(Operator, Shift)
+        .join(Shift, Shift.operator_id == Operator.id)
+        .where(
+            Shift.line_id.in_(entries),
+            Shift.starts_at > earliest,
+            Shift.starts_at <= now,
+            Shift.ends_at > now,
+            Operator.status == OperatorStatus.ACTIVE,
+        )
+        .order_by(Operator.name)
+    ).all()
+    for op, shift in shifts:
+        entries[shift.line_id].on_shift.append((op, shift))
+    available = session.execute(
+        select(Operator, Availability)
+        .join(Availability, Availability.operator_id == Operator.id)
+        .where(
+            Availability.line_id.in_(entries),
+            Availability.started_at > earliest,
+            Availability.started_at <= now,
+            Availability.until > now,
+            Operator.status == OperatorStatus.ACTIVE,
+        )
+        .order_by(Operator.name)
+    ).all()
+    for op, avail in available:
+        entries[avail.line_id].available.append((op, avail))
+    return list(entries.values())
 
 
 def gaps_ahead(session: Session, now: dt.datetime, days: int = GAP_DAYS) -> list[LineGaps]:
