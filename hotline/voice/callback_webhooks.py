@@ -28,8 +28,7 @@ from hotline.core.security import twilio_signed
 from hotline.voice import accompaniment, callback
 from hotline.voice.directory import LineInfo
 from hotline.voice.models import Accompaniment, AccompanimentState, Call, Callback, CallbackState
-from hotline.voice.walkhome_texts import CALLER_SPOKEN, operator_language, spoken
-from ivr_flows.messages import DEFAULT_VOICES
+from hotline.voice.walkhome_texts import CALLER_SPOKEN, operator_language, say, spoken
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,7 @@ def _any_error(exc: Exception):  # noqa: ANN202
 
 
 def _say(target: VoiceResponse | Gather, text: str, lang: str) -> None:
-    locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
-    target.say(text, language=locale, voice=voice)
+    say(target, lang, text)
 
 
 def _callback() -> Callback | None:

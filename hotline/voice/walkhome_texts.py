@@ -7,8 +7,11 @@ SMS keywords are German and English words (``RÜCKRUF``/``CALLBACK``,
 
 from __future__ import annotations
 
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
 from hotline.core.oncall.models import Operator
 from hotline.voice.models import NoteCategory
+from ivr_flows.messages import DEFAULT_VOICES
 
 #: The words a note's category is written with in a text, per language.
 CATEGORY_WORDS: dict[str, dict[NoteCategory, str]] = {
@@ -164,3 +167,9 @@ def text(lang: str, key: str, **values: object) -> str:
 
 def spoken(lang: str, key: str, **values: object) -> str:
     return SPOKEN.get(lang, SPOKEN["de"])[key].format(**values)
+
+
+def say(target: VoiceResponse | Gather, lang: str, text_: str) -> None:
+    """Speak ``text_`` to an operator in ``lang`` with that language's voice."""
+    locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
+    target.say(text_, language=locale, voice=voice)

@@ -34,8 +34,7 @@ from hotline.voice.conference import MOVE_WAIT_SECONDS, Role
 from hotline.voice.directory import current_directory
 from hotline.voice.ivr import CallContext, redial_window
 from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
-from hotline.voice.walkhome_texts import operator_language, spoken
-from ivr_flows.messages import DEFAULT_VOICES
+from hotline.voice.walkhome_texts import operator_language, say, spoken
 
 log = logging.getLogger(__name__)
 
@@ -279,12 +278,11 @@ def _ask_arrived(response: VoiceResponse, call: Call) -> None:
     if not accompaniment.open_for(db.session, call.id):
         return
     lang = operator_language(call.answered_by)
-    locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
     gather = response.gather(
         num_digits=1, action=url_for("voice.conference_arrived", call=call.id), timeout=6
     )
-    gather.say(spoken(lang, "arrived_prompt"), language=locale, voice=voice)
-    response.say(spoken(lang, "bye"), language=locale, voice=voice)
+    say(gather, lang, spoken(lang, "arrived_prompt"))
+    say(response, lang, spoken(lang, "bye"))
 
 
 @bp.post("/conference/arrived")
@@ -296,8 +294,7 @@ def conference_arrived():  # noqa: ANN201
     if call is not None and request.form.get("Digits") == "9":
         accompaniment.mark_arrived(db.session, call.id, utcnow())
         lang = operator_language(call.answered_by)
-        locale, voice = DEFAULT_VOICES.get(lang, DEFAULT_VOICES["de"])
-        response.say(spoken(lang, "arrived"), language=locale, voice=voice)
+        say(response, lang, spoken(lang, "arrived"))
     response.hangup()
     return _commit(response)
 
