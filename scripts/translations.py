@@ -32,6 +32,7 @@ KEYWORDS = {
     "Text": None,
     "_text": None,
     "nav": None,
+    "text_in": (2,),
     "ngettext": (1, 2),
 }
 #: Where page texts live (feature code and templates; not the SMS/voice texts).

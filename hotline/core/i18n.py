@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, session
 
 from hotline.core import phones
+from hotline.core.catalogues import LANGUAGES, TRANSLATIONS, has_text, text_in  # noqa: F401
 
-#: Languages the pages are offered in, German first (the default).
-LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru")
 #: Each language's own name, for the language switch.
 LANGUAGE_NAMES = {
     "de": "Deutsch",
@@ -39,7 +37,6 @@ LANGUAGE_NAMES = {
 RIGHT_TO_LEFT = frozenset({"ar"})
 #: Catalogues that must translate every text (the others may still be incomplete).
 COMPLETE = ("de", "en")
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def N_(text: str) -> str:
