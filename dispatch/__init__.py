@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dispatch.config import SETTINGS
+from hotline.core.i18n import N_
 from hotline.core.registry import Registry
 
 __all__ = ["SETTINGS", "init_app"]
@@ -41,8 +42,9 @@ def init_app(app: Flask, registry: Registry) -> None:
     registry.home("member", "dispatch_web.callout")
     registry.nav("Neuer Aufruf", "dispatch_web.callout", "member", only_role="member")
     registry.nav("Unsere Aufrufe", "dispatch_web.our_callouts", "member", only_role="member")
-    registry.nav("Neues Ticket (Telefon)", "dispatch_web.new_ticket", "operator")
-    registry.nav("Koordination", "dispatch_web.dashboard", "coordinator")
+    registry.nav_group("dispatch", N_("Vermittlung"), order=50)
+    registry.nav("Neues Ticket (Telefon)", "dispatch_web.new_ticket", "operator", group="dispatch")
+    registry.nav("Koordination", "dispatch_web.dashboard", "coordinator", group="dispatch")
     registry.ivr_node("intake", intake.begin)
     registry.sms_route("helpers", is_dispatch_number, handle_sms, understands)
     registry.on_opt_out(on_opt_out)

@@ -83,6 +83,7 @@ def create_app(
 
     registry = init_registry(app)
     register_core_jobs(registry)
+    pages.register(registry)
     privacy.register(registry)
     db.init_app(app)
     jobs.init_app(app)

@@ -156,6 +156,50 @@ def test_the_navigation_names_pages_registered_by_the_features(app):
     assert {"rosters.index", "rosters.users", "dispatch_web.dashboard"} <= endpoints
 
 
+def _nav_sections(page: str) -> dict[str, list[str]]:
+    """The navigation's group headings and the links under each ("" = the ungrouped ones)."""
+    nav = re.search(r"<nav aria-label=[^>]*>(.*?)</nav>", page, re.S).group(1)
+    nav = re.sub(r"<summary>[^<]*</summary><ul class=\"sections\">", "", nav, count=1)
+    sections: dict[str, list[str]] = {"": []}
+    for group in re.finditer(
+        r'<li class="group[^"]*"><details><summary>([^<]+)</summary>(.*?)</details>', nav, re.S
+    ):
+        sections[group.group(1)] = re.findall(r'href="([^"]+)"', group.group(2))
+    ungrouped = re.sub(r'<li class="group.*?</details></li>', "", nav, flags=re.S)
+    sections[""] = re.findall(r'href="([^"]+)"', ungrouped)
+    return sections
+
+
+def test_a_coordinators_many_links_are_grouped_under_headings(app, session):
+    client = _signed_in(app, session, Role.COORDINATOR)
+    sections = _nav_sections(client.get("/heute").get_data(as_text=True))
+    assert sections[""] == ["/heute"]
+    assert {"Hotline", "Dienstplan", "Mein Dienst", "Vermittlung", "Verwaltung"} <= set(sections)
+    assert "/anrufe" in sections["Hotline"]
+    assert "/dienstplan/linien" in sections["Verwaltung"]
+    assert "/dispatch/" in sections["Vermittlung"]
+
+
+def test_the_group_headings_are_in_the_page_language(app, session):
+    client = _signed_in(app, session, Role.COORDINATOR)
+    sections = _nav_sections(client.get("/heute?lang=en").get_data(as_text=True))
+    assert {"Roster", "Dispatch", "Administration"} <= set(sections)
+    assert "Verwaltung" not in sections
+
+
+def test_an_operators_few_links_stay_one_row(app, session):
+    client = _signed_in(app, session, Role.OPERATOR)
+    sections = _nav_sections(client.get("/mein-dienst").get_data(as_text=True))
+    assert list(sections) == [""]
+    assert "/mein-dienst" in sections[""]
+
+
+def test_the_group_holding_the_page_is_marked(app, session):
+    client = _signed_in(app, session, Role.COORDINATOR)
+    page = client.get("/anrufe").get_data(as_text=True)
+    assert re.search(r'<li class="group current"><details><summary>Hotline</summary>', page)
+
+
 # -- error pages -------------------------------------------------------------------------------
 
 

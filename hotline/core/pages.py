@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -35,7 +36,7 @@ from hotline.core import i18n, web
 from hotline.core.auth import load_user
 from hotline.core.i18n import N_
 from hotline.core.models import Role, User
-from hotline.core.registry import NavEntry, registry
+from hotline.core.registry import NavEntry, Registry, registry
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +113,60 @@ def role_name(role: Role | str) -> str:
     return i18n.gettext(ROLE_NAMES[Role(role)])
 
 
-def navigation(user: User | None) -> list[tuple[str, str]]:
-    """``(label, url)`` of the links ``user`` may open, in the page's language."""
+#: The core's navigation group: accounts and settings, which every feature's admin pages join.
+ADMIN_GROUP = "admin"
+
+
+def register(reg: Registry) -> None:
+    reg.nav_group(ADMIN_GROUP, N_("Verwaltung"), order=90)
+
+
+#: Up to this many links a role's navigation stays one flat row; beyond, it is grouped.
+FLAT_NAVIGATION = 7
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """A group of links under ``label``; the links before every group have ``label`` ""."""
+
+    label: str
+    links: list[NavLink]
+
+    def holds(self, path: str) -> bool:
+        return any(link.url == path for link in self.links)
+
+
+def navigation(user: User | None) -> list[NavSection]:
+    """The links ``user`` may open, in the page's language: one section without a label
+    when they are few, else the ungrouped links and then one section per group."""
     if user is None:
         return []
-    links = []
-    for entry in registry().nav_entries:
+    reg = registry()
+    entries: list[tuple[NavEntry, NavLink]] = []
+    for entry in reg.nav_entries:
         if _may_see(user.role, entry):
             try:
-                links.append((i18n.gettext(entry.label), url_for(entry.endpoint)))
+                link = NavLink(i18n.gettext(entry.label), url_for(entry.endpoint))
             except BuildError:
                 log.warning("navigation entry %s names no page", entry.endpoint)
-    return links
+                continue
+            entries.append((entry, link))
+    if len(entries) <= FLAT_NAVIGATION:
+        return [NavSection("", [link for _, link in entries])] if entries else []
+    sections = [
+        NavSection("", [link for entry, link in entries if entry.group not in reg.nav_groups])
+    ]
+    for group in sorted(reg.nav_groups.values(), key=lambda g_: (g_.order, g_.key)):
+        links = [link for entry, link in entries if entry.group == group.key]
+        if links:
+            sections.append(NavSection(i18n.gettext(group.label), links))
+    return [section for section in sections if section.links]
 
 
 def _may_see(role: Role, entry: NavEntry) -> bool:

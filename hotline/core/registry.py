@@ -86,6 +86,18 @@ class NavEntry:
     endpoint: str
     min_role: str
     only_role: str | None = None
+    #: The :class:`NavGroup` it is listed under ("" = on its own, before the groups).
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A heading the navigation folds links under once a role sees more than a handful
+    (a coordinator's twenty links in one row are a wall, not a menu)."""
+
+    key: str
+    label: str
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,7 @@ class Registry:
     demo_sign_ins: list[tuple[str, str]] = field(default_factory=list)
     #: Navigation links of every page, in registration order (see :meth:`nav`).
     nav_entries: list[NavEntry] = field(default_factory=list)
+    nav_groups: dict[str, NavGroup] = field(default_factory=dict)
     #: Where ``/`` sends each role (role name → endpoint); see :meth:`home`.
     home_endpoints: dict[str, str] = field(default_factory=dict)
     #: The sign-in, sign-out and language-switch endpoints the layout links to.
@@ -217,10 +230,22 @@ class Registry:
         """How a feature exports and erases one person's data (a ``PersonalData``)."""
         self.personal_data.append(kind)
 
-    def nav(self, label: str, endpoint: str, min_role: str, only_role: str | None = None) -> None:
+    def nav(
+        self,
+        label: str,
+        endpoint: str,
+        min_role: str,
+        only_role: str | None = None,
+        group: str = "",
+    ) -> None:
         """A navigation link for accounts with at least ``min_role`` (or only ``only_role``):
-        the layout spans every feature, so each feature names the pages it adds."""
-        self.nav_entries.append(NavEntry(label, endpoint, min_role, only_role))
+        the layout spans every feature, so each feature names the pages it adds, and the
+        ``group`` (a :meth:`nav_group` key, any feature's) it belongs under."""
+        self.nav_entries.append(NavEntry(label, endpoint, min_role, only_role, group))
+
+    def nav_group(self, key: str, label: str, order: int = 100) -> None:
+        """A navigation heading (``label`` a catalogue msgid); groups are shown by ``order``."""
+        self.nav_groups[key] = NavGroup(key, label, order)
 
     def home(self, role: str, endpoint: str) -> None:
         """``/`` leads accounts of ``role`` to ``endpoint`` (the last registration wins)."""

@@ -58,7 +58,8 @@ def init_app(app: Flask, registry: Registry) -> None:
     app.register_blueprint(statistics_web.bp)
     statistics_web.init_app(registry)
     app.register_blueprint(log_pages.bp)
-    registry.nav("Anrufe", "voice_log.call_log", "planner")
+    registry.nav_group("hotline", N_("Hotline"), order=20)
+    registry.nav("Anrufe", "voice_log.call_log", "planner", group="hotline")
     today.register(registry)
     app.register_blueprint(callback_webhooks.bp)
     app.register_blueprint(walkhome_web.bp)
@@ -100,7 +101,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         min_role="operator",
         order=20,
     )
-    registry.nav("Anrufnotizen", "voice_walkhome.call_notes", "coordinator")
+    registry.nav("Anrufnotizen", "voice_walkhome.call_notes", "coordinator", group="hotline")
     registry.operator_help(
         {
             lang: WALKHOME_TEXTS[lang]["help"] + " " + ESCALATION_HELP[lang]

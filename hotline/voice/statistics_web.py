@@ -248,4 +248,4 @@ def _blend(shade: float) -> str:
 
 
 def init_app(registry) -> None:  # noqa: ANN001 - Registry
-    registry.nav("Statistik", "voice_stats.statistics", MIN_ROLE.value)
+    registry.nav("Statistik", "voice_stats.statistics", MIN_ROLE.value, group="hotline")
