@@ -146,3 +146,34 @@ def test_worker_purge_job_applies_the_configured_retention(app, session):
     assert "calls.caller_number: forgot 1 caller number(s)" in purge_job()
     session.expire_all()
     assert session.get(Call, old.id).caller_number is None
+
+
+def test_who_called_a_voicemail_back_is_forgotten_with_the_voicemail(app, session):
+    from hotline.core.models import Role
+    from hotline.core.retention import purge_job
+    from tests.roster_support import make_user
+
+    app.config["RECORDING_RETENTION_DAYS"] = 7
+    line = make_line(session)
+    coordinator = make_user(session, Role.COORDINATOR)
+    now = dt.datetime.now(dt.UTC)
+
+    def called_back(sid: str, days_ago: int) -> Call:
+        call = Call(
+            call_sid=sid,
+            line_id=line.id,
+            caller_hash=sid,
+            started_at=now - dt.timedelta(days=days_ago),
+            callback_done_at=now - dt.timedelta(days=days_ago),
+            callback_done_by_id=coordinator.id,
+        )
+        session.add(call)
+        return call
+
+    old, recent = called_back("CAold", 8), called_back("CArecent", 6)
+    session.flush()
+    assert "calls.callback_done_by: forgot who called back on 1 call(s)" in purge_job()
+    session.expire_all()
+    assert session.get(Call, old.id).callback_done_by_id is None
+    assert session.get(Call, old.id).callback_done_at is not None
+    assert session.get(Call, recent.id).callback_done_by_id == coordinator.id

@@ -50,6 +50,20 @@ def purge_recordings(session: Session, now: dt.datetime) -> str:
     return f"deleted {deleted} recording(s)" + (f", {failed} to retry" if failed else "")
 
 
+def purge_callback_marks(session: Session, now: dt.datetime) -> str:
+    """Who called a voicemail back is kept as long as the voicemail: it answers "has anyone
+    called back?" while the recording can still be listened to; afterwards the call keeps
+    only that (and when) it was done."""
+    cutoff = now - days("RECORDING_RETENTION_DAYS")
+    forgotten = session.execute(
+        update(Call)
+        .where(Call.callback_done_by_id.is_not(None), Call.started_at < cutoff)
+        .values(callback_done_by_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return f"forgot who called back on {forgotten} call(s)"
+
+
 def _delete_recording(call: Call) -> bool:
     try:
         telephony().delete_recording(call.recording_url or "")
@@ -107,6 +121,17 @@ def register(registry: Registry) -> None:
             period="`RECORDING_RETENTION_DAYS` days after the call (90)",
             action="deleted at the provider, link emptied",
             apply=purge_recordings,
+        )
+    )
+    registry.retention(
+        RetentionRule(
+            name="calls.callback_done_by",
+            table="calls",
+            fields="callback_done_by_id",
+            purpose="coordinators see who already called a voicemail's caller back",
+            period="`RECORDING_RETENTION_DAYS` days after the call (90)",
+            action="emptied (that and when it was done stay)",
+            apply=purge_callback_marks,
         )
     )
     registry.personal(PersonalData("calls", export_calls, erase_calls))
