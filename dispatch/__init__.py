@@ -25,6 +25,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         models,  # noqa: F401 - mappers must exist before the first query
         outbound,
         privacy,
+        thanks,
         today,
         web,
     )
@@ -53,6 +54,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         registry.outbox_kind(kind, handler)
     outbound.register(registry)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
+    registry.periodic("dispatch-thanks", thanks.thanks_job, thanks.INTERVAL)
     privacy.register(registry)
     today.register(registry)
     on_daily_cap(notify_daily_cap, app)

@@ -53,11 +53,12 @@ REQUESTER = "dispatch_requester"
 REQUESTER_CALL = "dispatch_requester_call"
 COORDINATOR = "dispatch_coordinator"
 SIGNUP_CODE = "dispatch_signup_code"
-KINDS = (OFFER, STAND_DOWN, DETAILS, REQUESTER, REQUESTER_CALL, COORDINATOR, SIGNUP_CODE)
+THANKS = "dispatch_thanks"
+KINDS = (OFFER, STAND_DOWN, DETAILS, REQUESTER, REQUESTER_CALL, COORDINATOR, SIGNUP_CODE, THANKS)
 #: Sent in bulk, fairly over tickets; the rest on the default queue.
-BULK_KINDS = frozenset({OFFER, STAND_DOWN, SIGNUP_CODE})
+BULK_KINDS = frozenset({OFFER, STAND_DOWN, SIGNUP_CODE, THANKS})
 #: Kinds that respect quiet hours (the rest answer something the person just did).
-QUIET_KINDS = frozenset({OFFER, STAND_DOWN})
+QUIET_KINDS = frozenset({OFFER, STAND_DOWN, THANKS})
 #: Key prefix of notices delivered as a phone call instead of an SMS (landline requesters).
 CALL_PREFIX = "call:"
 #: Key prefix of messages sent by e-mail (``email:offer:17``).

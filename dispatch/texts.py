@@ -122,6 +122,12 @@ SMS: dict[str, dict[str, str]] = {
         "en": "Welcome to Rufbereit! Your personal page (pause, times, language, your data): "
         "{link} Unsubscribe: STOP",
     },
+    "thanks": {
+        "de": "Rufbereit: Danke für Ihre Hilfe ({activity}, {when})! Ihre Einsätze und eine "
+        "Bescheinigung dafür finden Sie auf Ihrer Seite: {link}",
+        "en": "Rufbereit: thank you for your help ({activity}, {when})! Your helps and a "
+        "certificate for them are on your page: {link}",
+    },
     "take_code": {
         "de": "Ihr Rufbereit-Code für den Aufruf {ref}: {code}",
         "en": "Your Rufbereit code for call-out {ref}: {code}",
@@ -169,6 +175,20 @@ EMAIL: dict[str, dict[str, str]] = {
         "Please get in touch with {name}, phone {phone}.\n{address}\n\n"
         "If you cannot make it after all, please cancel here:\n{link}\n"
         "(or by text: ABSAGE {code})\n\nYour Rufbereit team",
+    },
+    "thanks_subject": {
+        "de": "Danke für Ihre Hilfe ({code})",
+        "en": "Thank you for your help ({code})",
+    },
+    "thanks": {
+        "de": "Guten Tag {name},\n\nvielen Dank für Ihre Hilfe: {activity}, {when}. "
+        "Solche Hilfe macht den Alltag von Menschen in Ihrer Nachbarschaft leichter.\n\n"
+        "Auf Ihrer Seite sehen Sie Ihre Einsätze und können eine Bescheinigung über Ihr "
+        "Engagement herunterladen:\n{link}\n\nIhr Rufbereit-Team",
+        "en": "Hello {name},\n\nthank you very much for your help: {activity}, {when}. "
+        "Help like this makes everyday life easier for people in your neighbourhood.\n\n"
+        "On your page you see your helps and can download a certificate of your "
+        "engagement:\n{link}\n\nYour Rufbereit team",
     },
 }
 

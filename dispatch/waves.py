@@ -51,7 +51,7 @@ class WaveResult:
 
 
 def offer_text(ticket: Ticket, token: str, language: str) -> str:
-    when = _when_text(ticket, language)
+    when = when_text(ticket, language)
     return texts.sms(
         "offer",
         language,
@@ -71,13 +71,13 @@ def offer_mail(ticket: Ticket, token: str, language: str, name: str) -> tuple[st
         name=name,
         activity=texts.activity_name(ticket.activity.value, language),
         place=f"{ticket.postal_code} {ticket.place}",
-        when=_when_text(ticket, language),
+        when=when_text(ticket, language),
         link=offer_link(token),
         code=ticket.reference,
     )
 
 
-def _when_text(ticket: Ticket, language: str) -> str:
+def when_text(ticket: Ticket, language: str) -> str:
     """``12.03. 10:00-13:00``, ``12.03.`` (whole day), ``11.03. ab 10:00``, ``11.03.-15.03.``"""
     from zoneinfo import ZoneInfo
 
