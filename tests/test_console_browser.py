@@ -82,6 +82,30 @@ def test_on_a_desktop_the_navigation_is_open_without_a_menu_button(committed_app
     page = context.new_page()
     with live_server(committed_app) as base:
         sign_in(page, base, "ada")
-        assert page.get_by_role("link", name="Protokoll").is_visible()
+        assert page.locator("nav li.group summary", has_text="Dienstplan").is_visible()
         assert not page.locator("nav details.menu > summary").is_visible()
+    context.close()
+
+
+def test_on_a_desktop_a_navigation_group_opens_as_a_drop_down_one_at_a_time(
+    committed_app,
+    browser,  # noqa: F811
+):
+    seed(committed_app, _build)
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    with live_server(committed_app) as base:
+        sign_in(page, base, "ada")
+        protocol = page.get_by_role("link", name="Protokoll")
+        assert not protocol.is_visible()
+        page.locator("nav li.group summary", has_text="Dienstplan").click()
+        assert protocol.is_visible()
+        page.locator("nav li.group summary", has_text="Verwaltung").click()
+        assert page.get_by_role("link", name="Linien").is_visible()
+        assert not protocol.is_visible()  # opening one group closes the other
+        page.keyboard.press("Escape")
+        assert not page.get_by_role("link", name="Linien").is_visible()
+        page.locator("nav li.group summary", has_text="Dienstplan").click()
+        page.locator("main").click()  # a click elsewhere closes it
+        assert not protocol.is_visible()
     context.close()

@@ -167,6 +167,7 @@ def test_planner_imports_a_csv_with_one_bad_row_and_sees_that_rows_error(committ
     )
     with live_server(committed_app) as base:
         sign_in(page, base, "paula")
+        page.locator("nav li.group summary", has_text="Dienstplan").click()  # the navigation group
         page.get_by_role("link", name="Import und Export").click()
         page.get_by_label("Art").select_option("shifts")
         page.get_by_label("CSV-Datei").set_input_files(
