@@ -6,7 +6,8 @@ after a call blocks that caller on the line (``BLOCK_DEFAULT_HOURS``). ``OK``, `
 and ``NEHMEN``/``TAKE <code>`` answer shift confirmations and offers
 (:mod:`hotline.rosters.confirmations`). Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
-operator's first language. Senders who are not operators are left to the other routes.
+operator's language (:func:`~hotline.rosters.shift_words.operator_language`: the first of
+theirs the catalogue translates). Senders who are not operators are left to the other routes.
 
 Opt-out words (``STOPP``, ``START`` …) never get here: the core handles them for everyone
 first. On a number that is also the dispatch sender, only the keywords above are ours
