@@ -1,11 +1,14 @@
-"""The page catalogues (``hotline/translations/``): extract, update, check, compile.
+"""The gettext catalogues (``hotline/translations/``): extract, update, check, compile.
 
     python scripts/translations.py update    # re-extract, merge into every .po, compile .mo
     python scripts/translations.py check     # fail when de/en miss a text or a .mo is stale
 
-Msgids are the German texts of the pages. They come from the templates (``_("…")``), the
-code (``gettext``, ``_``, ``N_``, ``Text``, ``_text``, ``registry.nav``) and the labels and
-choices of the WTForms classes (built once at import, translated when shown). The German
+Msgids are the German texts of the pages and of the SMS, spoken and e-mail texts to one
+person. They come from the templates (``_("…")``), the code (``gettext``, ``_``, ``N_``,
+``Text``, ``_text``, ``registry.nav``, ``text_in``'s second argument; the tables of SMS and
+voice texts mark each text with ``N_``, the IVR's system prompts in ``ivr_flows/messages.py``
+too) and the labels and choices of the WTForms classes (built once at import, translated
+when shown). The German
 catalogue translates each text to itself, so a text missing there shows as missing, not as
 silently German. The compiled ``.mo`` files are committed: a fresh clone needs no build step.
 """
@@ -35,18 +38,10 @@ KEYWORDS = {
     "text_in": (2,),
     "ngettext": (1, 2),
 }
-#: Where page texts live (feature code and templates; not the SMS/voice texts).
-SOURCES = (ROOT / "hotline", ROOT / "dispatch")
+#: Where the texts live: feature code and templates, and the IVR's system prompts.
+SOURCES = (ROOT / "hotline", ROOT / "dispatch", ROOT / "ivr_flows")
 METHODS = [
     ("**/templates/**.html", "jinja2"),
-    ("**/voice/statistics_web.py", "python"),  # a page (charts), not spoken texts
-    # The voice hotline's own pages (its other texts are spoken, not page texts).
-    ("**/voice/call_log.py", "python"),
-    ("**/voice/log_pages.py", "python"),
-    ("**/voice/today.py", "python"),
-    ("**/voice/web.py", "python"),  # the voice hotline's pages (the rest is spoken)
-    ("**/voice/__init__.py", "python"),  # its panel titles
-    ("**/voice/**.py", "ignore"),
     ("**/intake/**.py", "ignore"),
     ("**.py", "python"),
 ]

@@ -10,6 +10,7 @@ Flask-Babel in :mod:`hotline.core.i18n`, over the same catalogues.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -35,3 +36,20 @@ def has_text(language: str, msgid: str) -> bool:
     """Whether ``language``'s catalogue translates ``msgid`` (German translates every text)."""
     catalog = getattr(_catalogue(language), "_catalog", {})
     return bool(catalog.get(msgid))
+
+
+def first_translated(languages: Iterable[str], msgids: Iterable[str]) -> str:
+    """The first of a person's ``languages`` whose catalogue translates every one of
+    ``msgids`` (the texts a feature sends them), else German.
+
+    A language counts only once its catalogue has all of them, so one person never gets an
+    SMS half in one language and half in German, nor hears a German text in a Turkish
+    voice; a person who also speaks English gets English until their first language is
+    translated."""
+    wanted = tuple(msgids)
+    for code in languages:
+        if code == "de":
+            return code
+        if code in LANGUAGES and all(has_text(code, msgid) for msgid in wanted):
+            return code
+    return "de"

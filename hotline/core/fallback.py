@@ -14,7 +14,8 @@ from flask import Flask, Response, current_app
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.core.extensions import telephony
-from ivr_flows.messages import DEFAULT_VOICES, message
+from hotline.core.prompts import message
+from ivr_flows.messages import DEFAULT_VOICES
 
 log = logging.getLogger(__name__)
 

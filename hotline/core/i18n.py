@@ -22,7 +22,13 @@ from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, session
 
 from hotline.core import phones
-from hotline.core.catalogues import LANGUAGES, TRANSLATIONS, has_text, text_in  # noqa: F401
+from hotline.core.catalogues import (  # noqa: F401 - one import for pages and texts
+    LANGUAGES,
+    TRANSLATIONS,
+    first_translated,
+    has_text,
+    text_in,
+)
 
 #: Each language's own name, for the language switch.
 LANGUAGE_NAMES = {

@@ -167,8 +167,8 @@ class Registry:
     home_endpoints: dict[str, str] = field(default_factory=dict)
     #: The sign-in, sign-out and language-switch endpoints the layout links to.
     account_endpoints: dict[str, str] = field(default_factory=dict)
-    #: Help lines other features add to the operators' SMS help, ``{language: text}``.
-    operator_sms_help: list[dict[str, str]] = field(default_factory=list)
+    #: Help lines other features add to the operators' SMS help, as catalogue msgids.
+    operator_sms_help: list[str] = field(default_factory=list)
     #: Panels of the pages that span features, per place (see :meth:`panel`).
     panels: dict[str, list[Panel]] = field(default_factory=dict)
 
@@ -287,11 +287,11 @@ class Registry:
             if (mine == Role(p.only_role) if p.only_role else mine.at_least(Role(p.min_role)))
         ]
 
-    def operator_help(self, texts: dict[str, str]) -> None:
-        """Keywords a feature acts on for operators texting their line's number, per
-        language (``{"de": ..., "en": ...}``): the one help text an unknown word gets names
-        them too, whichever feature answers it."""
-        self.operator_sms_help.append(texts)
+    def operator_help(self, text: str) -> None:
+        """Keywords a feature acts on for operators texting their line's number, as a
+        catalogue msgid (the German text, translated for each operator): the one help text
+        an unknown word gets names them too, whichever feature answers it."""
+        self.operator_sms_help.append(text)
 
     def on_opt_out(self, hook: OptOutHook) -> None:
         """``hook(session, phone, opted_out)`` runs whenever a number opts out (``True``) or

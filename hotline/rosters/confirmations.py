@@ -29,6 +29,7 @@ from sqlalchemy import select, union, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hotline.core import messaging
+from hotline.core.i18n import N_, text_in
 from hotline.core.messaging import Draft, OutboundMessage, Priority
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Availability, Operator, OperatorStatus, Shift
@@ -44,7 +45,7 @@ from hotline.rosters.models import (
 )
 from hotline.rosters.open_shifts import ClaimResult, claim_open_shift, publish_open_shift
 from hotline.rosters.shift_edits import remove_shift
-from hotline.rosters.shift_words import LANGUAGES, describe_shift, operator_language
+from hotline.rosters.shift_words import describe_shift, operator_language, operator_texts
 
 log = logging.getLogger(__name__)
 
@@ -54,41 +55,31 @@ OFFER_KIND = "open_shift_offer"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
 
-TEXTS = {
-    "de": {
-        "ask": "Neue Schicht für Sie: {shift}. Bitte antworten Sie OK (zusagen) oder NEIN"
-        " (absagen); bei mehreren offenen Schichten OK {code} bzw. NEIN {code}.",
-        "offer": "Offene Schicht: {shift}. Können Sie? Antworten Sie NEHMEN {code}.",
-        "confirmed": "Danke, bestätigt: {list}",
-        "confirm_none": "Keine Schicht wartet auf Ihre Bestätigung.",
-        "declined": "Schade, abgesagt: {shift}. Wir fragen andere. Danke für die Rückmeldung!",
-        "decline_which": "Welche Schicht? Antworten Sie NEIN mit dem Code: {list}",
-        "decline_none": "Keine Schicht mit diesem Code wartet auf Ihre Antwort.",
-        "taken": "Danke! Die Schicht {shift} gehört jetzt Ihnen.",
-        "already_taken": "Diese Schicht ist schon vergeben. Danke trotzdem!",
-        "unknown_code": "Diesen Code kennen wir nicht, oder die Schicht ist vorbei.",
-        "take_code": "Bitte mit dem Code aus der Nachricht antworten, z. B. NEHMEN AB12.",
-        "take_refused": "Sie können diese Schicht nicht übernehmen (zur selben Zeit schon"
-        " eingeplant, oder Ihr Profil ist pausiert).",
-    },
-    "en": {
-        "ask": "New shift for you: {shift}. Please reply OK (confirm) or NO (decline);"
-        " with several open shifts OK {code} or NO {code}.",
-        "offer": "Open shift: {shift}. Can you take it? Reply TAKE {code}.",
-        "confirmed": "Thank you, confirmed: {list}",
-        "confirm_none": "No shift is waiting for your confirmation.",
-        "declined": "Declined: {shift}. We will ask others. Thank you for letting us know!",
-        "decline_which": "Which shift? Reply NO with its code: {list}",
-        "decline_none": "No shift with this code is waiting for your answer.",
-        "taken": "Thank you! The shift {shift} is yours now.",
-        "already_taken": "This shift has already been taken. Thank you all the same!",
-        "unknown_code": "We do not know this code, or the shift is over.",
-        "take_code": "Please reply with the code from the message, e.g. TAKE AB12.",
-        "take_refused": "You cannot take this shift (you are on another shift at that time,"
-        " or your profile is paused).",
-    },
+TEXTS: dict[str, str] = {
+    "ask": N_(
+        "Neue Schicht für Sie: {shift}. Bitte antworten Sie OK (zusagen) oder NEIN"
+        " (absagen); bei mehreren offenen Schichten OK {code} bzw. NEIN {code}."
+    ),
+    "offer": N_("Offene Schicht: {shift}. Können Sie? Antworten Sie NEHMEN {code}."),
+    "confirmed": N_("Danke, bestätigt: {list}"),
+    "confirm_none": N_("Keine Schicht wartet auf Ihre Bestätigung."),
+    "declined": N_("Schade, abgesagt: {shift}. Wir fragen andere. Danke für die Rückmeldung!"),
+    "decline_which": N_("Welche Schicht? Antworten Sie NEIN mit dem Code: {list}"),
+    "decline_none": N_("Keine Schicht mit diesem Code wartet auf Ihre Antwort."),
+    "taken": N_("Danke! Die Schicht {shift} gehört jetzt Ihnen."),
+    "already_taken": N_("Diese Schicht ist schon vergeben. Danke trotzdem!"),
+    "unknown_code": N_("Diesen Code kennen wir nicht, oder die Schicht ist vorbei."),
+    "take_code": N_("Bitte mit dem Code aus der Nachricht antworten, z. B. NEHMEN AB12."),
+    "take_refused": N_(
+        "Sie können diese Schicht nicht übernehmen (zur selben Zeit schon"
+        " eingeplant, oder Ihr Profil ist pausiert)."
+    ),
 }
-assert set(TEXTS) == set(LANGUAGES)
+operator_texts(TEXTS.values())
+
+
+def _reply(lang: str, key: str, **values: object) -> str:
+    return text_in(lang, TEXTS[key], **values)
 
 
 def new_code(session: Session, column: InstrumentedAttribute[str | None]) -> str:
@@ -142,7 +133,7 @@ def request_confirmation(
         kind=CONFIRM_KIND,
         key=f"shift-confirm:{shift.id}:{operator.id}",
         to=operator.phone_number,
-        body=TEXTS[lang]["ask"].format(shift=describe_shift(shift, lang), code=confirmation.code),
+        body=_reply(lang, "ask", shift=describe_shift(shift, lang), code=confirmation.code),
         sender=shift.line.number,
         priority=Priority.DEFAULT,
         refs={"shift_id": shift.id, "confirmation_id": confirmation.id},
@@ -288,7 +279,7 @@ def offer_open_shift(
     drafts = []
     for operator in suitable_operators(session, slot, exclude, now):
         lang = operator_language(operator)
-        body = TEXTS[lang]["offer"].format(shift=describe_shift(slot, lang), code=slot.code)
+        body = _reply(lang, "offer", shift=describe_shift(slot, lang), code=slot.code)
         drafts.append(
             Draft(
                 key=f"open-offer:{slot.id}:{operator.id}",
@@ -357,32 +348,31 @@ def answer(
 ) -> str | None:
     """The reply to ``OK``/``NEIN``/``NEHMEN`` (``None``: ``NEIN`` while nothing waits for
     the operator's answer, left to the other routes of the number — dispatch's ``NEIN``)."""
-    texts = TEXTS[lang]
     now = utcnow()
     code = words[1].upper() if len(words) > 1 else None
     if command == "take":
         if code is None:
-            return texts["take_code"]
+            return _reply(lang, "take_code")
         try:
             result, slot = take_by_code(session, operator, code, now)
         except ShiftError:
-            return texts["take_refused"]
+            return _reply(lang, "take_refused")
         if result == ClaimResult.CLAIMED:
-            return texts["taken"].format(shift=describe_shift(slot, lang))
-        return texts["already_taken" if result == ClaimResult.TAKEN else "unknown_code"]
+            return _reply(lang, "taken", shift=describe_shift(slot, lang))
+        return _reply(lang, "already_taken" if result == ClaimResult.TAKEN else "unknown_code")
     waiting = pending(session, operator.id, now)
     if code is not None:
         waiting = [c for c in waiting if c.code == code]
     if command == "confirm":
         shifts = [c.shift for c in waiting if confirm(session, c, now)]
         if not shifts:
-            return texts["confirm_none"]
-        return texts["confirmed"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
+            return _reply(lang, "confirm_none")
+        return _reply(lang, "confirmed", list="; ".join(describe_shift(s, lang) for s in shifts))
     if not waiting:
-        return texts["decline_none"] if code is not None else None
+        return _reply(lang, "decline_none") if code is not None else None
     if len(waiting) > 1:
         listed = "; ".join(f"{c.code}: {describe_shift(c.shift, lang)}" for c in waiting)
-        return texts["decline_which"].format(list=listed)
+        return _reply(lang, "decline_which", list=listed)
     described = describe_shift(waiting[0].shift, lang)
     decline(session, waiting[0], now)
-    return texts["declined"].format(shift=described)
+    return _reply(lang, "declined", shift=described)

@@ -6,7 +6,8 @@ after a call blocks that caller on the line (``BLOCK_DEFAULT_HOURS``). ``OK``, `
 and ``NEHMEN``/``TAKE <code>`` answer shift confirmations and offers
 (:mod:`hotline.rosters.confirmations`). Anything else
 gets a short help text. The reply is in the language of the keyword; for unknown words in the
-operator's first language. Senders who are not operators are left to the other routes.
+operator's language (:func:`~hotline.rosters.shift_words.operator_language`: the first of
+theirs the catalogue translates). Senders who are not operators are left to the other routes.
 
 Opt-out words (``STOPP``, ``START`` …) never get here: the core handles them for everyone
 first. On a number that is also the dispatch sender, only the keywords above are ours
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.blocks import block_caller, call_history
+from hotline.core.i18n import N_, text_in
 from hotline.core.models import utcnow
 from hotline.core.oncall.availability import end_availability, set_available
 from hotline.core.oncall.models import Availability, Line, Operator, OperatorStatus, Shift
@@ -31,7 +33,7 @@ from hotline.core.phones import InvalidPhoneNumber, mask, to_e164
 from hotline.core.registry import registry
 from hotline.core.sms import InboundSms
 from hotline.rosters import confirmations
-from hotline.rosters.shift_words import LANGUAGES, describe_shift, operator_language
+from hotline.rosters.shift_words import describe_shift, operator_language, operator_texts
 
 log = logging.getLogger(__name__)
 
@@ -52,37 +54,23 @@ KEYWORDS = {
     "TAKE": ("take", "en"),
 }
 
-TEXTS = {
-    "de": {
-        "on": "Sie sind jetzt erreichbar für {line} bis {until} Uhr. Mit AUS beenden.",
-        "off": "Sie sind nicht mehr erreichbar. Danke! Mit AN wieder erreichbar.",
-        "off_none": "Sie waren nicht als erreichbar gemeldet.",
-        "paused": "Ihr Profil ist pausiert; bitte wenden Sie sich an die Koordination.",
-        "no_line": "Bitte schreiben Sie an die Nummer Ihrer Hotline.",
-        "shifts": "Ihre nächsten Schichten: {list}",
-        "no_shifts": "Für Sie sind keine Schichten geplant.",
-        "blocked": "Die Person Ihres letzten Anrufs auf {line} ist bis {until} Uhr gesperrt.",
-        "block_none": "Kein Anruf zum Sperren gefunden (oder die Nummer war unterdrückt).",
-        "help": "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten),"
+TEXTS: dict[str, str] = {
+    "on": N_("Sie sind jetzt erreichbar für {line} bis {until} Uhr. Mit AUS beenden."),
+    "off": N_("Sie sind nicht mehr erreichbar. Danke! Mit AN wieder erreichbar."),
+    "off_none": N_("Sie waren nicht als erreichbar gemeldet."),
+    "paused": N_("Ihr Profil ist pausiert; bitte wenden Sie sich an die Koordination."),
+    "no_line": N_("Bitte schreiben Sie an die Nummer Ihrer Hotline."),
+    "shifts": N_("Ihre nächsten Schichten: {list}"),
+    "no_shifts": N_("Für Sie sind keine Schichten geplant."),
+    "blocked": N_("Die Person Ihres letzten Anrufs auf {line} ist bis {until} Uhr gesperrt."),
+    "block_none": N_("Kein Anruf zum Sperren gefunden (oder die Nummer war unterdrückt)."),
+    "help": N_(
+        "Befehle: AN (erreichbar), AUS (nicht erreichbar), SCHICHTEN (nächste Schichten),"
         " SPERREN (letzten Anrufer sperren), OK (Schicht bestätigen), NEIN (Schicht absagen),"
-        " NEHMEN <Code> (offene Schicht übernehmen).",
-    },
-    "en": {
-        "on": "You are now available for {line} until {until}. Text OFF to stop.",
-        "off": "You are no longer available. Thank you! Text ON to be available again.",
-        "off_none": "You were not marked as available.",
-        "paused": "Your profile is paused; please contact your coordinator.",
-        "no_line": "Please text your hotline's number.",
-        "shifts": "Your next shifts: {list}",
-        "no_shifts": "You have no shifts planned.",
-        "blocked": "The caller of your last call on {line} is blocked until {until}.",
-        "block_none": "No call to block found (or the number was withheld).",
-        "help": "Commands: ON (available), OFF (not available), SHIFTS (next shifts),"
-        " BLOCK (block your last caller), OK (confirm a shift), NO (decline a shift),"
-        " TAKE <code> (take an open shift).",
-    },
+        " NEHMEN <Code> (offene Schicht übernehmen)."
+    ),
 }
-assert set(TEXTS) == set(LANGUAGES)
+operator_texts(TEXTS.values())
 MAX_LISTED = 5
 
 
@@ -123,12 +111,11 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
     keyword = sms.keyword
     command, lang = KEYWORDS.get(keyword, ("help", None))
     lang = lang or operator_language(operator)
-    texts = TEXTS[lang]
     now = utcnow()
     if command == "on":
         line = _line_for(session, sms.to)
         if line is None:
-            return texts["no_line"]
+            return _reply(lang, "no_line")
         hours = None
         if len(sms.words) > 1:
             try:
@@ -137,27 +124,31 @@ def handle_operator_sms(session: Session, sms: InboundSms) -> str | None:
                 hours = None
         entry = go_available(session, operator, line, hours, now)
         if entry is None:
-            return texts["paused"]
+            return _reply(lang, "paused")
         until = entry.until.astimezone(ZoneInfo(line.timezone))
-        return texts["on"].format(line=line.name, until=f"{until:%H:%M}")
+        return _reply(lang, "on", line=line.name, until=f"{until:%H:%M}")
     if command == "off":
-        return texts["off"] if go_unavailable(session, operator, now) else texts["off_none"]
+        return _reply(lang, "off" if go_unavailable(session, operator, now) else "off_none")
     if command in ("confirm", "decline", "take"):
         return confirmations.answer(session, operator, command, lang, sms.words)
     if command == "block":
-        return _block_last_caller(session, operator, sms, texts, now)
+        return _block_last_caller(session, operator, sms, lang, now)
     if command == "shifts":
         shifts = next_shifts(session, operator.id, now)
         if not shifts:
-            return texts["no_shifts"]
-        return texts["shifts"].format(list="; ".join(describe_shift(s, lang) for s in shifts))
+            return _reply(lang, "no_shifts")
+        return _reply(lang, "shifts", list="; ".join(describe_shift(s, lang) for s in shifts))
     return help_text(lang)
 
 
 def help_text(lang: str) -> str:
     """The operators' help: the rosters' keywords and those other features registered."""
-    extra = [h.get(lang) or h.get("de", "") for h in registry().operator_sms_help]
-    return " ".join([TEXTS[lang]["help"], *filter(None, extra)])
+    extra = [text_in(lang, msgid) for msgid in registry().operator_sms_help]
+    return " ".join([_reply(lang, "help"), *extra])
+
+
+def _reply(lang: str, key: str, **values: object) -> str:
+    return text_in(lang, TEXTS[key], **values)
 
 
 def go_available(
@@ -203,19 +194,19 @@ def current_availability(
 
 
 def _block_last_caller(
-    session: Session, operator: Operator, sms: InboundSms, texts: dict[str, str], now: dt.datetime
+    session: Session, operator: Operator, sms: InboundSms, lang: str, now: dt.datetime
 ) -> str:
     """``SPERREN``/``BLOCK``: block the caller of the operator's last call on the line texted,
     for ``BLOCK_DEFAULT_HOURS``. The caller is known only by hash, asked of the voice hotline
     through the core's :class:`~hotline.core.blocks.CallHistory`."""
     line = _line_for(session, sms.to)
     if line is None:
-        return texts["no_line"]
+        return _reply(lang, "no_line")
     caller = call_history().last_caller_hash(session, operator.id, line.id)
     if caller is None:
-        return texts["block_none"]
+        return _reply(lang, "block_none")
     hours = float(current_app.config["BLOCK_DEFAULT_HOURS"])
     block = block_caller(session, line.id, caller, hours, f"{operator.name} (SMS)", now)
     until = block.until.astimezone(ZoneInfo(line.timezone))
     log.info("operator %s blocked a caller on line %s", mask(operator.phone_number), line.id)
-    return texts["blocked"].format(line=line.name, until=f"{until:%d.%m. %H:%M}")
+    return _reply(lang, "blocked", line=line.name, until=f"{until:%d.%m. %H:%M}")

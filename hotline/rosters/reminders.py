@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from hotline.core import messaging
 from hotline.core.extensions import db
+from hotline.core.i18n import N_, text_in
 from hotline.core.messaging import OutboundMessage, Priority
 from hotline.core.models import OutboxMessage, utcnow
 from hotline.core.oncall.models import Line, Operator, OperatorStatus, Shift
 from hotline.core.worker import app_context
 from hotline.rosters.models import ShiftReminder
-from hotline.rosters.operator_sms import TEXTS, describe_shift, operator_language
+from hotline.rosters.shift_words import describe_shift, operator_language, operator_texts
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,8 @@ SWEEP_INTERVAL = dt.timedelta(seconds=60)
 OUTBOX_KIND = "shift_reminder"
 MESSAGE_KIND = "shift_reminder"
 
-REMINDER_TEXT = {
-    "de": "Erinnerung: Ihre Schicht {shift}. Danke! (SCHICHTEN: nächste Schichten)",
-    "en": "Reminder: your shift {shift}. Thank you! (SHIFTS: next shifts)",
-}
-assert set(REMINDER_TEXT) == set(TEXTS)
+REMINDER_TEXT = N_("Erinnerung: Ihre Schicht {shift}. Danke! (SCHICHTEN: nächste Schichten)")
+operator_texts([REMINDER_TEXT])
 
 
 def due_shifts(session: Session, now: dt.datetime, lead: dt.timedelta) -> list[int]:
@@ -75,7 +73,7 @@ def queue_reminder(session: Session, shift: Shift) -> OutboundMessage | None:
         kind=MESSAGE_KIND,
         key=f"reminder:{shift.id}",
         to=operator.phone_number,
-        body=REMINDER_TEXT[lang].format(shift=describe_shift(shift, lang)),
+        body=text_in(lang, REMINDER_TEXT, shift=describe_shift(shift, lang)),
         sender=shift.line.number,
         priority=Priority.DEFAULT,
         refs={"shift_id": shift.id},

@@ -18,13 +18,6 @@ from hotline.voice.config import SETTINGS
 __all__ = ["SETTINGS", "init_app"]
 
 
-#: The escalation keywords, for the operators' help text.
-ESCALATION_HELP = {
-    "de": "Im Gespräch: HILFE (Verstärkung), HILFE KOORDINATION, HILFE 112.",
-    "en": "During a call: ESCALATE (bring in help), ESCALATE COORDINATOR, ESCALATE 112.",
-}
-
-
 def init_app(app: Flask, registry: Registry) -> None:
     from hotline.core.i18n import N_
     from hotline.core.queues import Priority
@@ -49,7 +42,12 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice.escalation import ESCALATION_CALL, escalation_wanted
     from hotline.voice.ivr import VoiceCallFlows
     from hotline.voice.jobs import OUTBOX_HANDLERS, QUEUE_CALLOUT, callout_wanted
-    from hotline.voice.sms import handle_escalation_sms, is_line_number, understands
+    from hotline.voice.sms import (
+        ESCALATION_HELP,
+        handle_escalation_sms,
+        is_line_number,
+        understands,
+    )
     from hotline.voice.walkhome_texts import TEXTS as WALKHOME_TEXTS
 
     app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
@@ -102,12 +100,8 @@ def init_app(app: Flask, registry: Registry) -> None:
         order=20,
     )
     registry.nav("Anrufnotizen", "voice_walkhome.call_notes", "coordinator", group="hotline")
-    registry.operator_help(
-        {
-            lang: WALKHOME_TEXTS[lang]["help"] + " " + ESCALATION_HELP[lang]
-            for lang in WALKHOME_TEXTS
-        }
-    )
+    registry.operator_help(WALKHOME_TEXTS["help"])
+    registry.operator_help(ESCALATION_HELP)
     notes.register(registry)  # before the call records: erasing those forgets the number
     privacy.register(registry)
     registry.call_flows = VoiceCallFlows()

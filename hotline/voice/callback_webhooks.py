@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.core.extensions import db
 from hotline.core.fallback import twiml
+from hotline.core.i18n import text_in
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Line, Operator
 from hotline.core.outbox import commit
@@ -28,7 +29,13 @@ from hotline.core.security import twilio_signed
 from hotline.voice import accompaniment, callback
 from hotline.voice.directory import LineInfo
 from hotline.voice.models import Accompaniment, AccompanimentState, Call, Callback, CallbackState
-from hotline.voice.walkhome_texts import CALLER_SPOKEN, operator_language, say, spoken
+from hotline.voice.walkhome_texts import (
+    CALLER_SPOKEN,
+    caller_language,
+    operator_language,
+    say,
+    spoken,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +145,8 @@ def caller():  # noqa: ANN201
     if cb is None:
         return twiml(response)
     callback.caller_answered(db.session, cb, utcnow())
-    lang = cb.call.language if cb.call.language in CALLER_SPOKEN else "de"
-    _say(response, CALLER_SPOKEN[lang].format(line=cb.call.line.name), lang)
+    lang = caller_language(cb.call.language)
+    _say(response, text_in(lang, CALLER_SPOKEN, line=cb.call.line.name), lang)
     return _done(response)
 
 

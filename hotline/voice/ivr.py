@@ -21,12 +21,13 @@ from hotline.core.oncall.hours import line_is_open
 from hotline.core.oncall.models import Line
 from hotline.core.outbox import add_message
 from hotline.core.phones import mask
+from hotline.core.prompts import message
 from hotline.core.registry import registry
 from hotline.voice import callers, calls, routing
 from hotline.voice.directory import LineInfo, OperatorInfo
 from hotline.voice.models import Call, CallOutcome
 from ivr_flows import Flow, Node, NodeType
-from ivr_flows.messages import DEFAULT_VOICES, message
+from ivr_flows.messages import DEFAULT_VOICES
 
 log = logging.getLogger(__name__)
 

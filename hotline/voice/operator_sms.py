@@ -28,7 +28,7 @@ from hotline.core.sms import InboundSms
 from hotline.voice import accompaniment, callback
 from hotline.voice.models import Call
 from hotline.voice.notes import MAX_TEXT, NoteError, add_note, category_from_word
-from hotline.voice.walkhome_texts import CATEGORY_WORDS, text
+from hotline.voice.walkhome_texts import category_words, text
 
 log = logging.getLogger(__name__)
 
@@ -126,4 +126,4 @@ def _note(session: Session, operator: Operator, line: Line, sms: InboundSms, lan
         if exc.reason == "too_long":
             return text(lang, "note_too_long", length=exc.length, limit=MAX_TEXT)
         return text(lang, "note_usage")
-    return text(lang, "note_saved", category=CATEGORY_WORDS[lang][category])
+    return text(lang, "note_saved", category=category_words(lang)[category])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.i18n import N_, text_in
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator
 from hotline.core.sms import InboundSms
@@ -35,36 +36,31 @@ TARGET_WORDS = {
     "EMERGENCY": EscalationTarget.EMERGENCY,
 }
 
-TEXTS = {
-    "de": {
-        EscalationTarget.OPERATOR: "Verstärkung kommt: {count} Kolleg*in(nen) werden angerufen "
-        "und kommen nach Drücken der 1 in Ihr Gespräch.",
-        EscalationTarget.COORDINATOR: "Die Koordination wird angerufen und kommt nach Drücken "
-        "der 1 in Ihr Gespräch.",
-        EscalationTarget.EMERGENCY: "Der Notruf wird angerufen und in Ihr Gespräch geschaltet.",
-        Refusal.NO_LIVE_CALL: "Sie haben gerade kein laufendes Gespräch, in das jemand "
-        "dazukommen kann.",
-        Refusal.NOBODY_FREE: "Gerade ist niemand sonst im Dienst frei. Versuchen Sie HILFE "
-        "KOORDINATION.",
-        Refusal.NO_COORDINATOR: "Für diese Hotline ist keine Koordination mit Telefonnummer "
-        "eingetragen.",
-        Refusal.EMERGENCY_NOT_ALLOWED: "Diese Hotline darf den Notruf nicht dazuschalten. "
-        "Bitte wählen Sie selbst 112.",
-        "no_line": "Bitte schreiben Sie an die Nummer Ihrer Hotline.",
-    },
-    "en": {
-        EscalationTarget.OPERATOR: "Help is coming: {count} colleague(s) are being called and "
-        "join your call when they press 1.",
-        EscalationTarget.COORDINATOR: "The coordination is being called and joins your call "
-        "when they press 1.",
-        EscalationTarget.EMERGENCY: "The emergency number is being called into your call.",
-        Refusal.NO_LIVE_CALL: "You are not in a call anyone could join right now.",
-        Refusal.NOBODY_FREE: "Nobody else on shift is free right now. Try ESCALATE COORDINATOR.",
-        Refusal.NO_COORDINATOR: "This hotline has no coordination with a phone number.",
-        Refusal.EMERGENCY_NOT_ALLOWED: "This hotline may not add the emergency number. Please "
-        "dial 112 yourself.",
-        "no_line": "Please text your hotline's number.",
-    },
+#: The escalation keywords, for the operators' help text.
+ESCALATION_HELP = N_("Im Gespräch: HILFE (Verstärkung), HILFE KOORDINATION, HILFE 112.")
+#: Replies, by what was done or why not; read in the keyword's language.
+TEXTS: dict[object, str] = {
+    EscalationTarget.OPERATOR: N_(
+        "Verstärkung kommt: {count} Kolleg*in(nen) werden angerufen "
+        "und kommen nach Drücken der 1 in Ihr Gespräch."
+    ),
+    EscalationTarget.COORDINATOR: N_(
+        "Die Koordination wird angerufen und kommt nach Drücken der 1 in Ihr Gespräch."
+    ),
+    EscalationTarget.EMERGENCY: N_("Der Notruf wird angerufen und in Ihr Gespräch geschaltet."),
+    Refusal.NO_LIVE_CALL: N_(
+        "Sie haben gerade kein laufendes Gespräch, in das jemand dazukommen kann."
+    ),
+    Refusal.NOBODY_FREE: N_(
+        "Gerade ist niemand sonst im Dienst frei. Versuchen Sie HILFE KOORDINATION."
+    ),
+    Refusal.NO_COORDINATOR: N_(
+        "Für diese Hotline ist keine Koordination mit Telefonnummer eingetragen."
+    ),
+    Refusal.EMERGENCY_NOT_ALLOWED: N_(
+        "Diese Hotline darf den Notruf nicht dazuschalten. Bitte wählen Sie selbst 112."
+    ),
+    "no_line": N_("Bitte schreiben Sie an die Nummer Ihrer Hotline."),
 }
 
 
@@ -80,10 +76,9 @@ def target_of(words: list[str]) -> EscalationTarget:
 
 
 def reply_for(result: Escalation, language: str) -> str:
-    texts = TEXTS[language]
     if result.refused is not None:
-        return texts[result.refused]
-    return texts[result.target].format(count=len(result.numbers))
+        return text_in(language, TEXTS[result.refused])
+    return text_in(language, TEXTS[result.target], count=len(result.numbers))
 
 
 def handle_escalation_sms(session: Session, sms: InboundSms) -> str | None:
@@ -96,7 +91,7 @@ def handle_escalation_sms(session: Session, sms: InboundSms) -> str | None:
         return None
     line = line_for(session, sms.to)
     if line is None:
-        return TEXTS[language]["no_line"]
+        return text_in(language, TEXTS["no_line"])
     now = utcnow()
     call = live_call(session, operator.id, now, line.id)
     result = escalate(session, call.id if call else None, operator.id, target_of(sms.words), now)

@@ -45,7 +45,7 @@ def _load_user() -> None:
     load_user()
 
 
-def _text(key: str, **values: object) -> str:
+def _page_text(key: str, **values: object) -> str:
     return str(get_template_attribute("voice/_texts.html", "text")(key, **values)).strip()
 
 
@@ -74,7 +74,7 @@ def mark_arrived(call_id: int):  # noqa: ANN201
     call = _own_call(call_id, _operator())
     outcome = accompaniment.mark_arrived(db.session, call.id, utcnow())
     commit()
-    flash(_text(f"arrived_{outcome}"))
+    flash(_page_text(f"arrived_{outcome}"))
     return _home()
 
 
@@ -90,9 +90,9 @@ def call_back(call_id: int):  # noqa: ANN201
     commit()
     if result.refused is not None:
         minutes = current_app.config["CALLBACK_WINDOW_MINUTES"]
-        flash(_text(result.refused.value, minutes=minutes))
+        flash(_page_text(result.refused.value, minutes=minutes))
     else:
-        flash(_text("callback_queued"))
+        flash(_page_text("callback_queued"))
     return _home()
 
 
@@ -114,10 +114,10 @@ def add_note(call_id: int):  # noqa: ANN201
         )
     except notes.NoteError as exc:
         db.session.rollback()
-        flash(_text(f"note_{exc.reason}", length=exc.length, limit=notes.MAX_TEXT))
+        flash(_page_text(f"note_{exc.reason}", length=exc.length, limit=notes.MAX_TEXT))
         return _home()
     commit()
-    flash(_text("note_saved"))
+    flash(_page_text("note_saved"))
     return _home()
 
 

@@ -19,6 +19,7 @@ from hotline.core.fallback import fallback_response, remember, twiml
 from hotline.core.oncall.models import Operator
 from hotline.core.outbox import add_message, commit
 from hotline.core.phones import mask
+from hotline.core.prompts import message
 from hotline.core.security import twilio_signed
 from hotline.voice import (
     accompaniment,
@@ -308,7 +309,7 @@ def conference_wait():  # noqa: ANN201
     ctx = _context(call) if call is not None else None
     response = VoiceResponse()
     if ctx is None:
-        response.say("Einen Moment bitte, wir verbinden Sie.", language="de-DE")
+        response.say(message("connecting", "de"), language="de-DE")
     else:
         ctx.say(response, ctx.msg("connecting"))
     response.pause(length=3)
