@@ -217,6 +217,7 @@ def test_members_see_their_organisations_call_outs_with_counts_and_nothing_else(
     user = make_user(session, Role.MEMBER, username="tafel")
     session.add(OrganisationMember(user_id=user.id, organisation_id=ours.id))
     session.flush()
+    ctx.config["CLOCK"] = lambda: DAYTIME + dt.timedelta(minutes=5)
     client = ctx.test_client()
     with request_scope():
         assert login(client, "tafel").status_code == 302
