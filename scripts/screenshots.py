@@ -38,7 +38,7 @@ PAGES = [
             ("statistik", "/statistik"),
         ],
     ),
-    ("planung", "planung", [("heute", "/heute"), ("woche", "/dienstplan/")]),
+    ("planung", "planung", [("heute", "/heute"), ("woche", "/dienstplan/linie/1")]),
     ("telefondienst", "anna", [("mein-dienst", "/mein-dienst")]),
     ("organisation", "tafel", [("aufrufe", "/dispatch/aufrufe"), ("neu", "/dispatch/aufrufe/neu")]),
     ("admin", "admin", [("benutzer", "/dienstplan/benutzer"), ("linien", "/dienstplan/linien")]),
