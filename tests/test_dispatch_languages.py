@@ -6,6 +6,7 @@ catalogue."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 from pathlib import Path
@@ -13,11 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dispatch import texts
+from dispatch import helper_links, texts
 from dispatch.forms import HelperProfileForm
 from dispatch.models import Ticket
 from dispatch.offers import accept
+from dispatch.outbound import THANKS
 from dispatch.profile_forms import SettingsForm
+from dispatch.thanks import thank_done_helps
 from dispatch.waves import create_offers, send_wave
 from hotline.core import catalogues
 from hotline.core.catalogues import LANGUAGES
@@ -143,6 +146,26 @@ def test_a_russian_helper_who_accepts_gets_the_details_in_russian(ctx, session):
     assert "Ваша страница: " in body
 
 
+def test_an_arabic_helper_is_thanked_in_arabic_by_sms_and_email(ctx, session):
+    helper = make_helper(
+        session,
+        preferred_language="ar",
+        languages=["de", "ar"],
+        email="ar@example.org",
+        channels=["sms", "email"],
+    )
+    ticket = make_ticket(session, languages=("de", "ar"))
+    send_wave(session, ticket.id, 1, DAYTIME)
+    accept(session, offers(session, ticket)[0], send_details=False)
+    assert thank_done_helps(session, DAYTIME + dt.timedelta(hours=4)) == 1
+    by_channel = {m.channel.value: m for m in messages(session) if m.kind == THANKS}
+    assert (by_channel["sms"].to, by_channel["email"].to) == (helper.phone, "ar@example.org")
+    assert by_channel["sms"].body.startswith(
+        "Rufbereit: شكرًا على مساعدتك (التسوق، 11.03. 10:00-13:00)!"
+    )
+    assert by_channel["email"].subject == f"شكرًا على مساعدتك ({ticket.reference})"
+
+
 @pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk", "ru"])
 def test_the_helper_forms_offer_every_language_for_messages(app, language):
     with app.test_request_context():
@@ -169,6 +192,16 @@ def test_the_accept_page_of_an_arabic_helper_is_arabic_and_right_to_left(app, se
     assert re.search(r'<html lang="ar" dir="rtl">', page)
     assert "نعم، سأساعد" in page  # "Ja, ich helfe"
     assert "مطلوب مساعدة:" in page  # "Hilfe gesucht:"
+
+
+def test_the_helpers_own_page_is_in_their_language_right_to_left_for_arabic(app, session):
+    configure(app)
+    helper = make_helper(session, preferred_language="ar", languages=["ar"])
+    with app.app_context():
+        path = f"/hilfe/profil/{helper_links.token_for(helper)}"
+    page = app.test_client().get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "طلباتك" in page  # "Ihre Anfragen"
 
 
 def test_the_accept_page_speaks_the_helpers_language_not_the_browsers(app, session):
