@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 class Catalogued(Mapping[str, str]):
     """One text: its German msgid, and read by language code (``text["tr"]``) from the
-    catalogues, in every language that has one (an untranslated language reads German)."""
+    catalogues, in every language that has one (an untranslated language reads German).
+
+    A mapping, so each table still reads as ``{key: {language: text}}`` for code that
+    looks at a text's versions (the GSM-7 check of the SMS in German and English)."""
 
     def __init__(self, msgid: str) -> None:
         self.msgid = msgid
