@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from dispatch import helper_links, texts
 from dispatch.forms import HelperProfileForm
-from dispatch.models import Ticket
+from dispatch.helpers import queue_signup_code
+from dispatch.models import Signup, Ticket
 from dispatch.offers import accept
 from dispatch.outbound import THANKS
 from dispatch.profile_forms import SettingsForm
@@ -164,6 +165,21 @@ def test_an_arabic_helper_is_thanked_in_arabic_by_sms_and_email(ctx, session):
         "Rufbereit: شكرًا على مساعدتك (التسوق، 11.03. 10:00-13:00)!"
     )
     assert by_channel["email"].subject == f"شكرًا على مساعدتك ({ticket.reference})"
+
+
+def test_a_russian_sign_up_gets_its_code_in_russian(ctx, session):
+    signup = Signup(
+        phone="+4915123456789",
+        code_hash="x",
+        profile={"preferred_language": "ru"},
+        expires_at=DAYTIME,
+        created_at=DAYTIME,
+    )
+    session.add(signup)
+    session.flush()
+    queue_signup_code(session, signup, "123456")
+    [code] = messages(session, "signup:")
+    assert code.body == "Ваш код подтверждения Rufbereit: 123456"
 
 
 @pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk", "ru"])
