@@ -53,6 +53,7 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.tickets import TicketRequest
+from hotline.core.i18n import LANGUAGE_NAMES
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 #: Largest helper CSV a coordinator may import (about 20,000 helpers).
@@ -198,7 +199,9 @@ class HelperProfileForm(DispatchForm):
     preferred_language = SelectField(
         "Sprache für Nachrichten",
         [Optional()],
-        choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
+        # Every language with a catalogue; one not yet complete for dispatch texts falls
+        # back to German (dispatch.texts.helper_language).
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
     )
     availability = StringField(
         "Wann haben Sie Zeit? (z. B. „mo-fr 17:00-20:00, sa 09:00-14:00“; leer = jederzeit)",

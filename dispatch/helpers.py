@@ -390,7 +390,7 @@ def queue_signup_code(session: Session, signup: Signup, code: str | None) -> Non
     from dispatch import texts
     from dispatch.outbound import SIGNUP_CODE, queue_text
 
-    language = signup.profile.get("preferred_language") or "de"
+    language = texts.language_for([signup.profile.get("preferred_language")])
     queue_text(
         session,
         SIGNUP_CODE,

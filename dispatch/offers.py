@@ -183,7 +183,7 @@ def details_mail(offer: Offer, ticket: Ticket, helper: Helper) -> tuple[str, str
     address = ticket.address or f"{ticket.postal_code} {ticket.place}"
     return texts.email(
         "accepted",
-        helper.preferred_language,
+        texts.helper_language(helper),
         helper=helper.name,
         code=ticket.reference,
         name=ticket.requester_first_name or "-",
@@ -203,7 +203,7 @@ def _send_details(session: Session, offer: Offer, ticket: Ticket, helper: Helper
     ids = {"ticket_id": ticket.id, "offer_id": offer.id, "helper_id": helper.id}
     channels = _channels(session, helper)
     if Channel.SMS in channels:
-        text = details_text(offer, ticket, helper.preferred_language)
+        text = details_text(offer, ticket, texts.helper_language(helper))
         queue_text(session, DETAILS, key, helper.phone, text, **ids)
     if Channel.EMAIL in channels and helper.email:
         subject, body = details_mail(offer, ticket, helper)
@@ -270,7 +270,7 @@ def _tell_requester(session: Session, ticket: Ticket) -> None:
         REQUESTER,
         sms_key,
         number,
-        texts.sms("requester_filled", "de", code=ticket.reference),
+        texts.sms("requester_filled", texts.requester_language(ticket), code=ticket.reference),
         ticket_id=ticket.id,
     )
 
@@ -291,13 +291,16 @@ def stand_down_pending(session: Session, ticket: Ticket) -> int:
             ids = {"ticket_id": ticket.id, "offer_id": offer.id, "helper_id": helper.id}
             if sent.channel == Channel.EMAIL:
                 subject, body = texts.email(
-                    "stand_down", helper.preferred_language, name=helper.name, code=ticket.reference
+                    "stand_down",
+                    texts.helper_language(helper),
+                    name=helper.name,
+                    code=ticket.reference,
                 )
                 queue_mail(
                     session, STAND_DOWN, f"standdown:{offer.id}", sent.to, subject, body, **ids
                 )
             else:
-                text = texts.sms("stand_down", helper.preferred_language, code=ticket.reference)
+                text = texts.sms("stand_down", texts.helper_language(helper), code=ticket.reference)
                 queue_text(session, STAND_DOWN, f"standdown:{offer.id}", helper.phone, text, **ids)
             told = True
         count += told

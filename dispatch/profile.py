@@ -128,7 +128,9 @@ def send_link(session: Session, helper: Helper, key_suffix: str) -> bool:
         DETAILS,
         f"{LINK_PREFIX}{helper.id}:{key_suffix}",
         helper.phone,
-        texts.sms("profile_link", helper.preferred_language, link=helper_links.page_link(helper)),
+        texts.sms(
+            "profile_link", texts.helper_language(helper), link=helper_links.page_link(helper)
+        ),
         helper_id=helper.id,
     )
     return True
@@ -143,6 +145,8 @@ def send_welcome(session: Session, helper: Helper, signup_id: int) -> None:
         DETAILS,
         f"{LINK_PREFIX}welcome:{signup_id}",
         helper.phone,
-        texts.sms("signup_welcome", helper.preferred_language, link=helper_links.page_link(helper)),
+        texts.sms(
+            "signup_welcome", texts.helper_language(helper), link=helper_links.page_link(helper)
+        ),
         helper_id=helper.id,
     )

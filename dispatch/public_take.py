@@ -133,7 +133,9 @@ def queue_code(session: Session, ticket: Ticket, started: Started) -> None:
         SIGNUP_CODE,
         f"take:{started.nonce}",
         helper.phone,
-        texts.sms("take_code", helper.preferred_language, ref=ticket.reference, code=started.code),
+        texts.sms(
+            "take_code", texts.helper_language(helper), ref=ticket.reference, code=started.code
+        ),
         ticket_id=ticket.id,
         helper_id=helper.id,
     )

@@ -74,7 +74,7 @@ def handle_sms(session: Session, sms: InboundSms) -> str | None:
 
 
 def _answer(session: Session, helper: Helper, sms: InboundSms) -> str:
-    lang = helper.preferred_language
+    lang = texts.helper_language(helper)
     words = [w.upper().strip(KEYWORD_PUNCTUATION) for w in sms.words]
     keyword = sms.keyword
     code = next((w for w in words if CODE_RE.match(w)), None)
@@ -109,7 +109,7 @@ def _accept_reply(result, lang: str) -> str:  # noqa: ANN001
 
 
 def _pick_offer(session: Session, helper: Helper, code: str | None) -> tuple[Offer | None, str]:
-    lang = helper.preferred_language
+    lang = texts.helper_language(helper)
     offers = open_offers(session, helper)
     if code:
         offer = session.scalars(
@@ -138,7 +138,7 @@ def _pick_offer(session: Session, helper: Helper, code: str | None) -> tuple[Off
 
 
 def _withdraw(session: Session, helper: Helper, code: str | None) -> str:
-    lang = helper.preferred_language
+    lang = texts.helper_language(helper)
     stmt = (
         select(Offer)
         .join(Ticket, Ticket.id == Offer.ticket_id)

@@ -80,7 +80,7 @@ def thank(session: Session, offer_id: int) -> list[Channel]:
         return []
     blocked = blocked_addresses(session, [helper.email]) if helper.email else set()
     channels = [c for c in helper_channels(helper, blocked) if c in (Channel.SMS, Channel.EMAIL)]
-    language = helper.preferred_language
+    language = texts.helper_language(helper)
     values = {
         "activity": texts.activity_name(ticket.activity.value, language),
         "when": when_text(ticket, language),

@@ -91,8 +91,7 @@ def when_text(ticket: Ticket, language: str) -> str:
     if starts_at_midnight and ends_at_midnight:
         return f"{start:%d.%m.}"
     if ends_at_midnight:
-        word = "ab" if language == "de" else "from"
-        return f"{start:%d.%m.} {word} {start:%H:%M}"
+        return texts.from_time(f"{start:%d.%m.}", f"{start:%H:%M}", language)
     return f"{start:%d.%m. %H:%M}-{end:%H:%M}"
 
 
@@ -191,7 +190,7 @@ def create_offers(
                 offer_id,
                 hid,
                 helpers[hid].phone,
-                offer_text(ticket, tokens[hid], helpers[hid].preferred_language),
+                offer_text(ticket, tokens[hid], texts.helper_language(helpers[hid])),
             )
             for offer_id, hid in rows
             if Channel.SMS in channels[hid]
@@ -206,7 +205,9 @@ def create_offers(
                 offer_id,
                 hid,
                 helpers[hid].email or "",
-                offer_mail(ticket, tokens[hid], helpers[hid].preferred_language, helpers[hid].name),
+                offer_mail(
+                    ticket, tokens[hid], texts.helper_language(helpers[hid]), helpers[hid].name
+                ),
             )
             for offer_id, hid in rows
             if Channel.EMAIL in channels[hid]

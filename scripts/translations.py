@@ -42,7 +42,6 @@ KEYWORDS = {
 SOURCES = (ROOT / "hotline", ROOT / "dispatch", ROOT / "ivr_flows")
 METHODS = [
     ("**/templates/**.html", "jinja2"),
-    ("**/intake/**.py", "ignore"),
     ("**.py", "python"),
 ]
 

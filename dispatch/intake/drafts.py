@@ -33,6 +33,26 @@ KEYPAD_WHEN = {"1": "today", "2": "tomorrow", "3": "week"}
 SPOKEN_WHEN = {
     "de": [("diese woche", "week"), ("woche", "week"), ("heute", "today"), ("morgen", "tomorrow")],
     "en": [("this week", "week"), ("week", "week"), ("today", "today"), ("tomorrow", "tomorrow")],
+    "tr": [("bu hafta", "week"), ("hafta", "week"), ("bugün", "today"), ("yarın", "tomorrow")],
+    "ar": [
+        ("هذا الأسبوع", "week"),
+        ("الأسبوع", "week"),
+        ("اليوم", "today"),
+        ("غدا", "tomorrow"),
+        ("غدًا", "tomorrow"),
+    ],
+    "uk": [
+        ("цього тижня", "week"),
+        ("тижн", "week"),
+        ("сьогодні", "today"),
+        ("завтра", "tomorrow"),
+    ],
+    "ru": [
+        ("этой неделе", "week"),
+        ("недел", "week"),
+        ("сегодня", "today"),
+        ("завтра", "tomorrow"),
+    ],
 }
 #: Wrong or missing answers to one question before the call is handed to a person.
 MAX_ATTEMPTS = 3

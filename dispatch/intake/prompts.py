@@ -17,10 +17,22 @@ from ivr_flows.messages import DEFAULT_VOICES
 MESSAGE_MAX_SECONDS = 60
 
 
+def spoken_language(draft: IntakeDraft) -> str:
+    """The language the intake speaks to the caller: the one they chose in the flow's
+    language menu once its catalogue has every dispatch text, else German, so a prompt and
+    the voice reading it are always one language."""
+    return texts.language_for([draft.language])
+
+
+def voice(draft: IntakeDraft, key: str, **values: object) -> str:
+    """The prompt ``key`` in the caller's language."""
+    return texts.voice(key, spoken_language(draft), **values)
+
+
 def say(target, draft: IntakeDraft, text: str) -> None:  # noqa: ANN001 - a response or a gather
     """Say ``text`` in the caller's language and voice."""
-    locale, voice = DEFAULT_VOICES.get(draft.language, DEFAULT_VOICES["de"])
-    target.say(text, language=locale, voice=voice)
+    locale, voice_ = DEFAULT_VOICES.get(spoken_language(draft), DEFAULT_VOICES["de"])
+    target.say(text, language=locale, voice=voice_)
 
 
 def ask(
@@ -48,16 +60,14 @@ def ask_kind(
     preface: str | None = None,
     response: VoiceResponse | None = None,
 ) -> VoiceResponse:
-    return ask(
-        draft, "intake.kind", texts.voice("kind", draft.language), attempt, preface, response
-    )
+    return ask(draft, "intake.kind", voice(draft, "kind"), attempt, preface, response)
 
 
 def ask_postcode(draft: IntakeDraft, attempt: int = 1, preface: str | None = None) -> VoiceResponse:
     return ask(
         draft,
         "intake.postcode",
-        texts.voice("postcode", draft.language),
+        voice(draft, "postcode"),
         attempt,
         preface,
         num_digits=5,
@@ -69,9 +79,9 @@ def ask_postcode_confirm(
     draft: IntakeDraft, place: Place, attempt: int = 1, preface: str | None = None
 ) -> VoiceResponse:
     """Read the code back digit by digit with its place: 1 is right, 2 is wrong."""
-    prompt = texts.voice(
+    prompt = voice(
+        draft,
         "postcode_confirm",
-        draft.language,
         digits=texts.digits_spoken(place.postal_code),
         place=place.name,
     )
@@ -80,12 +90,13 @@ def ask_postcode_confirm(
 
 def ask_when(draft: IntakeDraft, attempt: int = 1, preface: str | None = None) -> VoiceResponse:
     """By key or by saying it ("morgen", "this week")."""
-    words = SPOKEN_WHEN.get(draft.language, SPOKEN_WHEN["de"])
-    locale, _ = DEFAULT_VOICES.get(draft.language, DEFAULT_VOICES["de"])
+    language = spoken_language(draft)
+    words = SPOKEN_WHEN.get(language, SPOKEN_WHEN["de"])
+    locale, _ = DEFAULT_VOICES.get(language, DEFAULT_VOICES["de"])
     return ask(
         draft,
         "intake.when",
-        texts.voice("when", draft.language),
+        voice(draft, "when"),
         attempt,
         preface,
         input="dtmf speech",
@@ -99,9 +110,7 @@ def ask_callback(draft: IntakeDraft, attempt: int = 1, preface: str | None = Non
     """Offer the caller ID as callback number, or ask for one when it was withheld."""
     if not draft.caller_number:
         return ask_callback_number(draft, attempt, preface)
-    prompt = texts.voice(
-        "callback_confirm", draft.language, digits=texts.digits_spoken(draft.caller_number)
-    )
+    prompt = voice(draft, "callback_confirm", digits=texts.digits_spoken(draft.caller_number))
     return ask(draft, "intake.callback", prompt, attempt, preface)
 
 
@@ -111,7 +120,7 @@ def ask_callback_number(
     return ask(
         draft,
         "intake.callback_enter",
-        texts.voice("callback_enter", draft.language),
+        voice(draft, "callback_enter"),
         attempt,
         preface,
         num_digits=None,
@@ -121,15 +130,13 @@ def ask_callback_number(
 
 
 def ask_message(draft: IntakeDraft, attempt: int = 1, preface: str | None = None) -> VoiceResponse:
-    return ask(
-        draft, "intake.message", texts.voice("message_offer", draft.language), attempt, preface
-    )
+    return ask(draft, "intake.message", voice(draft, "message_offer"), attempt, preface)
 
 
 def record_message(draft: IntakeDraft) -> VoiceResponse:
     """Record after the beep; the recording (or silence) goes on to ``finish``."""
     response = VoiceResponse()
-    say(response, draft, texts.voice("message_record", draft.language))
+    say(response, draft, voice(draft, "message_record"))
     response.record(
         action=url_for("intake.finish"),
         max_length=MESSAGE_MAX_SECONDS,
@@ -144,7 +151,7 @@ def record_message(draft: IntakeDraft) -> VoiceResponse:
 def reference_and_goodbye(draft: IntakeDraft, reference: str) -> VoiceResponse:
     """The ticket's reference, digit by digit, then hang up."""
     response = VoiceResponse()
-    say(response, draft, texts.voice("done", draft.language, digits=texts.digits_spoken(reference)))
+    say(response, draft, voice(draft, "done", digits=texts.digits_spoken(reference)))
     response.hangup()
     return response
 

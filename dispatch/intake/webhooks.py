@@ -78,7 +78,7 @@ def _lost() -> Response:
 def _retry(draft: IntakeDraft, attempt: int, asker, preface_key: str = "invalid") -> Response:  # noqa: ANN001
     """Ask again, or after the last attempt hand the call to the flow's ``on_failure``."""
     if attempt < MAX_ATTEMPTS:
-        return _commit(asker(draft, attempt + 1, texts.voice(preface_key, draft.language)))
+        return _commit(asker(draft, attempt + 1, prompts.voice(draft, preface_key)))
     return _give_up(draft)
 
 
@@ -88,7 +88,7 @@ def _give_up(draft: IntakeDraft) -> Response:
     host = call_flows()
     host.add_step(db.session, draft.call_sid, "intake", "-")
     response = VoiceResponse()
-    prompts.say(response, draft, texts.voice("invalid", draft.language))
+    prompts.say(response, draft, prompts.voice(draft, "invalid"))
     resumed = host.resume(db.current_session, draft.call_sid, draft.on_failure, response)
     if resumed is None:
         return fallback_response(draft.line_number)
@@ -136,7 +136,7 @@ def postcode_confirm() -> Response:
         return _commit(prompts.ask_postcode(draft))
     place = drafts.draft_place(draft)
     if attempt < MAX_ATTEMPTS and place is not None:
-        invalid = texts.voice("invalid", draft.language)
+        invalid = prompts.voice(draft, "invalid")
         return _commit(prompts.ask_postcode_confirm(draft, place, attempt + 1, invalid))
     return _give_up(draft)
 
@@ -226,5 +226,4 @@ def notify() -> Response:
         response = VoiceResponse()
         response.hangup()
         return twiml(response)
-    language = ticket.languages[0] if ticket.languages else "de"
-    return twiml(prompts.notify_filled(ticket.reference, language))
+    return twiml(prompts.notify_filled(ticket.reference, texts.requester_language(ticket)))

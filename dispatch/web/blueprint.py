@@ -9,7 +9,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+import flask_babel
+from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -20,7 +21,7 @@ from dispatch import access, texts
 from dispatch.forms import MAX_CSV_BYTES, MAX_IMPORT_REQUEST_BYTES, MAX_PAGE_REQUEST_BYTES
 from dispatch.matching import dispatch_zone
 from hotline.core.budgets import BudgetSpent, BudgetUnavailable
-from hotline.core.i18n import current_language, gettext
+from hotline.core.i18n import LANGUAGES, current_language, gettext
 from hotline.core.models import Role
 
 #: The templates stay where they were: ``dispatch/templates/dispatch/``.
@@ -84,6 +85,17 @@ def _csrf_failed(exc: CSRFError):  # noqa: ANN202
     return render_template(
         "dispatch/message.html", title=gettext("Abgelaufen"), message=exc.description
     ), 400
+
+
+def use_language(language: str) -> None:
+    """Render the rest of this request in ``language``, not the browser's: the pages a
+    helper opens from a text (the accept page, their own page, the taken call-out) speak the
+    language their texts come in (:func:`dispatch.texts.helper_language`), right to left for
+    Arabic. A language the reader picked themselves (``?lang=``, the language switch) wins."""
+    if request.args.get("lang") in LANGUAGES or session.get("lang") in LANGUAGES:
+        return
+    g.lang = language
+    flask_babel.refresh()  # drop the locale Flask-Babel may have cached for this request
 
 
 @bp.context_processor

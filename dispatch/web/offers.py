@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from dispatch import texts
 from dispatch.forms import OfferAnswerForm
 from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import Outcome, accept, decline
-from dispatch.web.blueprint import bp, local_time
+from dispatch.web.blueprint import bp, local_time, use_language
 from hotline.core.extensions import db
 from hotline.core.outbox import commit
 
@@ -18,6 +19,7 @@ def offer(token: str):  # noqa: ANN201
     found = access_offer(token)
     ticket = db.session.get(Ticket, found.ticket_id)
     helper = db.session.get(Helper, found.helper_id)
+    use_language(texts.helper_language(helper))
     result = None
     if request.method == "POST":
         answer = OfferAnswerForm()

@@ -17,13 +17,13 @@ import json
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
-from dispatch import engagement, helper_links, privacy, profile
+from dispatch import engagement, helper_links, privacy, profile, texts
 from dispatch.forms import OfferAnswerForm
 from dispatch.helpers import format_availability
 from dispatch.models import Helper, HelperStatus, OfferState, channel_choice
 from dispatch.offers import Outcome
 from dispatch.profile_forms import EraseForm, SettingsForm
-from dispatch.web.blueprint import bp, local_time
+from dispatch.web.blueprint import bp, local_time, use_language
 from hotline.core.extensions import db
 from hotline.core.i18n import N_, gettext
 from hotline.core.models import utcnow
@@ -35,6 +35,7 @@ def _helper(token: str) -> Helper:
     helper = helper_links.helper_for(db.session, token)
     if helper is None:
         abort(410)
+    use_language(texts.helper_language(helper))
     return helper
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, url_for
 
-from dispatch import public_take
+from dispatch import public_take, texts
 from dispatch.callouts import PublicCallout
 from dispatch.models import Ticket, TicketStatus
 from dispatch.offers import Outcome, accepted_count
 from dispatch.profile_forms import TakeCodeForm, TakeForm
-from dispatch.web.blueprint import bp, local_time
+from dispatch.web.blueprint import bp, local_time, use_language
 from hotline.core.budgets import client_address, spend
 from hotline.core.extensions import db
 from hotline.core.i18n import gettext
@@ -106,6 +106,7 @@ def take_callout_code(reference: str, nonce: str):  # noqa: ANN201
             error = gettext(str(exc))
         else:
             commit()
+            use_language(texts.helper_language(result.offer.helper))
             return render_template(
                 "dispatch/take_done.html",
                 callout=_callout(result.ticket),
