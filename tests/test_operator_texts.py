@@ -120,8 +120,11 @@ def test_until_their_first_language_is_translated_an_operator_reads_their_next(
 
 def test_a_language_is_used_once_its_catalogue_translates_all_the_texts():
     wanted = [operator_sms.TEXTS["help"], operator_sms.TEXTS["on"]]
-    assert catalogues.first_translated(["tr", "en"], wanted) == "en"
-    assert catalogues.first_translated(["fr", "ru", "de", "en"], wanted) == "de"
+    assert catalogues.first_translated(["tr", "en"], wanted) == "tr"
+    assert catalogues.first_translated(["fr", "ru", "de", "en"], wanted) == "ru"
+    assert catalogues.first_translated(["fr"], wanted) == "de"
+    untranslated = [*wanted, "Ein Text, den noch kein Katalog übersetzt"]
+    assert catalogues.first_translated(["tr", "en"], untranslated) == "de"
     assert catalogues.first_translated([], wanted) == "de"
     assert catalogues.first_translated(["ru"], [MESSAGES["whisper"]]) == "ru"
 
