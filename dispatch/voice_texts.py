@@ -106,19 +106,19 @@ def when_spoken(ticket: Ticket, language: str) -> str:
     tz = ZoneInfo(dispatch_zone())
     start, end = ticket.window_start.astimezone(tz), ticket.window_end.astimezone(tz)
     last = end - dt.timedelta(seconds=1)
-    if start.date() != last.date():
-        return text_in(language, WHEN["days"], first=f"{start:%d.%m.}", last=f"{last:%d.%m.}")
-    if (start.hour, start.minute) == (0, 0) and (end.hour, end.minute) == (0, 0):
-        return text_in(language, WHEN["day"], date=f"{start:%d.%m.}")
-    if (end.hour, end.minute) == (0, 0):
-        return text_in(language, WHEN["from"], date=f"{start:%d.%m.}", start=f"{start:%H:%M}")
-    return text_in(
-        language,
-        WHEN["hours"],
-        date=f"{start:%d.%m.}",
-        start=f"{start:%H:%M}",
-        end=f"{end:%H:%M}",
+    date, first_day, last_day = (
+        start.strftime("%d.%m."),
+        start.strftime("%d.%m."),
+        last.strftime("%d.%m."),
     )
+    begins, ends = start.strftime("%H:%M"), end.strftime("%H:%M")
+    if start.date() != last.date():
+        return text_in(language, WHEN["days"], first=first_day, last=last_day)
+    if (start.hour, start.minute) == (0, 0) and (end.hour, end.minute) == (0, 0):
+        return text_in(language, WHEN["day"], date=date)
+    if (end.hour, end.minute) == (0, 0):
+        return text_in(language, WHEN["from"], date=date, start=begins)
+    return text_in(language, WHEN["hours"], date=date, start=begins, end=ends)
 
 
 def request_text(ticket: Ticket, language: str) -> str:
@@ -136,7 +136,9 @@ def request_text(ticket: Ticket, language: str) -> str:
 
 def details_text(ticket: Ticket, language: str) -> str:
     """What an accepting helper needs: whom to call, where, the reference."""
-    address = ticket.address or f"{ticket.place}, {digits(ticket.postal_code)}"
+    address = ticket.address or ", ".join(
+        p for p in (ticket.place, digits(ticket.postal_code)) if p
+    )
     return spoken(
         language,
         "accepted",
