@@ -84,7 +84,7 @@ class Profile:
 
 #: A landline (or another number that takes no texts) chose a channel besides the call.
 LANDLINE_CALL_ONLY = N_(
-    "Diese Nummer ist ein Festnetzanschluss und kann keine SMS empfangen. "
+    "Das ist eine Festnetznummer, sie kann keine SMS empfangen. "
     "Bitte „Anruf“ wählen: dann rufen wir bei Anfragen an."
 )
 
