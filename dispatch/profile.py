@@ -61,7 +61,8 @@ class Settings:
     paused: bool
     availability: str
     language: str
-    #: ``sms``, ``email`` or ``both``; None keeps what is stored.
+    #: ``sms``, ``email``, ``both`` or ``call`` (a landline: only ``call``); None keeps
+    #: what is stored.
     channels: str | None = None
     email: str | None = None
 

@@ -17,17 +17,24 @@ import pytest
 from sqlalchemy import select, text
 
 from dispatch.helper_import import import_csv
-from dispatch.helpers import LANDLINE_CALL_ONLY, InvalidProfile, validate_profile
-from dispatch.models import Offer, OfferState, Ticket, TicketStatus
+from dispatch.helpers import (
+    LANDLINE_CALL_ONLY,
+    SIGNUP_NEEDS_MOBILE,
+    InvalidProfile,
+    signup_profile,
+    validate_profile,
+)
+from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import accept
 from dispatch.outbound import OFFER_CALL
+from dispatch.profile import ProfileError, Settings, apply_settings
 from dispatch.thanks import thank
 from dispatch.voice_offers import call_key
 from dispatch.waves import send_wave
 from hotline import create_app
 from hotline.core.extensions import db, telephony
 from hotline.core.messaging import Channel, MessageState
-from hotline.core.models import OutboundMessage, utcnow
+from hotline.core.models import OutboundMessage, Role, utcnow
 from hotline.core.sending import send_due
 from hotline.core.worker import set_app
 from tests.conftest import PUBLIC_BASE, TwilioDriver, say_texts, test_config
@@ -44,6 +51,7 @@ from tests.dispatch_support import (
     request_scope,
 )
 from tests.mail_support import smtp_config
+from tests.roster_support import login, make_user
 
 #: A Berlin landline: it can be rung, never texted.
 LANDLINE = "+493012345678"
@@ -442,6 +450,22 @@ def test_a_mobile_may_choose_the_call_too(ctx):
     assert (profile.phone, profile.channels) == ("+4915123456789", ["call"])
 
 
+def test_the_public_sign_up_needs_a_mobile_for_its_code(ctx):
+    data = {**PROFILE, "phone": "030 12345678", "channels": "call", "consent": "y"}
+    with pytest.raises(InvalidProfile) as refused:
+        signup_profile(data)
+    assert refused.value.errors["phone"] == SIGNUP_NEEDS_MOBILE
+
+
+def test_a_helper_on_a_landline_cannot_switch_to_texts_on_their_page(ctx, session):
+    person = make_helper(session, phone=LANDLINE, channels=["call"])
+    settings = Settings(paused=False, availability="", language="de", channels="sms")
+    with pytest.raises(ProfileError) as refused:
+        apply_settings(session, person, settings)
+    assert refused.value.errors["channels"] == LANDLINE_CALL_ONLY
+    assert person.channels == ["call"]
+
+
 def test_the_csv_import_takes_anruf_for_a_landline_and_refuses_sms(ctx, session):
     header = "Name;Handynummer;Postleitzahl;Tätigkeiten;Einwilligung am;Kanal\n"
     ok = import_csv(session, header + "Ada;030 12345678;10115;shopping;2026-03-01;Anruf\n")
@@ -580,3 +604,34 @@ def test_200_accepts_at_once_across_sms_email_and_call_accept_exactly_5(pg_voice
     assert states.count(OfferState.ACCEPTED) == 5
     assert states.count(OfferState.TOO_LATE) == 195
     assert status == TicketStatus.FILLED
+
+
+def test_a_coordinator_enters_a_landline_helper_with_the_call_and_is_told_why_not_sms(app, session):
+    configure(app)
+    client = app.test_client()
+    make_user(session, Role.COORDINATOR, username="koordination")
+    assert login(client, "koordination").status_code == 302
+    page = client.get("/dispatch/helfende/neu").get_data(as_text=True)
+    assert 'value="call"' in page and "Per Anruf (ohne Handy)" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {
+        "csrf_token": token,
+        "name": "Gerda Festnetz",
+        "phone": "030 12345678",
+        "postal_code": "10115",
+        "activities": ["shopping"],
+        "languages": "de",
+        "preferred_language": "de",
+        "channels": "sms",
+    }
+    refused = client.post("/dispatch/helfende/neu", data=data)
+    assert refused.status_code == 422
+    assert "Das ist eine Festnetznummer, sie kann keine SMS empfangen." in refused.get_data(
+        as_text=True
+    )
+    assert (
+        client.post("/dispatch/helfende/neu", data={**data, "channels": "call"}).status_code == 302
+    )
+    session.expire_all()
+    helper = session.scalars(select(Helper)).one()
+    assert (helper.phone, helper.channels) == (LANDLINE, ["call"])
