@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, text
 
 from dispatch.helper_import import import_csv
@@ -29,13 +30,15 @@ from dispatch.offers import accept
 from dispatch.outbound import OFFER_CALL
 from dispatch.profile import ProfileError, Settings, apply_settings
 from dispatch.thanks import thank
+from dispatch.timeline import timeline
 from dispatch.voice_offers import call_key
 from dispatch.waves import send_wave
 from hotline import create_app
-from hotline.core.extensions import db, telephony
+from hotline.core.extensions import db, jobs, telephony
 from hotline.core.messaging import Channel, MessageState
 from hotline.core.models import OutboundMessage, Role, utcnow
-from hotline.core.sending import send_due
+from hotline.core.queues import Priority
+from hotline.core.sending import message_id_of, send_due
 from hotline.core.worker import set_app
 from tests.conftest import PUBLIC_BASE, TwilioDriver, say_texts, test_config
 from tests.dispatch_support import (
@@ -363,6 +366,24 @@ def test_no_answer_calls_once_more_after_the_configured_minutes_and_never_a_thir
     session.expire_all()
     assert [m.key for m in messages(session, "offer-call:")] == [call.key, retry.key]
     assert offer.state == OfferState.PENDING
+
+
+def test_the_retry_is_scheduled_in_rq_for_its_time(ctx, session, phone, redis):
+    _, _, offer, call = _asked_by_call(session, phone)
+    _call_status(ctx, call, "no-answer")
+    retry = _retry_of(session, offer)
+    scheduled = ScheduledJobRegistry(queue=jobs.queue_named(Priority.BULK))
+    (job_id,) = [j for j in scheduled.get_job_ids() if message_id_of(j) == retry.id]
+    at = scheduled.get_scheduled_time(job_id)
+    assert abs(at.replace(tzinfo=dt.UTC) - retry.not_before) < dt.timedelta(seconds=1)
+
+
+def test_the_ticket_timeline_shows_the_call_and_its_outcome(ctx, session, phone):
+    person, ticket, _, call = _asked_by_call(session, phone)
+    _call_status(ctx, call, "no-answer")
+    session.expire_all()
+    wave = next(e for e in timeline(session, ticket.id) if e.asked)
+    assert [(a.helper_id, a.channel) for a in wave.asked] == [(person.id, "call")]
 
 
 def test_busy_and_failed_calls_are_retried_once_too(ctx, session, phone):
