@@ -231,7 +231,8 @@ def answer(session: Session, offer: Offer, digits: str, round_: int) -> VoiceRes
             return _details(result.ticket, language)
         key = "filled" if result.outcome == Outcome.TOO_LATE else "closed"
         return _end(language, voice_texts.spoken(language, key))
-    if digits == "2":
+    if digits == "2" and offer.state == OfferState.PENDING:
+        # Only a pending offer: a stray 2 must never withdraw an acceptance given by 1.
         decline(session, offer)
         return _end(
             language,

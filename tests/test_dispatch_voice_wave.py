@@ -264,6 +264,16 @@ def test_pressing_2_declines(ctx, session, phone, twilio):
     ]
 
 
+def test_a_stray_2_after_accepting_withdraws_nothing(ctx, session, phone, twilio):
+    _, ticket, offer, call = _asked_by_call(session, phone)
+    _digits(twilio, call, "1")
+    doc = _digits(twilio, call, "2")
+    assert say_texts(doc) == ["Diese Anfrage ist nicht mehr offen. Vielen Dank!"]
+    session.expire_all()
+    assert offer.state == OfferState.ACCEPTED
+    assert session.get(Ticket, ticket.id).status == TicketStatus.FILLED
+
+
 def test_pressing_3_reads_the_request_again(ctx, session, phone, twilio):
     _, _, offer, call = _asked_by_call(session, phone)
     gather = _gather(_digits(twilio, call, "3"))
