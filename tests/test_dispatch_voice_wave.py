@@ -32,8 +32,10 @@ from dispatch.profile import ProfileError, Settings, apply_settings
 from dispatch.thanks import thank
 from dispatch.timeline import timeline
 from dispatch.voice_offers import call_key
+from dispatch.voice_texts import VOICE_MSGIDS
 from dispatch.waves import send_wave
 from hotline import create_app
+from hotline.core import catalogues
 from hotline.core.extensions import db, jobs, telephony
 from hotline.core.messaging import Channel, MessageState
 from hotline.core.models import OutboundMessage, Role, utcnow
@@ -666,3 +668,23 @@ def test_a_coordinator_enters_a_landline_helper_with_the_call_and_is_told_why_no
     session.expire_all()
     helper = session.scalars(select(Helper)).one()
     assert (helper.phone, helper.channels) == (LANDLINE, ["call"])
+
+
+# -- the catalogues ---------------------------------------------------------------------------
+
+
+def test_every_spoken_offer_text_is_extracted_and_translated_into_all_six_languages():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("translations", root / "scripts/translations.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    extracted = tool.extract()
+    assert [msgid for msgid in VOICE_MSGIDS if msgid not in extracted] == []
+    for lang in ("en", "tr", "ar", "uk", "ru"):
+        assert [m for m in VOICE_MSGIDS if not catalogues.has_text(lang, m)] == [], lang
+        for msgid in VOICE_MSGIDS:
+            names = set(re.findall(r"{(\w+)}", msgid))
+            assert set(re.findall(r"{(\w+)}", catalogues.text_in(lang, msgid))) == names, msgid
