@@ -1,5 +1,6 @@
 """Dispatch: help requests phoned in (or posted) become tickets, and matching helpers are
-texted in fair waves until enough have accepted.
+texted (mailed, or for helpers without a mobile phoned) in fair waves until enough have
+accepted.
 
 :data:`SETTINGS` are its settings (the composition root loads them with the core's);
 :func:`init_app` registers the intake IVR node and webhooks, the web pages, the helpers' SMS
@@ -27,6 +28,7 @@ def init_app(app: Flask, registry: Registry) -> None:
         privacy,
         thanks,
         today,
+        voice_offers,
         web,
     )
     from dispatch.alerts import notify_daily_cap
@@ -34,10 +36,12 @@ def init_app(app: Flask, registry: Registry) -> None:
     from dispatch.demo import DEMO_SIGN_INS, load_dispatch_demo
     from dispatch.jobs import OUTBOX_HANDLERS, SWEEP_INTERVAL, sweep
     from dispatch.replies import handle_sms, is_dispatch_number, understands
+    from dispatch.web import voice
     from hotline.core.budgets import on_daily_cap
 
     app.register_blueprint(intake.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(voice.bp)
     # Organisation members have no roster pages: after signing in they land on the call-outs.
     app.config.setdefault("MEMBER_HOME_ENDPOINT", "dispatch_web.callout")
     registry.home("member", "dispatch_web.callout")
@@ -53,6 +57,7 @@ def init_app(app: Flask, registry: Registry) -> None:
     for kind, handler in OUTBOX_HANDLERS.items():
         registry.outbox_kind(kind, handler)
     outbound.register(registry)
+    voice_offers.register(registry)
     registry.periodic("dispatch-sweep", sweep, SWEEP_INTERVAL)
     registry.periodic("dispatch-thanks", thanks.thanks_job, thanks.INTERVAL)
     privacy.register(registry)
@@ -63,3 +68,4 @@ def init_app(app: Flask, registry: Registry) -> None:
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # a global CSRFProtect must leave signed Twilio webhooks alone
         csrf.exempt(intake.bp)
+        csrf.exempt(voice.bp)

@@ -30,6 +30,13 @@ DISPATCH_WAVE_MINUTES = SETTINGS.add(
     "Minutes before the next wave when the ticket is not filled.",
     section=DISPATCH,
 )
+DISPATCH_CALL_RETRY_MINUTES = SETTINGS.add(
+    "DISPATCH_CALL_RETRY_MINUTES",
+    Int(min=1),
+    10,
+    "Minutes before a helper asked by phone call is called once more when the call went unanswered, was busy or ended without a key pressed (never a third time).",
+    section=DISPATCH,
+)
 DISPATCH_MAX_WAVES = SETTINGS.add(
     "DISPATCH_MAX_WAVES",
     Int(min=1),

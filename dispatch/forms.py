@@ -183,6 +183,7 @@ class HelperProfileForm(DispatchForm):
             SelectChoice("sms", "Per SMS"),
             SelectChoice("email", "Per E-Mail"),
             SelectChoice("both", "Per SMS und E-Mail"),
+            SelectChoice("call", "Per Anruf (ohne Handy)"),
         ],
         default="sms",
     )

@@ -20,6 +20,7 @@ from dispatch.helpers import (
     InvalidProfile,
     Profile,
     apply_profile,
+    contact_number,
     parse_availability,
     parse_channels,
 )
@@ -28,7 +29,7 @@ from dispatch.postcodes import UnknownPostalCode, lookup
 from hotline.core import csvfiles
 from hotline.core.csvfiles import CellError, CellProblem, Column
 from hotline.core.i18n import N_, current_language
-from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
+from hotline.core.phones import InvalidPhoneNumber
 
 COLUMNS = [
     Column("name", N_("Name"), required=True),
@@ -166,10 +167,13 @@ def _profile(
     if not name:
         problem("name", N_("Der Name fehlt."))
     phone = None
+    cell_channels = _channels(row.get("channels", "")) or ["sms"]
     try:
-        phone = to_mobile_e164(row.get("phone", ""), region)
+        phone = contact_number(row.get("phone", ""), cell_channels, region)
     except InvalidPhoneNumber as exc:
         problem("phone", "{detail}", detail=exc.text(current_language()))
+    except InvalidProfile as exc:
+        problem("phone", exc.errors["phone"])
     email = row.get("email") or None
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problem("email", N_("{value} ist keine E-Mail-Adresse."), value=email)
@@ -193,7 +197,7 @@ def _profile(
     if channels is None:
         problem(
             "channels",
-            N_("{value}: bitte SMS, E-Mail oder beides angeben."),
+            N_("{value}: bitte SMS, E-Mail, beides oder Anruf angeben."),
             value=row.get("channels", ""),
         )
     elif "email" in channels and not email:
@@ -224,11 +228,18 @@ def _profile(
 
 
 #: The channel cell's German words (as the helper form shows them) besides the codes.
-_CHANNEL_WORDS = {"e-mail": "email", "mail": "email", "beides": "both", "beide": "both"}
+_CHANNEL_WORDS = {
+    "e-mail": "email",
+    "mail": "email",
+    "beides": "both",
+    "beide": "both",
+    "anruf": "call",
+    "anrufen": "call",
+}
 
 
 def _channels(raw: str) -> list[str] | None:
-    """``SMS``, ``E-Mail``, ``beides`` or the codes (``sms;email``); empty: SMS."""
+    """``SMS``, ``E-Mail``, ``beides``, ``Anruf`` or the codes (``sms;email``); empty: SMS."""
     words = [w for w in re.split(r"[\s,;/+]+|\bund\b", raw.strip().lower()) if w]
     if len(words) == 1:
         return parse_channels(_CHANNEL_WORDS.get(words[0], words[0]))

@@ -12,13 +12,22 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import CHANNEL_CHOICES, Activity, ContactChannel, Helper, HelperStatus, Signup
 from dispatch.postcodes import UnknownPostalCode, lookup
+from hotline.core.i18n import N_
 from hotline.core.models import utcnow
-from hotline.core.phones import InvalidPhoneNumber, allowed_countries, to_mobile_e164
+from hotline.core.phones import (
+    InvalidPhoneNumber,
+    PhoneProblem,
+    allowed_countries,
+    to_dialable_e164,
+    to_mobile_e164,
+)
 
 WEEKDAYS = ["mo", "di", "mi", "do", "fr", "sa", "so"]
 _WEEKDAYS_EN = ["mo", "tu", "we", "th", "fr", "sa", "su"]
@@ -39,7 +48,7 @@ CSV_COLUMNS = [
     "max_per_week",
     "preferred_language",
     "consent_at",
-    #: ``sms``, ``email`` or ``both`` (empty: SMS); last, so older files still import.
+    #: ``sms``, ``email``, ``both`` or ``call`` (empty: SMS); last, so older files still import.
     "channels",
 ]
 
@@ -71,6 +80,47 @@ class Profile:
     channels: list[str] = field(default_factory=lambda: ["sms"])
     consent_at: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: A landline (or another number that takes no texts) chose a channel besides the call.
+LANDLINE_CALL_ONLY = N_(
+    "Das ist eine Festnetznummer, sie kann keine SMS empfangen. "
+    "Bitte „Anruf“ wählen: dann rufen wir bei Anfragen an."
+)
+
+
+#: The public sign-up confirms the number by a texted code, which a landline cannot receive.
+SIGNUP_NEEDS_MOBILE = N_(
+    "Die Anmeldung hier braucht eine Handynummer, weil der Code per SMS kommt. Ohne Handy "
+    "trägt Sie die Koordination ein, auch mit „Anruf“ als Weg für Anfragen."
+)
+
+
+def contact_number(
+    raw: str, channels: list[str], region: str = "DE", countries: frozenset[str] | None = None
+) -> str:
+    """The helper's number in E.164: a mobile number, or a landline for a helper asked by
+    phone calls only. A landline cannot take the offer texts, nor the texts a helper is sent
+    when no e-mail reaches them, so with any channel besides the call it is refused with
+    :data:`LANDLINE_CALL_ONLY` (raised as :class:`InvalidProfile` for the ``phone`` field)."""
+    try:
+        return to_mobile_e164(raw, region, countries)
+    except InvalidPhoneNumber as exc:
+        if exc.problem != PhoneProblem.NOT_MOBILE:
+            raise
+        number = to_dialable_e164(raw, region, countries)
+        if channels != [ContactChannel.CALL.value]:
+            raise InvalidProfile({"phone": LANDLINE_CALL_ONLY}) from exc
+        return number
+
+
+def textable(number: str) -> bool:
+    """Whether ``number`` (E.164) can take texts: a landline of a call-only helper cannot."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
+    return kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def parse_availability(text: str) -> dict[str, list[list[str]]]:
@@ -140,11 +190,6 @@ def validate_profile(
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = "Bitte einen Namen angeben."
-    phone = ""
-    try:
-        phone = to_mobile_e164(str(data.get("phone") or ""), region, countries)
-    except InvalidPhoneNumber as exc:
-        errors["phone"] = exc.text("de")
     email = str(data.get("email") or "").strip() or None
     if email and not valid_email(email):
         errors["email"] = f"{email!r} ist keine E-Mail-Adresse."
@@ -152,7 +197,14 @@ def validate_profile(
     if channels is None:
         errors["channels"] = "Bitte SMS, E-Mail oder beides wählen."
         channels = ["sms"]
-    elif ContactChannel.EMAIL.value in channels and not email:
+    phone = ""
+    try:
+        phone = contact_number(str(data.get("phone") or ""), channels, region, countries)
+    except InvalidPhoneNumber as exc:
+        errors["phone"] = exc.text("de")
+    except InvalidProfile as exc:
+        errors.update(exc.errors)
+    if ContactChannel.EMAIL.value in channels and not email:
         errors.setdefault("email", "Für Anfragen per E-Mail bitte eine E-Mail-Adresse angeben.")
     place = None
     try:
@@ -330,6 +382,9 @@ def signup_profile(data: dict[str, Any], region: str = "DE") -> Profile:
     """The sign-up form checked as :func:`start_signup` checks it, storing nothing (the
     page needs the number to spend its budget before anything is stored or sent)."""
     profile = validate_profile(data, region, allowed_countries(signup=True))
+    if not textable(profile.phone):
+        # The sign-up is confirmed by a code texted to the number: a landline cannot get it.
+        raise InvalidProfile({"phone": SIGNUP_NEEDS_MOBILE})
     if not data.get("consent"):
         raise InvalidProfile({"consent": "Bitte stimmen Sie der Speicherung Ihrer Daten zu."})
     return profile

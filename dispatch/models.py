@@ -35,10 +35,13 @@ class HelperStatus(str, Enum):
 
 class ContactChannel(str, Enum):
     """How a helper wants to be asked; the values are the core's channel names
-    (:class:`hotline.core.models.Channel`), so a further channel (a call) is one more member."""
+    (:class:`hotline.core.models.Channel`). ``CALL``: asked by a phone call that reads the
+    request and takes a key press (:mod:`dispatch.voice_offers`), for helpers without a
+    mobile phone."""
 
     SMS = "sms"
     EMAIL = "email"
+    CALL = "call"
 
 
 #: The choices of the helper form and the sign-up: a name for each set of channels.
@@ -46,6 +49,8 @@ CHANNEL_CHOICES: dict[str, tuple[ContactChannel, ...]] = {
     "sms": (ContactChannel.SMS,),
     "email": (ContactChannel.EMAIL,),
     "both": (ContactChannel.SMS, ContactChannel.EMAIL),
+    #: Phone calls only: the one choice a landline number has.
+    "call": (ContactChannel.CALL,),
 }
 
 
@@ -129,7 +134,7 @@ class Helper(Base):
     radius_km: Mapped[int] = mapped_column(Integer, default=5)
     activity_codes: Mapped[str] = mapped_column(String(200), default="")  # ",shopping,errands,"
     language_codes: Mapped[str] = mapped_column(String(100), default=",de,")
-    #: Channels the helper is asked by (``,sms,``, ``,email,``, ``,sms,email,``).
+    #: Channels the helper is asked by (``,sms,``, ``,email,``, ``,sms,email,``, ``,call,``).
     channel_codes: Mapped[str] = mapped_column(String(40), default=",sms,", server_default=",sms,")
     availability: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     max_per_week: Mapped[int] = mapped_column(Integer, default=3)

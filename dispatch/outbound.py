@@ -6,7 +6,8 @@ job or a restarted worker finds the row and its state instead of sending again. 
 what someone is waiting for right now (details after a yes, the requester's notice, the
 coordinators' notices) on the default queue.
 
-Helpers choose SMS, e-mail or both (:attr:`Helper.channels`). An offer, a stand-down and
+Helpers choose SMS, e-mail, both, or a phone call (:attr:`Helper.channels`; the call is
+:mod:`dispatch.voice_offers`, kind :data:`OFFER_CALL`, key ``offer-call:<offer id>:<attempt>``). An offer, a stand-down and
 the details after a yes go by each chosen channel that can reach the helper
 (:func:`helper_channels`): e-mails under the text's key with ``email:`` in front
 (``email:offer:17``), with the same accept link, through the same pipeline (the core's
@@ -47,6 +48,8 @@ from hotline.core.registry import Registry
 ERROR_UNSUBSCRIBED = 21610
 
 OFFER = "dispatch_offer"
+#: An offer asked by a phone call (call-only helpers, :mod:`dispatch.voice_offers`).
+OFFER_CALL = "dispatch_offer_call"
 STAND_DOWN = "dispatch_stand_down"
 DETAILS = "dispatch_details"
 REQUESTER = "dispatch_requester"
@@ -56,9 +59,11 @@ SIGNUP_CODE = "dispatch_signup_code"
 THANKS = "dispatch_thanks"
 KINDS = (OFFER, STAND_DOWN, DETAILS, REQUESTER, REQUESTER_CALL, COORDINATOR, SIGNUP_CODE, THANKS)
 #: Sent in bulk, fairly over tickets; the rest on the default queue.
-BULK_KINDS = frozenset({OFFER, STAND_DOWN, SIGNUP_CODE, THANKS})
+BULK_KINDS = frozenset({OFFER, OFFER_CALL, STAND_DOWN, SIGNUP_CODE, THANKS})
 #: Kinds that respect quiet hours (the rest answer something the person just did).
-QUIET_KINDS = frozenset({OFFER, STAND_DOWN, THANKS})
+QUIET_KINDS = frozenset({OFFER, OFFER_CALL, STAND_DOWN, THANKS})
+#: The kinds that ask a helper about an offer (skipped once the offer is answered).
+OFFER_KINDS = frozenset({OFFER, OFFER_CALL})
 #: Key prefix of notices delivered as a phone call instead of an SMS (landline requesters).
 CALL_PREFIX = "call:"
 #: Key prefix of messages sent by e-mail (``email:offer:17``).
@@ -69,11 +74,14 @@ def helper_channels(helper: Helper, blocked: set[str] | None = None) -> list[Cha
     """The channels ``helper`` is asked by now: the chosen ones that can reach them.
     E-mail needs e-mail to be on, an address, and the address not on ``blocked`` (the
     unsubscribed or unreachable addresses, :func:`hotline.core.mail.addresses.blocked_addresses`).
-    Without any, the helper is texted: they signed up with their number."""
+    Without any, the helper is texted: they signed up with their number. A call-only helper
+    (often on a landline) is called, never texted."""
     chosen: list[Channel] = []
     for code in helper.channels:
         if code == ContactChannel.SMS.value:
             chosen.append(Channel.SMS)
+        elif code == ContactChannel.CALL.value:
+            chosen.append(Channel.CALL)
         elif (
             code == ContactChannel.EMAIL.value
             and helper.email
@@ -241,7 +249,7 @@ def still_wanted(
     if helper is not None and helper.status == HelperStatus.OPTED_OUT:
         return "helper opted out"
     ticket = session.get(Ticket, refs["ticket_id"]) if refs.get("ticket_id") else None
-    if message.kind == OFFER:
+    if message.kind in OFFER_KINDS:
         offer = session.get(Offer, refs["offer_id"]) if refs.get("offer_id") else None
         if offer is None or ticket is None:
             return "offer gone"
@@ -262,7 +270,7 @@ def undelivered(session: Session, message: OutboundMessage) -> None:
     """A message that cannot be delivered: the offer is out. (On 21610 the core has put the
     number on the opt-out list, and dispatch's opt-out hook has opted the helper out.)"""
     refs = message.refs or {}
-    if message.kind == OFFER and refs.get("offer_id"):
+    if message.kind in OFFER_KINDS and refs.get("offer_id"):
         offer = session.get(Offer, refs["offer_id"])
         if offer is not None and offer.state == OfferState.PENDING:
             # Asked by SMS and e-mail: the offer is out only once no channel can deliver it.

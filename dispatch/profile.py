@@ -17,8 +17,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch import helper_links, texts
-from dispatch.helpers import parse_availability, parse_channels, valid_email
-from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
+from dispatch.helpers import (
+    LANDLINE_CALL_ONLY,
+    parse_availability,
+    parse_channels,
+    textable,
+    valid_email,
+)
+from dispatch.models import (
+    ContactChannel,
+    Helper,
+    HelperStatus,
+    Offer,
+    OfferState,
+    Ticket,
+    TicketStatus,
+)
 from dispatch.offers import Result, accept, decline
 from hotline.core.budgets import Budget, BudgetSpent, BudgetUnavailable, spend
 from hotline.core.i18n import N_
@@ -47,7 +61,8 @@ class Settings:
     paused: bool
     availability: str
     language: str
-    #: ``sms``, ``email`` or ``both``; None keeps what is stored.
+    #: ``sms``, ``email``, ``both`` or ``call`` (a landline: only ``call``); None keeps
+    #: what is stored.
     channels: str | None = None
     email: str | None = None
 
@@ -76,6 +91,8 @@ def apply_settings(session: Session, helper: Helper, settings: Settings) -> None
         errors["channels"] = N_("Bitte SMS, E-Mail oder beides wählen.")
     elif "email" in channels and not email:
         errors["email"] = N_("Für Nachrichten per E-Mail brauchen wir Ihre E-Mail-Adresse.")
+    elif channels != [ContactChannel.CALL.value] and not textable(helper.phone):
+        errors["channels"] = LANDLINE_CALL_ONLY
     if errors:
         raise ProfileError(errors)
     helper.email = email

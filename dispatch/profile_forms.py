@@ -38,6 +38,7 @@ class SettingsForm(DispatchForm):
             SelectChoice("sms", "Per SMS"),
             SelectChoice("email", "Per E-Mail"),
             SelectChoice("both", "Per SMS und E-Mail"),
+            SelectChoice("call", "Per Anruf (ohne Handy)"),
         ],
         default="sms",
     )

@@ -1,10 +1,11 @@
 """What happened to a ticket, and what it is doing now, read from the records.
 
 The timeline (:func:`timeline`) is built from the ticket, its offers and the outbound
-messages stored for them (``offer:<id>``, ``standdown:<id>``): nothing is logged twice, so
+messages stored for them (``offer:<id>``, ``standdown:<id>``, for call helpers
+``offer-call:<id>:<attempt>``): nothing is logged twice, so
 the page can never tell a different story from the one the data tells. The delivery status
 of each message is read from :class:`hotline.core.models.OutboundMessage` whatever its
-channel (SMS today, other channels later).
+channel (SMS, e-mail, call).
 
 The status (:func:`ticket_status`) is computed from the ticket's state and the clock, so a
 ticket created at night says it waits for the end of quiet hours instead of claiming that
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
 from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
+from dispatch.voice_offers import MAX_ATTEMPTS, call_key
 from hotline.core.i18n import N_, gettext
 from hotline.core.models import MessageState, OutboundMessage
 
@@ -120,6 +122,15 @@ def _delivery(message: OutboundMessage | None) -> str | None:
     return message.state.value
 
 
+def _offer_message(messages: dict[str, OutboundMessage], offer_id: int) -> OutboundMessage | None:
+    """The offer's text, or for a call helper the latest call (the retry once there is one)."""
+    calls = [call_key(offer_id, n) for n in range(MAX_ATTEMPTS, 0, -1)]
+    return next(
+        (messages[k] for k in [f"offer:{offer_id}", *calls] if k in messages),
+        None,
+    )
+
+
 _RESPONSES = {
     OfferState.ACCEPTED: EntryKind.ACCEPTED,
     OfferState.DECLINED: EntryKind.DECLINED,
@@ -140,6 +151,7 @@ def timeline(session: Session, ticket_id: int) -> list[Entry]:
         .order_by(Offer.wave, Offer.created_at, Offer.id)
     ).all()
     keys = [f"offer:{o.id}" for o, _ in rows] + [f"standdown:{o.id}" for o, _ in rows]
+    keys += [call_key(o.id, n) for o, _ in rows for n in range(1, MAX_ATTEMPTS + 1)]
     messages = (
         {
             m.key: m
@@ -155,7 +167,7 @@ def timeline(session: Session, ticket_id: int) -> list[Entry]:
     for wave, offers in sorted(waves.items()):
         asked = []
         for offer, name in offers:
-            message = messages.get(f"offer:{offer.id}")
+            message = _offer_message(messages, offer.id)
             asked.append(
                 Asked(
                     offer.helper_id,
@@ -173,7 +185,7 @@ def timeline(session: Session, ticket_id: int) -> list[Entry]:
         if kind is not None and offer.responded_at is not None:
             entries.append(Entry(offer.responded_at, kind, offer.wave, offer.helper_id, name))
         elif offer.state == OfferState.UNREACHABLE:
-            message = messages.get(f"offer:{offer.id}")
+            message = _offer_message(messages, offer.id)
             at = (message.sent_at or message.created_at) if message else offer.created_at
             entries.append(
                 Entry(

@@ -30,6 +30,7 @@ from dispatch.outbound import (
     queue_offer_texts,
     queue_text,
 )
+from dispatch.voice_offers import queue_offer_calls
 from hotline.core.mail.addresses import blocked_addresses
 from hotline.core.models import Channel
 
@@ -211,6 +212,16 @@ def create_offers(
             )
             for offer_id, hid in rows
             if Channel.EMAIL in channels[hid]
+        ],
+        now,
+    )
+    queue_offer_calls(
+        session,
+        ticket.id,
+        [
+            (offer_id, hid, helpers[hid].phone, tokens[hid])
+            for offer_id, hid in rows
+            if Channel.CALL in channels[hid]
         ],
         now,
     )

@@ -64,6 +64,17 @@ def test_the_send_job_is_enqueued_on_its_priority_queue_after_the_commit(ctx, se
     assert queued(Priority.DEFAULT) == queued(Priority.BULK) == []
 
 
+def test_a_message_due_later_has_its_send_job_scheduled_for_then_after_the_commit(ctx, session):
+    at = (utcnow() + dt.timedelta(minutes=10)).replace(microsecond=0)
+    message = text(session, not_before=at)
+    session.commit()
+    assert queued(Priority.DEFAULT) == []  # not sent at once
+    scheduled = ScheduledJobRegistry(queue=jobs.queue_named(Priority.DEFAULT))
+    (job_id,) = scheduled.get_job_ids()
+    assert job_id.startswith(f"message-{message.id}-")
+    assert scheduled.get_scheduled_time(job_id).replace(tzinfo=dt.UTC) == at
+
+
 def test_a_rolled_back_message_is_never_enqueued(ctx, session):
     text(session)
     session.rollback()
@@ -325,6 +336,19 @@ def test_call_statuses_only_move_forward(ctx, session, phone):
         assert post_signed(client, "/twilio/calls/status", form).status_code == 204
     session.expire_all()
     assert message.delivery_status == "completed"
+
+
+def test_a_calls_end_runs_its_kinds_hook_once(ctx, session, phone):
+    ended = []
+    registry().message_kind("test_call", on_call_ended=lambda s, m, st: ended.append((m.key, st)))
+    message = sent_message(
+        ctx, session, phone, kind="test_call", channel=Channel.CALL, body="https://x.example/"
+    )
+    client = ctx.test_client()
+    for status in ("ringing", "no-answer", "no-answer", "completed"):
+        form = {"CallSid": message.sid, "CallStatus": status}
+        assert post_signed(client, "/twilio/calls/status", form).status_code == 204
+    assert ended == [("test:1", "no-answer")]
 
 
 def test_unsigned_call_status_callbacks_are_refused(ctx):

@@ -9,7 +9,8 @@ call-outs), :mod:`~dispatch.web.coordination` (the dashboard) and
 (helpers' trainings, what activities require) and :mod:`~dispatch.web.engagement`
 (long-term engagement: profiles, interest, matches, certificates), :mod:`~dispatch.web.profile`
 (the helper's own page) and :mod:`~dispatch.web.take` (taking a call-out from the public
-page).
+page). The offer call's Twilio webhooks are a blueprint of their own, ``dispatch_voice``
+(:mod:`~dispatch.web.voice`), signed by the provider instead of carrying a CSRF token.
 
 Handlers parse the form, call the domain, commit once and then enqueue the outbox rows the
 domain created (texts to send, waves to start).

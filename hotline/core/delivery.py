@@ -6,6 +6,8 @@ Twilio webhook. Callbacks arrive late, twice or out of order: a status only ever
 forward, and a repeated one changes nothing. A text the provider could not deliver runs the
 feature's ``on_failed`` hook for its kind (a dispatch offer becomes unreachable), and one
 refused because the recipient unsubscribed (21610) puts the number on the opt-out list.
+A call's final status (``completed``, ``busy``, ``no-answer``, ``failed``, ``canceled``) runs
+the ``on_call_ended`` hook of its kind, once.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ CALL_STATUS_RANK = {
     "canceled": 4,
 }
 UNDELIVERED = (DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED)
+#: Final call statuses: the call is over (answered and hung up, or never answered).
+CALL_ENDS = frozenset(s for s, rank in CALL_STATUS_RANK.items() if rank == 4)
 
 
 def status_callback_url(channel: Channel) -> str | None:
@@ -139,7 +143,17 @@ def record_call_status(session: Session, sid: str, status: str) -> bool:
     if CALL_STATUS_RANK[status] <= current:
         return False
     message.delivery_status = status
+    if status in CALL_ENDS:
+        call_ended(session, message, status)
     return True
+
+
+def call_ended(session: Session, message: OutboundMessage, status: str) -> None:
+    """An outbound call is over: the feature that queued it decides what follows (a
+    retry, say). Runs once per call: a final status is only ever recorded once."""
+    kind = registry().message_kinds.get(message.kind)
+    if kind is not None and kind.on_call_ended is not None:
+        kind.on_call_ended(session, message, status)
 
 
 def undeliverable(session: Session, message: OutboundMessage) -> None:

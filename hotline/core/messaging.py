@@ -44,7 +44,7 @@ from hotline.core.extensions import db, jobs
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
 from hotline.core.queues import Priority
 from hotline.core.registry import Registry
-from hotline.core.sending import enqueue_sends, message_id_of, shown_recipient
+from hotline.core.sending import enqueue_sends, message_id_of, schedule_send, shown_recipient
 from hotline.core.worker import app_context
 
 __all__ = ["Channel", "MessageState", "OutboundMessage", "Priority", "queue", "queue_many"]
@@ -57,6 +57,8 @@ SWEEP_GRACE = dt.timedelta(seconds=30)
 SWEEP_LIMIT = 5000
 #: Where a session keeps the rows it queued until it commits.
 _QUEUED = "rufbereit.queued_messages"
+#: Rows queued with a later ``not_before``: their jobs are scheduled for then.
+_SCHEDULED = "rufbereit.scheduled_messages"
 
 
 def queue(
@@ -106,7 +108,11 @@ def queue(
             session.add(message)
     except IntegrityError:
         return _by_key(session, key, required=True)
-    _remember(session, [(message.id, message.priority)])
+    if not_before is not None and not_before > utcnow():
+        # Due later (a retried call): its job is scheduled for then, after the commit.
+        session.info.setdefault(_SCHEDULED, []).append((message.id, message.priority, not_before))
+    else:
+        _remember(session, [(message.id, message.priority)])
     return message
 
 
@@ -202,12 +208,16 @@ def _enqueue_committed(session: Session) -> None:
     rows = session.info.pop(_QUEUED, None)
     if rows:
         enqueue_sends(rows)
+    for message_id, priority, at in session.info.pop(_SCHEDULED, None) or []:
+        # A lost schedule only delays the row: the sweep enqueues due rows without a job.
+        schedule_send(message_id, priority, at, "due")
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(_QUEUED, None)
+        session.info.pop(_SCHEDULED, None)
 
 
 def enqueue(session: Session, ids: Iterable[int]) -> int:

@@ -40,6 +40,9 @@ SessionTask = Callable[["Session", dt.datetime], str]
 MessageCheck = Callable[["Session", "OutboundMessage", dt.datetime], "str | dt.datetime | None"]
 #: ``(session, message) -> None``: the message failed for good (its ``error_code`` says why).
 MessageFailed = Callable[["Session", "OutboundMessage"], None]
+#: ``(session, message, call status)``: an outbound call is over (``completed``, ``busy``,
+#: ``no-answer``, ``failed``, ``canceled``), run once per call.
+CallEnded = Callable[["Session", "OutboundMessage", str], None]
 #: ``(session, user, now) -> HTML markup`` of one panel (rendered with the feature's own
 #: template, already escaped), or ``""`` when it has nothing to show.
 PanelRender = Callable[["Session", Any, dt.datetime], str]
@@ -107,6 +110,8 @@ class MessageKind:
     name: str
     check: MessageCheck | None = None
     on_failed: MessageFailed | None = None
+    #: For calls: the provider reported the call's final status.
+    on_call_ended: CallEnded | None = None
 
 
 @dataclass(frozen=True)
@@ -185,11 +190,14 @@ class Registry:
         kind: str,
         check: MessageCheck | None = None,
         on_failed: MessageFailed | None = None,
+        on_call_ended: CallEnded | None = None,
     ) -> None:
-        """Hooks for outbound messages of ``kind``; a kind nobody registers is just sent."""
+        """Hooks for outbound messages of ``kind``; a kind nobody registers is just sent.
+        ``on_call_ended`` runs once when a call of this kind is over, whatever its end
+        (answered and hung up, busy, not answered, failed)."""
         if kind in self.message_kinds:
             raise ValueError(f"message kind {kind!r} registered twice")
-        self.message_kinds[kind] = MessageKind(kind, check, on_failed)
+        self.message_kinds[kind] = MessageKind(kind, check, on_failed, on_call_ended)
 
     def sms_route(
         self,
