@@ -1866,6 +1866,13 @@ class Comparison:
         return max(self.throughput_gain, self.p99_gain)
 
     @property
+    def decision(self) -> str:
+        """What the issue's rule says; below 5 % under overload the run cannot tell."""
+        if self.gain >= MECHANISM_GAIN_PERCENT:
+            return "keep"
+        return "unclear (overloaded)" if self.overloaded else "remove"
+
+    @property
     def overloaded(self) -> bool:
         return any(
             percentile(r.all_latencies, 99) > OVERLOAD_P99_MS or r.errors
@@ -1877,7 +1884,7 @@ def print_comparison(comparison: Comparison, rate: float) -> None:
     m = comparison.mechanism
     print(f"\nmechanism {m.name}: {m.what}; {rate:g} new calls/s in each one's slots")
     print(
-        f"  {'':24}{'calls':>7}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
+        f"  {'':34}{'calls':>7}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
         f"{'p99 ms':>9}{'CPU/call app':>14}{'PostgreSQL':>12}"
     )
     for label, result in (
@@ -1887,7 +1894,7 @@ def print_comparison(comparison: Comparison, rate: float) -> None:
         per = 1000 / max(1, result.calls)
         cpu = result.cpu
         print(
-            f"  {label:24}{result.calls:>7,}{result.requests:>10,}{result.errors:>8}"
+            f"  {label:34}{result.calls:>7,}{result.requests:>10,}{result.errors:>8}"
             f"{Comparison.rps(result):>9.1f}{percentile(result.all_latencies, 50):>9.1f}"
             f"{percentile(result.all_latencies, 99):>9.1f}"
             f"{(cpu.app * per if cpu else 0):>11.1f} ms{(cpu.database * per if cpu else 0):>9.1f} ms"
@@ -1903,7 +1910,7 @@ def print_comparison(comparison: Comparison, rate: float) -> None:
         if cpu_on and cpu_off and cpu_off.app
         else float("nan")
     )
-    verdict = "keep" if comparison.gain >= MECHANISM_GAIN_PERCENT else "remove"
+    verdict = comparison.decision
     print(
         f"  gain with it: throughput {comparison.throughput_gain:+.1f} %,"
         f" p99 {comparison.p99_gain:+.1f} %, app CPU per call {cpu_gain:+.1f} %"
@@ -2028,7 +2035,7 @@ def print_mechanisms_table(compared: Sequence[Comparison], rate: float) -> None:
             f" | {percentile(on.all_latencies, 99):.1f} / {percentile(off.all_latencies, 99):.1f}"
             f" | {cpu[0]:.1f} / {cpu[1]:.1f} ms"
             f" | {c.throughput_gain:+.1f} % / {c.p99_gain:+.1f} %"
-            f" | {'keep' if c.gain >= MECHANISM_GAIN_PERCENT else 'remove'} |"
+            f" | {c.decision} |"
         )
 
 

@@ -234,9 +234,9 @@ def test_compared_apps_get_the_same_arrivals_one_slot_apart() -> None:
     assert all(int(t) % 2 == 0 for t in first) and all(int(t) % 2 == 1 for t in second)
 
 
-def _served(requests: int, seconds: float, latency: float) -> object:
+def _served(requests: int, seconds: float, latency_ms: float) -> object:
     result = bench.CallsResult(calls=10, elapsed=seconds)
-    result.kind("entry").latencies += [latency] * requests
+    result.kind("entry").latencies += [latency_ms / 1000] * requests
     return result
 
 
@@ -251,6 +251,13 @@ def test_a_mechanism_is_kept_for_five_percent_more_throughput_or_five_percent_le
         bench.Goal(f"mechanism_{c.mechanism.name}_gain", c.gain, ">=", 5).met
         for c in (faster, quicker, neither)
     ] == [True, True, False]
+
+
+def test_a_mechanism_short_of_five_percent_is_removed_unless_the_machine_was_overloaded() -> None:
+    [mechanism, *_] = bench.MECHANISMS
+    calm = bench.Comparison(mechanism, _served(100, 10, 20), _served(100, 10, 20.2))
+    overloaded = bench.Comparison(mechanism, _served(100, 10, 900), _served(100, 10, 910))
+    assert (calm.decision, overloaded.decision) == ("remove", "unclear (overloaded)")
 
 
 def test_every_compared_mechanism_is_a_setting_of_the_app_with_its_default_as_on() -> None:
