@@ -72,7 +72,8 @@ def create_app(
     app.extensions["rufbereit.settings"] = settings
     configure_logging(app.config["LOG_LEVEL"])
     check_country_settings(app.config)
-    app.session_interface = CookieSessionInterface()
+    if app.config["SESSION_SKIP_WITHOUT_COOKIE"]:
+        app.session_interface = CookieSessionInterface()  # else Flask's own (docs/benchmarks.md)
     web.init_app(app)
     pages.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]

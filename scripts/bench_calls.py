@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of whole calls: every webhook of a call, as Twilio sends them, at a fixed rate.
 
-What it measures (``--rates``, the default; ``--entry`` and ``--scaling`` add the others):
+What it measures (``--rates``, the default; ``--entry``, ``--scaling`` and ``--compare`` add
+the others):
 
 1. **Whole calls, open loop** – new calls arrive at a fixed rate (Poisson arrivals), whatever
    the server's answers, and each is played through all of its webhooks: signed like Twilio
@@ -29,6 +30,14 @@ What it measures (``--rates``, the default; ``--entry`` and ``--scaling`` add th
    verb), round trips (every ``ReadyForQuery`` the client waits for, connection set-up
    excluded), transactions and rows per command (from the servers' ``CommandComplete``
    tags), attributed to the webhook in flight.
+5. **Mechanisms** (``--compare``, ``--compare-rate 50``) – for each fast path on the voice
+   path (:data:`MECHANISMS`: the direct TwiML writer, the call record's driver round trip,
+   the routing cache, the cookie-less session, the single signature), two apps side by side
+   with the same gunicorn settings, every mechanism on vs that one switched off by its
+   setting, under one open loop whose one-second slots take turns between them and give
+   both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
+   CPU per call and the gain, and one ``RESULT mechanism_<name>_gain`` line each: kept if
+   it gains at least 5 % in throughput or p99. Skips the rates unless ``--rates`` is given.
 
 Every app runs under gunicorn with the web process's settings (``Procfile``:
 ``gunicorn -c gunicorn.conf.py``; workers from ``WEB_CONCURRENCY`` or what the settings file
@@ -41,6 +50,7 @@ Usage::
 
     .venv/bin/python scripts/bench_calls.py --seconds 5                 # rates 10, 25, 50
     .venv/bin/python scripts/bench_calls.py --entry --scaling           # everything
+    .venv/bin/python scripts/bench_calls.py --compare --seconds 10      # each mechanism
 """
 
 from __future__ import annotations
@@ -178,13 +188,19 @@ def ensure_seeded(url: str, plan: CallsSeedPlan, force: bool, now: dt.datetime) 
 
 
 def clear_calls(url: str) -> None:
-    """Forget the calls (and queue call-outs) of earlier runs, then CHECKPOINT."""
+    """Forget the calls (with every row that hangs off them: legs, accompaniments …) and
+    queue call-outs of earlier runs, then CHECKPOINT, so a checkpoint does not compete with
+    the next measurement for the disk."""
     import psycopg
 
     with psycopg.connect(voice.psycopg_url(url)) as conn:
-        conn.execute("TRUNCATE outbox")
+        conn.execute("TRUNCATE outbox, calls, call_legs CASCADE")
         conn.commit()
-    voice.clear_calls(url)
+    with (
+        psycopg.connect(voice.psycopg_url(url), autocommit=True) as conn,
+        contextlib.suppress(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("CHECKPOINT")
 
 
 def line_flows(plan: CallsSeedPlan, now: dt.datetime) -> dict[str, str]:
@@ -1456,9 +1472,12 @@ class CpuMeter:
     serving its database, from ``/proc`` (Linux): what a call costs the machine, whatever
     else runs on it."""
 
-    def __init__(self, server_pid: int, database_url: str) -> None:
+    def __init__(self, server_pid: int, database_url: str, application: str | None = None) -> None:
         self.server_pid = server_pid
         self.database_url = database_url
+        #: Only the backends of connections with this ``application_name`` (two apps on
+        #: one database).
+        self.application = application
 
     def sample(self) -> tuple[dict[int, float], dict[int, float]]:
         """CPU seconds so far of the server's processes, and of the database's backends."""
@@ -1471,6 +1490,8 @@ class CpuMeter:
                 for row in conn.execute(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                     " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                    " AND (%(app)s::text IS NULL OR application_name = %(app)s::text)",
+                    {"app": self.application},
                 )
             ]
         return app, {pid: _cpu_seconds(pid) for pid in pids}
@@ -1589,7 +1610,12 @@ def players_for(maker: ScriptMaker, count: int, args: argparse.Namespace) -> lis
 
 
 def open_loop_round(
-    port: int, maker: ScriptMaker, rate: float, seconds: float, args: argparse.Namespace
+    port: int,
+    maker: ScriptMaker,
+    rate: float,
+    seconds: float,
+    args: argparse.Namespace,
+    progress: Callable[[str], None] | None = print,
 ) -> CallsResult:
     arrivals = poisson_arrivals(rate, seconds, random.Random(f"{args.seed}-{rate}-{maker.count}"))
     players = players_for(maker, len(arrivals), args)
@@ -1599,6 +1625,7 @@ def open_loop_round(
         players,
         limit_s=seconds + args.drain_seconds,
         request_timeout=args.request_timeout,
+        progress=progress,
     )
 
 
@@ -1735,6 +1762,283 @@ def run_scaling(
     return [(d.plan, r) for d, r in measured]
 
 
+@dataclasses.dataclass(frozen=True)
+class Mechanism:
+    """A fast path on the voice path and the setting that switches it off (the plain
+    library path instead)."""
+
+    name: str
+    setting: str
+    on: str
+    off: str
+    what: str
+
+
+#: Every fast-path mechanism on the voice path (docs/benchmarks.md, "Mechanisms").
+MECHANISMS = (
+    Mechanism(
+        "twiml_fast_render",
+        "TWIML_FAST_RENDER",
+        "true",
+        "false",
+        "TwiML written directly (off: twilio's str(response))",
+    ),
+    Mechanism(
+        "call_record_driver_path",
+        "CALL_RECORD_DRIVER_PATH",
+        "true",
+        "false",
+        "call record in one autocommit round trip on the driver (off: the ORM session)",
+    ),
+    Mechanism(
+        "routing_cache",
+        "ROUTING_CACHE_SECONDS",
+        "2",
+        "0",
+        "per-worker routing cache (off: lines and operators read on every call)",
+    ),
+    Mechanism(
+        "session_cookie_skip",
+        "SESSION_SKIP_WITHOUT_COOKIE",
+        "true",
+        "false",
+        "no session set-up without a cookie (off: Flask's session interface)",
+    ),
+    Mechanism(
+        "signature_once",
+        "SIGNATURE_CHECK_ONCE",
+        "true",
+        "false",
+        "one signature computed (off: twilio's validate, which computes two)",
+    ),
+)
+#: A mechanism is kept if it gains at least this much throughput or p99 (percent).
+MECHANISM_GAIN_PERCENT = 5.0
+#: Calls per second of each app's warm-up in ``--compare``.
+COMPARE_WARMUP_RATE = 10.0
+#: Above this p99 of all webhooks the machine is taken to be overloaded.
+OVERLOAD_P99_MS = 500.0
+
+
+def paired_arrivals(
+    rate: float, seconds: float, slot_seconds: float, rng: random.Random
+) -> tuple[list[float], list[int]]:
+    """Arrivals for two servers over ``2 * seconds``: one-second slots (``slot_seconds``)
+    take turns between them, and the second server's slots repeat the first one's arrivals
+    one slot later, so both get the same calls at the same moments of their slots.
+    Returns the arrival times in order and which server (0, 1) each goes to."""
+    base = poisson_arrivals(rate, seconds, rng)
+    timed = []
+    for t in base:
+        slot, within = divmod(t, slot_seconds)
+        start = 2 * slot * slot_seconds + within
+        timed += [(start, 0), (start + slot_seconds, 1)]
+    timed.sort()
+    return [t for t, _ in timed], [target for _, target in timed]
+
+
+@dataclasses.dataclass
+class Comparison:
+    """One mechanism measured: every mechanism on vs this one off, in one open loop."""
+
+    mechanism: Mechanism
+    on: CallsResult
+    off: CallsResult
+
+    @staticmethod
+    def rps(result: CallsResult) -> float:
+        return result.requests / result.elapsed if result.elapsed else 0.0
+
+    @property
+    def throughput_gain(self) -> float:
+        """Percent more webhooks served per second with the mechanism than without."""
+        off = self.rps(self.off)
+        return (self.rps(self.on) / off - 1) * 100 if off else float("nan")
+
+    @property
+    def p99_gain(self) -> float:
+        """Percent of the p99 (all webhooks) the mechanism takes away."""
+        off = percentile(self.off.all_latencies, 99)
+        return (1 - percentile(self.on.all_latencies, 99) / off) * 100 if off else float("nan")
+
+    @property
+    def gain(self) -> float:
+        return max(self.throughput_gain, self.p99_gain)
+
+    @property
+    def decision(self) -> str:
+        """What the issue's rule says; below 5 % under overload the run cannot tell."""
+        if self.gain >= MECHANISM_GAIN_PERCENT:
+            return "keep"
+        return "unclear (overloaded)" if self.overloaded else "remove"
+
+    @property
+    def overloaded(self) -> bool:
+        return any(
+            percentile(r.all_latencies, 99) > OVERLOAD_P99_MS or r.errors
+            for r in (self.on, self.off)
+        )
+
+
+def print_comparison(comparison: Comparison, rate: float) -> None:
+    m = comparison.mechanism
+    print(f"\nmechanism {m.name}: {m.what}; {rate:g} new calls/s in each one's slots")
+    print(
+        f"  {'':34}{'calls':>7}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
+        f"{'p99 ms':>9}{'CPU/call app':>14}{'PostgreSQL':>12}"
+    )
+    for label, result in (
+        ("all on", comparison.on),
+        (f"{m.setting}={m.off}", comparison.off),
+    ):
+        per = 1000 / max(1, result.calls)
+        cpu = result.cpu
+        print(
+            f"  {label:34}{result.calls:>7,}{result.requests:>10,}{result.errors:>8}"
+            f"{Comparison.rps(result):>9.1f}{percentile(result.all_latencies, 50):>9.1f}"
+            f"{percentile(result.all_latencies, 99):>9.1f}"
+            f"{(cpu.app * per if cpu else 0):>11.1f} ms{(cpu.database * per if cpu else 0):>9.1f} ms"
+        )
+    cpu_on, cpu_off = comparison.on.cpu, comparison.off.cpu
+    cpu_gain = (
+        (
+            1
+            - (cpu_on.app / max(1, comparison.on.calls))
+            / (cpu_off.app / max(1, comparison.off.calls))
+        )
+        * 100
+        if cpu_on and cpu_off and cpu_off.app
+        else float("nan")
+    )
+    verdict = comparison.decision
+    print(
+        f"  gain with it: throughput {comparison.throughput_gain:+.1f} %,"
+        f" p99 {comparison.p99_gain:+.1f} %, app CPU per call {cpu_gain:+.1f} %"
+        f" → {verdict} (≥ {MECHANISM_GAIN_PERCENT:g} % in throughput or p99)"
+    )
+    if comparison.overloaded:
+        print(
+            f"  overloaded at {rate:g}/s (p99 over {OVERLOAD_P99_MS:g} ms or errors): the p99 is"
+            " queueing, not the mechanism; try a lower --compare-rate"
+        )
+
+
+def run_compare(
+    data: DataSet, args: argparse.Namespace, workdir: Path, redis: str
+) -> list[Comparison]:
+    """For each mechanism, two apps side by side with the same gunicorn settings (every
+    mechanism on; that one off), under one open loop whose slots take turns between them and
+    whose calls are the same for both (:func:`paired_arrivals`), so that load from
+    elsewhere on the machine falls on both alike."""
+    from ivr_flows.loader import load_flows
+
+    flows, _ = load_flows(args.flows_dir)
+    by_number = {
+        number: flows[name]
+        for number, name in line_flows(data.plan, dt.datetime.now(dt.UTC)).items()
+    }
+    chosen = [m for m in MECHANISMS if not args.mechanisms or m.name in args.mechanisms]
+    all_on = {m.setting: m.on for m in MECHANISMS}
+    ports = (args.port + 30, args.port + 31)
+    compared = []
+    for n, mechanism in enumerate(chosen):
+        clear_calls(data.url)
+        variants = (all_on, {**all_on, mechanism.setting: mechanism.off})
+        makers = [
+            ScriptMaker(
+                by_number,
+                [voice.line_number(i) for i in data.plan.staffed_lines()],
+                [voice.line_number(i) for i in data.plan.unstaffed()],
+                args.mix,
+                run_id=uuid.uuid4().hex[:8],
+                seed=args.seed + n,
+            )
+            for _ in variants
+        ]
+        meters = []
+        print(f"\nmechanism {mechanism.name}: all on vs {mechanism.setting}={mechanism.off}")
+        with contextlib.ExitStack() as stack:
+            for i, (port, settings) in enumerate(zip(ports, variants, strict=True)):
+                application = f"bench-compare-{i}"
+                url = f"{data.url}{'&' if '?' in data.url else '?'}application_name={application}"
+                env = {**calls_env(url, args.flows_dir, workdir, args, ""), **settings}
+                if redis:  # a Redis database each: the callers' memory (redial) stays apart
+                    env["REDIS_URL"] = redis.rsplit("/", 1)[0] + f"/{i + 1}"
+                server = ProcfileGunicorn(
+                    args.app,
+                    port,
+                    env,
+                    workdir / f"compare-{mechanism.name}-{i}.log",
+                    args.workers,
+                    args.pythonpath,
+                )
+                stack.callback(server.stop)
+                server.wait_ready()
+                meters.append(CpuMeter(server.proc.pid, data.url, application))
+            # Warm-up (every worker's connections and caches) below any overload.
+            warm_rate = min(args.compare_rate, COMPARE_WARMUP_RATE)
+            print(f"  warm-up: {args.warmup_seconds:g} s of calls at {warm_rate:g}/s each")
+            for port, maker in zip(ports, makers, strict=True):
+                open_loop_round(port, maker, warm_rate, args.warmup_seconds, args, progress=None)
+            arrivals, turns = paired_arrivals(
+                args.compare_rate,
+                args.seconds,
+                args.slot_seconds,
+                random.Random(f"{args.seed}-compare-{n}"),
+            )
+            # The k-th call of either server follows the same script (same seed, own CallSids).
+            for maker in makers:
+                maker.rng = random.Random(f"{args.seed}-compare-calls-{n}")
+            players = [players_for(makers[t], 1, args)[0] for t in turns]
+            print(
+                f"  whole calls at {args.compare_rate:g}/s in each one's slots for"
+                f" {2 * args.seconds:g} s, slots of {args.slot_seconds:g} s taking turns"
+            )
+            before = [meter.sample() for meter in meters]
+            load, wall = time.process_time(), time.perf_counter()
+            results = run_open_loop_on(
+                [ports[t] for t in turns],
+                arrivals,
+                players,
+                limit_s=2 * args.seconds + args.drain_seconds,
+                request_timeout=args.request_timeout,
+                progress=None,
+            )
+            load, wall = time.process_time() - load, time.perf_counter() - wall
+            after = [meter.sample() for meter in meters]
+        for result, meter, (app0, db0), (app1, db1) in zip(
+            results, meters, before, after, strict=True
+        ):
+            share = result.calls / max(1, len(players))
+            result.cpu = CpuUse(meter.used(app0, app1), meter.used(db0, db1), load * share, wall)
+        comparison = Comparison(mechanism, results[0], results[1])
+        print_comparison(comparison, args.compare_rate)
+        compared.append(comparison)
+    return compared
+
+
+def print_mechanisms_table(compared: Sequence[Comparison], rate: float) -> None:
+    """The table for docs/benchmarks.md ("Mechanisms")."""
+    print(f"\nmechanisms at {rate:g} new calls/s (all on vs that one off, alternating slots)")
+    print(
+        "| mechanism | req/s on / off | p50 ms on / off | p99 ms on / off"
+        " | app CPU per call on / off | gain throughput / p99 | decision |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for c in compared:
+        on, off = c.on, c.off
+        cpu = [r.cpu.app * 1000 / max(1, r.calls) if r.cpu else 0.0 for r in (on, off)]
+        print(
+            f"| {c.mechanism.name} (`{c.mechanism.setting}={c.mechanism.off}`)"
+            f" | {Comparison.rps(on):.1f} / {Comparison.rps(off):.1f}"
+            f" | {percentile(on.all_latencies, 50):.1f} / {percentile(off.all_latencies, 50):.1f}"
+            f" | {percentile(on.all_latencies, 99):.1f} / {percentile(off.all_latencies, 99):.1f}"
+            f" | {cpu[0]:.1f} / {cpu[1]:.1f} ms"
+            f" | {c.throughput_gain:+.1f} % / {c.p99_gain:+.1f} %"
+            f" | {c.decision} |"
+        )
+
+
 def run_entry(
     data: DataSet, args: argparse.Namespace, workdir: Path
 ) -> dict[str, voice.LoadResult]:
@@ -1745,7 +2049,7 @@ def run_entry(
     with psycopg.connect(voice.psycopg_url(data.url), autocommit=True) as conn:
         conn.execute(CREATE_TABLE)
         conn.execute(f"TRUNCATE {TABLE}")
-    voice.clear_calls(data.url)
+    clear_calls(data.url)
     apps = {
         "baseline": ("bench_baseline_app:app", SCRIPTS),
         "floor": ("bench_write_floor_app:app", SCRIPTS),
@@ -1791,6 +2095,7 @@ def goals(
     entry: dict[str, voice.LoadResult] | None,
     rates: dict[float, CallsResult] | None,
     scaling: list[tuple[CallsSeedPlan, CallsResult]] | None,
+    compared: Sequence[Comparison] | None = None,
 ) -> list[Goal]:
     """The issue's targets, from what was measured in this run."""
     found = []
@@ -1817,6 +2122,10 @@ def goals(
         smallest = percentile(scaling[0][1].all_latencies, 99)
         largest = percentile(scaling[-1][1].all_latencies, 99)
         found.append(Goal("scaling_p99_ratio", largest / smallest, "<=", 1.2))
+    for c in compared or ():
+        found.append(
+            Goal(f"mechanism_{c.mechanism.name}_gain", c.gain, ">=", MECHANISM_GAIN_PERCENT)
+        )
     return found
 
 
@@ -1838,7 +2147,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rates",
-        default="10,25,50",
+        default=None,
         help="new calls per second, one measurement each; 'none' to skip whole calls",
     )
     parser.add_argument("--seconds", type=float, default=20, help="seconds of arrivals per rate")
@@ -1878,6 +2187,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--slot-seconds", type=float, default=1, help="--scaling: turns between data sets"
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="each fast-path mechanism: all on vs that one off, side by side (skips --rates"
+        " unless given)",
+    )
+    parser.add_argument(
+        "--compare-rate", type=float, default=50, help="--compare: calls/s in each app's slots"
+    )
+    parser.add_argument(
+        "--mechanisms",
+        type=lambda text: [m.strip() for m in text.split(",") if m.strip()],
+        default=[],
+        help="--compare: only these (" + ", ".join(m.name for m in MECHANISMS) + ")",
+    )
     parser.add_argument("--rounds", type=int, default=6, help="--entry: alternating rounds")
     parser.add_argument("--workers", type=int, help="pin WEB_CONCURRENCY for every app")
     parser.add_argument("--port", type=int, default=8760, help="first port on 127.0.0.1")
@@ -1889,9 +2213,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed-only", action="store_true", help="seed what is needed, stop")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the call mix")
     args = parser.parse_args(argv)
+    if args.rates is None:
+        args.rates = "none" if args.compare else "10,25,50"
     args.rates = (
         [] if args.rates.strip().lower() == "none" else [float(r) for r in args.rates.split(",")]
     )
+    unknown = set(args.mechanisms) - {m.name for m in MECHANISMS}
+    if unknown:
+        parser.error(f"unknown mechanisms: {', '.join(sorted(unknown))}")
     return args
 
 
@@ -1909,20 +2238,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             scaled = scaled_plan(shifts, operators)
             ensure_seeded(database_for(args.database_url, scaled), scaled, args.reseed, now)
         return 0
-    entry = rates = scaling = None
+    entry = rates = scaling = compared = None
     with contextlib.ExitStack() as stack:
         redis = ""
         if not args.no_redis:
             server = RedisServer(workdir / "redis.log")
             stack.callback(server.stop)
             redis = server.url
-        if args.rates or args.entry:
+        if args.rates or args.entry or args.compare:
             print(f"database: {args.database_url}")
             data = prepare(plan, args.database_url, args, now)
             if args.entry:
                 entry = run_entry(data, args, workdir)
             if args.rates:
                 rates = run_rates(data, args, workdir, redis)
+            if args.compare:
+                compared = run_compare(data, args, workdir, redis)
         if args.scaling:
             scaling = run_scaling(args, workdir, redis, now)
     if scaling:
@@ -1933,7 +2264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{p.shifts:,} shifts {v:.1f} ms" for (p, _), v in zip(scaling, p99s, strict=True)
             )
         )
-    found = goals(entry, rates, scaling)
+    if compared:
+        print_mechanisms_table(compared, args.compare_rate)
+        if any(c.overloaded for c in compared):
+            print(
+                f"(overloaded at {args.compare_rate:g} new calls/s: there the p99 is queueing,"
+                " not the mechanism)"
+            )
+    found = goals(entry, rates, scaling, compared)
     print(f"\n(server logs: {workdir})")
     for goal in found:
         print(goal.line())

@@ -225,6 +225,51 @@ def test_scaling_slots_take_turns_between_the_data_sets() -> None:
     assert bench.slot_schedule(arrivals, 3, 1.0) == [0, 0, 1, 2, 0, 1, 0]
 
 
+def test_compared_apps_get_the_same_arrivals_one_slot_apart() -> None:
+    arrivals, turns = bench.paired_arrivals(20, 4, 1.0, random.Random(7))
+    first = [t for t, n in zip(arrivals, turns, strict=True) if n == 0]
+    second = [t for t, n in zip(arrivals, turns, strict=True) if n == 1]
+    assert arrivals == sorted(arrivals) and len(first) == len(second) > 0
+    assert [b - a for a, b in zip(first, second, strict=True)] == pytest.approx([1.0] * len(first))
+    assert all(int(t) % 2 == 0 for t in first) and all(int(t) % 2 == 1 for t in second)
+
+
+def _served(requests: int, seconds: float, latency_ms: float) -> object:
+    result = bench.CallsResult(calls=10, elapsed=seconds)
+    result.kind("entry").latencies += [latency_ms / 1000] * requests
+    return result
+
+
+def test_a_mechanism_is_kept_for_five_percent_more_throughput_or_five_percent_less_p99() -> None:
+    [mechanism, *_] = bench.MECHANISMS
+    faster = bench.Comparison(mechanism, _served(110, 10, 40), _served(100, 10, 40))
+    quicker = bench.Comparison(mechanism, _served(100, 10, 38), _served(100, 10, 40))
+    neither = bench.Comparison(mechanism, _served(102, 10, 39.6), _served(100, 10, 40))
+    assert faster.throughput_gain == pytest.approx(10) and faster.p99_gain == pytest.approx(0)
+    assert quicker.p99_gain == pytest.approx(5)
+    assert [
+        bench.Goal(f"mechanism_{c.mechanism.name}_gain", c.gain, ">=", 5).met
+        for c in (faster, quicker, neither)
+    ] == [True, True, False]
+
+
+def test_a_mechanism_short_of_five_percent_is_removed_unless_the_machine_was_overloaded() -> None:
+    [mechanism, *_] = bench.MECHANISMS
+    calm = bench.Comparison(mechanism, _served(100, 10, 20), _served(100, 10, 20.2))
+    overloaded = bench.Comparison(mechanism, _served(100, 10, 900), _served(100, 10, 910))
+    assert (calm.decision, overloaded.decision) == ("remove", "unclear (overloaded)")
+
+
+def test_every_compared_mechanism_is_a_setting_of_the_app_with_its_default_as_on() -> None:
+    from hotline.core.config import SETTINGS
+
+    declared = {s.name: s for s in SETTINGS}
+    for m in bench.MECHANISMS:
+        setting = declared[m.setting]
+        assert setting.kind.parse(m.on) == setting.default
+        assert setting.kind.parse(m.off) != setting.default
+
+
 def tiny_twiml_app() -> Flask:
     """A two-step hotline: a menu, then goodbye; status callbacks answered 204."""
     app = Flask("tiny")

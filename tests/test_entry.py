@@ -324,3 +324,117 @@ def test_without_the_driver_path_the_call_record_is_still_one_durable_statement(
         database.driver_path = True
     with database.factory() as s:
         assert s.scalar(select(Call.line_id).where(Call.call_sid == "CA" + "f" * 32)) == line_id
+
+
+# -- every fast path switched off answers and records the same ---------------------------------
+
+
+def _taken_when_called(owner: object, name: str, taken: bool = True):  # noqa: ANN202
+    """A probe: wraps ``owner.name`` and tells after each request whether the fast path was
+    taken (it was called, or for ``taken=False`` it was not)."""
+
+    def install(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+        calls: list[object] = []
+        original = getattr(owner, name)
+
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            calls.append(args)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+        def check(app) -> bool:  # noqa: ANN001, ARG001
+            called = bool(calls)
+            calls.clear()
+            return called is taken
+
+        return check
+
+    return install
+
+
+def _routing_cache_filled(monkeypatch: pytest.MonkeyPatch):  # noqa: ARG001, ANN202
+    return lambda app: bool(app.extensions["rufbereit.directory"]._lines)
+
+
+def _fast_paths() -> dict[str, tuple[object, object]]:
+    """Each fast path's setting: (its value that switches it off, a probe that tells whether
+    the request took it)."""
+    from twilio.request_validator import RequestValidator
+
+    from hotline.core import twiml as twiml_text
+    from hotline.core.sessions import CookieSessionInterface
+
+    return {
+        "TWIML_FAST_RENDER": (False, _taken_when_called(twiml_text, "render")),
+        "CALL_RECORD_DRIVER_PATH": (False, _taken_when_called(Database, "autocommit_scalar")),
+        "SESSION_SKIP_WITHOUT_COOKIE": (
+            False,
+            _taken_when_called(CookieSessionInterface, "open_session"),
+        ),
+        "SIGNATURE_CHECK_ONCE": (
+            False,
+            _taken_when_called(RequestValidator, "validate", taken=False),
+        ),
+        "ROUTING_CACHE_SECONDS": (0, _routing_cache_filled),
+    }
+
+
+FAST_PATHS = _fast_paths()
+
+
+@pytest.fixture
+def committed_line(engine, redis):  # noqa: ANN001, ANN201, ARG001
+    """A committed line on the real database with one operator on shift; removed afterwards."""
+    number = "+4930778000"
+    with Session(engine, expire_on_commit=False) as s:
+        line = make_line(s, number=number, flow="direct", fallback_number="+4930778099")
+        op = make_operator(s)
+        make_shift(s, op, line)
+        s.commit()
+        ids = (line.id, op.id)
+    yield number
+    with engine.begin() as conn:
+        conn.execute(delete(Call).where(Call.line_id == ids[0]))
+        conn.execute(delete(Shift).where(Shift.line_id == ids[0]))
+        conn.execute(delete(Operator).where(Operator.id == ids[1]))
+        conn.execute(delete(Line).where(Line.id == ids[0]))
+
+
+def _answer_and_record(engine, app, number: str) -> tuple[bytes, dict[str, object]]:  # noqa: ANN001
+    """A new call's entry answer on a warm worker (a first call fills the directory) and its
+    call record (without id and start time); the records are removed again, so the next app
+    takes the same CallSids."""
+    warm, sid = "CA" + "8" * 32, "CA" + "9" * 32
+    set_app(app)
+    try:
+        assert TwilioDriver(app, call_sid=warm, to=number).post("/twilio/voice").status_code == 200
+        response = TwilioDriver(app, call_sid=sid, to=number).post("/twilio/voice")
+    finally:
+        set_app(None)
+        for eng in (db.engine, db.autocommit_engine):
+            if eng is not None:
+                eng.dispose()
+    assert response.status_code == 200, response.data
+    with engine.begin() as conn:
+        row = conn.execute(select(Call.__table__).where(Call.call_sid == sid)).mappings().one()
+        conn.execute(delete(Call).where(Call.call_sid.in_([warm, sid])))
+    return response.data, {k: v for k, v in row.items() if k not in ("id", "started_at")}
+
+
+@pytest.mark.parametrize("setting", list(FAST_PATHS))
+def test_a_fast_path_switched_off_answers_and_records_a_call_exactly_as_with_it(
+    setting, engine, database_url, redis_url, phone, flows_dir, committed_line, monkeypatch
+):
+    off, probe = FAST_PATHS[setting]
+    taken = probe(monkeypatch)
+    runs = {}
+    for state, overrides in (("on", {}), ("off", {setting: off})):
+        config = test_config(database_url, redis_url, FLOWS_DIR=str(flows_dir), **overrides)
+        app = create_app(config, telephony=phone)
+        runs[state] = (*_answer_and_record(engine, app, committed_line), taken(app))
+    (on_doc, on_record, on_taken), (off_doc, off_record, off_taken) = runs["on"], runs["off"]
+    assert (on_taken, off_taken) == (True, False)
+    assert b"<Number" in on_doc
+    assert off_doc == on_doc
+    assert off_record == on_record

@@ -130,8 +130,9 @@ class Database:
             make_autocommit_engine(url, timeout, echo) if url.startswith("postgresql") else None
         )
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
-        #: The call record's statement on the driver's own connection (measured in
-        #: docs/benchmarks.md; off: SQLAlchemy's ordinary transaction).
+        #: Whether the voice entry writes its call record with :meth:`autocommit_scalar`
+        #: (``CALL_RECORD_DRIVER_PATH``, measured in docs/benchmarks.md); off, it goes
+        #: through the request's session like every other write.
         self.driver_path = bool(app.config.get("CALL_RECORD_DRIVER_PATH", True))
         app.extensions["rufbereit.db"] = self
         app.teardown_appcontext(self._teardown)
@@ -154,7 +155,7 @@ class Database:
         if isinstance(bind, Connection):  # bound to an outer transaction (tests, simulator)
             return bind.execute(statement, params).scalar()
         engine = self.autocommit_engine
-        if bind is not self.engine or engine is None or not self.driver_path:
+        if bind is not self.engine or engine is None:
             with bind.begin() as conn:
                 return conn.execute(statement, params).scalar()
         prepared = self._driver_statement(statement, engine.dialect, params)

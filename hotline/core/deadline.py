@@ -80,17 +80,14 @@ def _answer_sms(exc: DeadlineExceeded):  # noqa: ANN202
     from twilio.twiml.messaging_response import MessagingResponse
     from twilio.twiml.voice_response import VoiceResponse
 
-    from hotline.core import twiml as twiml_text
-    from hotline.core.fallback import fallback_response
+    from hotline.core.fallback import fallback_response, twiml
 
     log.error("webhook %s ran past its deadline", request.path)
     if request.path.startswith("/twilio/sms"):
-        return current_app.response_class(
-            twiml_text.render(MessagingResponse()), mimetype="text/xml"
-        )
+        return twiml(MessagingResponse())
     if request.path.startswith("/twilio/voice"):
         return fallback_response(request.form.get("To", ""))
-    return current_app.response_class(twiml_text.render(VoiceResponse()), mimetype="text/xml")
+    return twiml(VoiceResponse())
 
 
 def init_deadline(app: Flask) -> None:

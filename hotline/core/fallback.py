@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, Response, current_app
+from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.core.extensions import telephony
@@ -135,8 +136,8 @@ def fallback_response(line_number: str) -> Response:
     return twiml(response)
 
 
-def twiml(response: VoiceResponse) -> Response:
-    """The response document, written by the telephony provider."""
+def twiml(response: TwiML) -> Response:
+    """The response document (voice or messaging), written by the telephony provider."""
     return Response(telephony().render_response(response), mimetype="text/xml")
 
 

@@ -4,6 +4,9 @@ Flask builds its signing serializer on every request, cookie or not. Twilio's we
 send a cookie, and the voice entry webhook is the hottest path in the app, so requests
 without a session cookie start with an empty session straight away. Everything else (reading,
 signing, saving cookies for the web pages) is Flask's own code.
+
+``SESSION_SKIP_WITHOUT_COOKIE=false`` keeps Flask's own interface instead, so the benchmark can
+weigh this against the plain path (docs/benchmarks.md, "Mechanisms").
 """
 
 from __future__ import annotations

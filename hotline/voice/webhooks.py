@@ -112,10 +112,11 @@ def entry():  # noqa: ANN201
     response = ctx.refuse(refused) if refused else ctx.run(flow.start)
     insert = calls.insert_call(call, db.dialect)
     session = db.active_session()
-    if session is not None and session.in_transaction():
+    if (session is not None and session.in_transaction()) or not db.driver_path:
         # The flow stored something else too (an intake draft, a queue call-out): the call
-        # record joins that transaction.
-        session.execute(*insert)
+        # record joins that transaction. With CALL_RECORD_DRIVER_PATH off, every call record
+        # takes this plain path: the request's session and one commit.
+        db.session.execute(*insert)
         return _commit(response)
     db.autocommit_scalar(*insert)
     return twiml(response)

@@ -46,6 +46,8 @@ class TwilioWebhooks:
         if not signature:
             return False
         validator = RequestValidator(token)
+        if has_app_context() and not current_app.config.get("SIGNATURE_CHECK_ONCE", True):
+            return validator.validate(url, params, signature)  # twilio's own (docs/benchmarks.md)
         expected = validator.compute_signature(url, params)
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return True
