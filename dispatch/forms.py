@@ -53,6 +53,7 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.tickets import TicketRequest
+from hotline.core.i18n import error_text
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 #: Largest helper CSV a coordinator may import (about 20,000 helpers).
@@ -337,7 +338,7 @@ class TicketForm(DispatchForm):
         try:
             self.requester_e164 = to_dialable_e164(field.data, current_app.config["DEFAULT_REGION"])
         except InvalidPhoneNumber as exc:
-            raise ValidationError(exc.text("de")) from exc
+            raise ValidationError(error_text(exc)) from exc
 
     def ticket_request(self) -> TicketRequest:
         """The validated form as the domain's request (times in UTC)."""
