@@ -292,3 +292,31 @@ def test_a_missing_column_is_named_in_the_page_language(planner, session):
     )
     page = response.get_data(as_text=True)
     assert "Missing columns: Operator&#39;s phone, Line number" in page
+
+
+def test_a_dispatch_form_check_speaks_the_page_language(app, session):
+    configure(app)
+    client = app.test_client()
+    for query, expected in (
+        ("", "Name: Bitte einen Namen angeben."),
+        ("?lang=en", "Name: Please give a name."),
+    ):
+        page = client.get(f"/hilfe/anmelden{query}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            f"/hilfe/anmelden{query}", data={**SIGNUP, "name": "", "csrf_token": token}
+        )
+        assert response.status_code == 422
+        assert expected in response.get_data(as_text=True)
+
+
+def test_a_dispatch_length_check_names_its_limit_in_the_page_language(app, session):
+    configure(app)
+    client = app.test_client()
+    page = client.get("/hilfe/anmelden?lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/hilfe/anmelden?lang=en", data={**SIGNUP, "name": "x" * 121, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert "Name: Please use at most 120 characters." in response.get_data(as_text=True)

@@ -71,7 +71,7 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
             commit()
             return render_template("dispatch/signup_done.html", helper=helper)
     elif form.is_submitted():
-        error = form.code.errors[0]  # not a code: no attempt is counted
+        error = str(form.code.errors[0])  # not a code: no attempt is counted
     return render_template("dispatch/signup_code.html", error=error, form=form), (
         422 if error else 200
     )

@@ -114,7 +114,7 @@ def take_callout_code(reference: str, nonce: str):  # noqa: ANN201
                 local_time=local_time,
             )
     elif form.is_submitted():
-        error = gettext(form.code.errors[0])
+        error = str(form.code.errors[0])
     return render_template(
         "dispatch/take_code.html",
         callout=_callout(ticket),
