@@ -320,3 +320,27 @@ def test_a_dispatch_length_check_names_its_limit_in_the_page_language(app, sessi
     )
     assert response.status_code == 422
     assert "Name: Please use at most 120 characters." in response.get_data(as_text=True)
+
+
+def test_a_helper_import_reports_a_bad_row_in_the_page_language(app, session):
+    configure(app)
+    make_user(session, Role.COORDINATOR, username="koordination")
+    client = app.test_client()
+    login(client, "koordination")
+    bad = (
+        "name,phone,postal_code,activities,consent_at\n"
+        "Cem,0151 11111111,99999,shopping,2026-01-04\n"
+    )
+    pages = {}
+    for query in ("", "?lang=en"):
+        page = client.get(f"/dispatch/helfende/import{query}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            f"/dispatch/helfende/import{query}",
+            data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "h.csv")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        pages[query] = response.get_data(as_text=True)
+    assert "99999 ist keine bekannte Postleitzahl." in pages[""]
+    assert "99999 is not a known postal code." in pages["?lang=en"]
