@@ -29,14 +29,13 @@ from dispatch.models import (
 )
 from dispatch.postcodes import UnknownPostalCode, distance_km, lookup
 from dispatch.trainings import normalise, valid_names
+from hotline.core.errors import DomainError, FieldErrors
 
 REVIEW_AFTER_MONTHS = 3
 
 
-class EngagementError(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class EngagementError(FieldErrors):
+    """An engagement profile, match or setting that cannot be stored; refusals by field."""
 
 
 @dataclass(frozen=True)
@@ -56,25 +55,25 @@ def create_profile(
     session: Session, org: Organisation, wanted: ProfileRequest
 ) -> EngagementProfile:
     """An open requirement profile of ``org``; refused unless the organisation is approved."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     if not org.approved:
-        errors["organisation"] = "Ihre Organisation ist noch nicht freigegeben."
+        errors["organisation"] = DomainError("organisation_not_approved")
     if not wanted.title.strip():
-        errors["title"] = "Bitte einen Titel angeben."
+        errors["title"] = DomainError("engagement_title_missing")
     try:
         activity = Activity(wanted.activity)
     except ValueError:
-        errors["activity"] = "Diese Tätigkeit gibt es nicht."
+        errors["activity"] = DomainError("activity_unknown")
     try:
         place = lookup(wanted.postal_code)
     except UnknownPostalCode:
-        errors["postal_code"] = "Diese Postleitzahl kennen wir nicht."
+        errors["postal_code"] = DomainError("postal_code_not_known")
     if not 0 < wanted.hours_per_week <= 40:
-        errors["hours_per_week"] = "Bitte 0,5 bis 40 Stunden pro Woche angeben."
+        errors["hours_per_week"] = DomainError("engagement_hours_out_of_range")
     if not 1 <= wanted.duration_months <= 60:
-        errors["duration_months"] = "Bitte eine Dauer von 1 bis 60 Monaten angeben."
+        errors["duration_months"] = DomainError("engagement_duration_out_of_range")
     if not 1 <= wanted.radius_km <= 50:
-        errors["radius_km"] = "Bitte einen Umkreis von 1 bis 50 km angeben."
+        errors["radius_km"] = DomainError("engagement_radius_out_of_range")
     if errors:
         raise EngagementError(errors)
     profile = EngagementProfile(
@@ -176,7 +175,7 @@ def open_profiles_for(session: Session, helper: Helper, today: dt.date) -> list[
 
 def set_hours_per_week(session: Session, helper: Helper, hours: float | None) -> None:
     if hours is not None and not 0 <= hours <= 80:
-        raise EngagementError({"hours_per_week": "Bitte 0 bis 80 Stunden pro Woche angeben."})
+        raise EngagementError({"hours_per_week": DomainError("helper_hours_out_of_range")})
     helper.hours_per_week = hours
 
 
@@ -191,11 +190,9 @@ def express_interest(
 ) -> EngagementMatch:
     """A proposed match, stored only with ``consent`` to be shown to the organisation."""
     if not consent:
-        raise EngagementError(
-            {"consent": "Ohne Ihre Einwilligung können wir der Organisation nichts zeigen."}
-        )
+        raise EngagementError({"consent": DomainError("engagement_consent_missing")})
     if profile.status != ProfileStatus.OPEN:
-        raise EngagementError({"profile": "Dieses Engagement wird nicht mehr angeboten."})
+        raise EngagementError({"profile": DomainError("engagement_closed")})
     match = session.scalar(
         select(EngagementMatch).where(
             EngagementMatch.profile_id == profile.id, EngagementMatch.helper_id == helper.id
@@ -289,4 +286,4 @@ def end(session: Session, org: Organisation, match: EngagementMatch, today: dt.d
 
 def _own(org: Organisation, profile: EngagementProfile) -> None:
     if profile.organisation_id != org.id:
-        raise EngagementError({"profile": "Dieses Engagement gehört nicht Ihrer Organisation."})
+        raise EngagementError({"profile": DomainError("engagement_not_own")})

@@ -23,6 +23,7 @@ from dispatch.engagement import ProfileRequest
 from dispatch.forms import (
     _LANGUAGE_CODES,
     DispatchForm,
+    Text,
     _activity_choices,
     _at_most,
     _count,
@@ -39,9 +40,11 @@ def _split(value: str | None) -> tuple[str, ...]:
 class TrainingForm(DispatchForm):
     name = StringField(
         N_("Schulung (z. B. Erste Hilfe)"),
-        [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
+        [InputRequired(Text("Bitte den Namen der Schulung angeben.")), _at_most(120)],
     )
-    completed_on = DateField(N_("Datum"), [InputRequired("Bitte das Datum der Schulung angeben.")])
+    completed_on = DateField(
+        N_("Datum"), [InputRequired(Text("Bitte das Datum der Schulung angeben."))]
+    )
     valid_until = DateField(N_("Gültig bis (leer = unbegrenzt)"), [Optional()])
 
 
@@ -49,21 +52,23 @@ class ActivityTrainingForm(DispatchForm):
     activity = SelectField(N_("Tätigkeit"), choices=_activity_choices)
     name = StringField(
         N_("Erforderliche Schulung"),
-        [InputRequired("Bitte den Namen der Schulung angeben."), _at_most(120)],
+        [InputRequired(Text("Bitte den Namen der Schulung angeben.")), _at_most(120)],
     )
 
 
 class ProfileForm(DispatchForm):
     """An organisation's requirement profile for a regular engagement."""
 
-    title = StringField(N_("Titel"), [InputRequired("Bitte einen Titel angeben."), _at_most(120)])
+    title = StringField(
+        N_("Titel"), [InputRequired(Text("Bitte einen Titel angeben.")), _at_most(120)]
+    )
     activity = SelectField(N_("Tätigkeit"), choices=_activity_choices)
     skills = StringField(
         N_("Benötigte Kenntnisse oder Schulungen (durch Komma getrennt)"), [_at_most(300)]
     )
     languages = StringField(
         N_("Sprachen (Kürzel, z. B. de, tr)"),
-        [_at_most(80), Regexp(_LANGUAGE_CODES, message="Sprachen als Kürzel, z. B. de, tr.")],
+        [_at_most(80), Regexp(_LANGUAGE_CODES, message=Text("Sprachen als Kürzel, z. B. de, tr."))],
         default="de",
     )
     postal_code = _postal_code(N_("Postleitzahl des Einsatzorts"))
@@ -71,9 +76,9 @@ class ProfileForm(DispatchForm):
     hours_per_week = FloatField(
         N_("Stunden pro Woche"),
         [
-            InputRequired("Bitte die Stunden pro Woche angeben."),
+            InputRequired(Text("Bitte die Stunden pro Woche angeben.")),
             _finite,
-            NumberRange(0.5, 40, message="Bitte 0,5 bis 40 Stunden pro Woche angeben."),
+            NumberRange(0.5, 40, message=Text("Bitte 0,5 bis 40 Stunden pro Woche angeben.")),
         ],
     )
     duration_months = _count(N_("Dauer in Monaten"), 1, 60, 6)
@@ -102,7 +107,7 @@ class HoursForm(DispatchForm):
         [
             Optional(),
             _finite,
-            NumberRange(0, 80, message="Bitte 0 bis 80 Stunden pro Woche angeben."),
+            NumberRange(0, 80, message=Text("Bitte 0 bis 80 Stunden pro Woche angeben.")),
         ],
     )
 

@@ -1,5 +1,6 @@
 """What each dispatch page accepts, as WTForms classes (Flask-WTF): every field bounded in
-length, numbers and postal codes checked, messages in German.
+length, numbers and postal codes checked, messages in the page's language (German msgids,
+:class:`Text`, translated when the form is validated in its request).
 
 The forms check the shape of what was typed; the domain still decides what it means (a
 postal code in the table, a mobile number, a free username, a known activity) and says so
@@ -53,7 +54,7 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.tickets import TicketRequest
-from hotline.core.i18n import LANGUAGE_NAMES
+from hotline.core.i18n import LANGUAGE_NAMES, current_language, error_text, gettext
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 #: Largest helper CSV a coordinator may import (about 20,000 helpers).
@@ -75,35 +76,56 @@ _GERMAN = {
 }
 
 
-class _GermanMessages:
-    """WTForms' built-in messages in German, without Babel: its bundled catalogue, with the
-    few messages it lacks from :data:`_GERMAN`."""
+class Text:
+    """A German msgid translated when it is shown: forms are classes, built once, but the
+    language is the request's. WTForms fills in ``%(min)s``-style values with ``%``."""
 
-    def __init__(self) -> None:
-        self._catalogue = get_translations(["de"])
+    __slots__ = ("source", "values")
+
+    def __init__(self, source: str, **values: object) -> None:
+        self.source = source
+        self.values = values
+
+    def __str__(self) -> str:
+        return gettext(self.source, **self.values)
+
+    def __mod__(self, values: dict[str, Any]) -> str:
+        return str(self) % values
+
+
+class _PageMessages:
+    """WTForms' built-in messages in the page's language, from its bundled catalogues; in
+    German with the few messages it lacks from :data:`_GERMAN`."""
+
+    def _catalogue(self) -> Any:
+        return get_translations([current_language()])
 
     def gettext(self, string: str) -> str:
-        return _GERMAN.get(string) or self._catalogue.gettext(string)
+        if current_language() == "de" and string in _GERMAN:
+            return _GERMAN[string]
+        return self._catalogue().gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         chosen = singular if n == 1 else plural
-        return _GERMAN.get(chosen) or self._catalogue.ngettext(singular, plural, n)
+        if current_language() == "de" and chosen in _GERMAN:
+            return _GERMAN[chosen]
+        return self._catalogue().ngettext(singular, plural, n)
 
 
-_MESSAGES = _GermanMessages()
+_MESSAGES = _PageMessages()
 
 
 class DispatchForm(FlaskForm):
     class Meta:
         csrf = False  # checked for the whole blueprint before the form is read
 
-        def get_translations(self, form: Any) -> _GermanMessages:
+        def get_translations(self, form: Any) -> _PageMessages:
             return _MESSAGES
 
     def problems(self) -> dict[str, str]:
         """The first problem of each field, named by its label, for the list above the form."""
         return {
-            name: f"{field.label.text}: {field.errors[0]}"
+            name: f"{gettext(field.label.text)}: {field.errors[0]}"
             for name, field in self._fields.items()
             if field.errors
         }
@@ -113,7 +135,7 @@ class DispatchForm(FlaskForm):
 
 
 def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=f"Bitte höchstens {limit} Zeichen.")
+    return Length(max=limit, message=Text("Bitte höchstens %(max)d Zeichen."))
 
 
 def _without_spaces(value: str | None) -> str | None:
@@ -123,7 +145,7 @@ def _without_spaces(value: str | None) -> str | None:
 def _finite(form: DispatchForm, field: Field) -> None:
     """``float()`` reads "nan" and "inf"; neither is a duration."""
     if field.data is not None and not math.isfinite(field.data):
-        raise StopValidation("Bitte eine Zahl angeben.")
+        raise StopValidation(Text("Bitte eine Zahl angeben."))
 
 
 def _unique(values: list[str] | None) -> list[str] | None:
@@ -139,8 +161,8 @@ def _postal_code(label: str) -> StringField:
     return StringField(
         label,
         [
-            InputRequired("Bitte die Postleitzahl angeben."),
-            Regexp(r"^\d{5}$", message="Bitte eine fünfstellige Postleitzahl angeben."),
+            InputRequired(Text("Bitte die Postleitzahl angeben.")),
+            Regexp(r"^\d{5}$", message=Text("Bitte eine fünfstellige Postleitzahl angeben.")),
         ],
         filters=[_without_spaces],
     )
@@ -151,7 +173,7 @@ _PHONE = [
     _at_most(32),
     Regexp(
         r"^[0-9+()/.\s-]*$",
-        message="Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden.",
+        message=Text("Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden."),
     ),
 ]
 _LANGUAGE_CODES = re.compile(r"^\s*([A-Za-z]{2,3}([,;\s]+[A-Za-z]{2,3})*)?[,;\s]*$")
@@ -162,7 +184,10 @@ def _count(label: str, low: int, high: int, default: int) -> IntegerField:
     domain uses its own when the field is left empty."""
     return IntegerField(
         label,
-        [Optional(), NumberRange(low, high, message=f"Bitte eine Zahl von {low} bis {high}.")],
+        [
+            Optional(),
+            NumberRange(low, high, message=Text("Bitte eine Zahl von %(min)s bis %(max)s.")),
+        ],
         default=default,
     )
 
@@ -173,8 +198,10 @@ def _count(label: str, low: int, high: int, default: int) -> IntegerField:
 class HelperProfileForm(DispatchForm):
     """A helper's profile, as the public sign-up and the coordinators' form ask for it."""
 
-    name = StringField("Name", [InputRequired("Bitte einen Namen angeben."), _at_most(120)])
-    phone = TelField("Handynummer", [InputRequired("Bitte eine Handynummer angeben."), *_PHONE])
+    name = StringField("Name", [InputRequired(Text("Bitte einen Namen angeben.")), _at_most(120)])
+    phone = TelField(
+        "Handynummer", [InputRequired(Text("Bitte eine Handynummer angeben.")), *_PHONE]
+    )
     email = EmailField("E-Mail (freiwillig)", [_at_most(200)])
     channels = RadioField(
         "Wie sollen wir Sie fragen?",
@@ -226,8 +253,8 @@ class SignupCodeForm(DispatchForm):
     code = StringField(
         "Code",
         [
-            InputRequired("Bitte den Code aus der SMS eingeben."),
-            Regexp(r"^\d{6}$", message="Bitte den sechsstelligen Code aus der SMS eingeben."),
+            InputRequired(Text("Bitte den Code aus der SMS eingeben.")),
+            Regexp(r"^\d{6}$", message=Text("Bitte den sechsstelligen Code aus der SMS eingeben.")),
         ],
         filters=[_without_spaces],
     )
@@ -249,11 +276,21 @@ class ImportForm(DispatchForm):
 
     file = FileField(
         "CSV-Datei",
-        [FileSize(MAX_CSV_BYTES, message=f"Die Datei ist zu groß (höchstens {_CSV_MB} MB).")],
+        [
+            FileSize(
+                MAX_CSV_BYTES,
+                message=Text("Die Datei ist zu groß (höchstens {mb} MB).", mb=_CSV_MB),
+            )
+        ],
     )
     csv = TextAreaField(
         "CSV",
-        [Length(max=MAX_CSV_BYTES, message=f"Der Text ist zu lang (höchstens {_CSV_MB} MB).")],
+        [
+            Length(
+                max=MAX_CSV_BYTES,
+                message=Text("Der Text ist zu lang (höchstens {mb} MB).", mb=_CSV_MB),
+            )
+        ],
     )
 
     def content(self) -> bytes:
@@ -270,18 +307,18 @@ class MemberForm(DispatchForm):
 
     member_name = StringField("Name", [_at_most(120)])
     username = StringField(
-        "Benutzername", [InputRequired("Bitte einen Benutzernamen angeben."), _at_most(120)]
+        "Benutzername", [InputRequired(Text("Bitte einen Benutzernamen angeben.")), _at_most(120)]
     )
     password = PasswordField(
         "Passwort (mindestens 10 Zeichen)",
-        [InputRequired("Bitte ein Passwort angeben."), _at_most(200)],
+        [InputRequired(Text("Bitte ein Passwort angeben.")), _at_most(200)],
     )
 
 
 class OrganisationForm(MemberForm):
     name = StringField(
         "Name der Organisation",
-        [InputRequired("Bitte den Namen der Organisation angeben."), _at_most(200)],
+        [InputRequired(Text("Bitte den Namen der Organisation angeben.")), _at_most(200)],
     )
     contact_phone = TelField("Telefon (für Rückmeldungen)", _PHONE)
     contact_email = EmailField("E-Mail", [_at_most(200)])
@@ -305,7 +342,7 @@ class TicketForm(DispatchForm):
     postal_code = _postal_code("Postleitzahl des Einsatzorts")
     starts_at = DateTimeLocalField(
         "Beginn",
-        [InputRequired("Bitte Datum und Uhrzeit angeben.")],
+        [InputRequired(Text("Bitte Datum und Uhrzeit angeben."))],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         tz=_zone,
     )
@@ -314,7 +351,7 @@ class TicketForm(DispatchForm):
         [
             Optional(),
             _finite,
-            NumberRange(0.5, 168, message="Bitte eine Dauer von 0,5 bis 168 Stunden."),
+            NumberRange(0.5, 168, message=Text("Bitte eine Dauer von 0,5 bis 168 Stunden.")),
         ],
         default=2,
     )
@@ -323,7 +360,7 @@ class TicketForm(DispatchForm):
         "Sprachen (eine davon genügt; Kürzel, z. B. de, tr)",
         [
             _at_most(80),
-            Regexp(_LANGUAGE_CODES, message="Sprachen als Kürzel, z. B. de, tr."),
+            Regexp(_LANGUAGE_CODES, message=Text("Sprachen als Kürzel, z. B. de, tr.")),
         ],
         default="de",
     )
@@ -332,7 +369,7 @@ class TicketForm(DispatchForm):
         "Vorname der anfragenden Person / Ansprechperson", [_at_most(120)]
     )
     requester_phone = TelField(
-        "Telefon", [InputRequired("Bitte eine Rückrufnummer angeben."), *_PHONE]
+        "Telefon", [InputRequired(Text("Bitte eine Rückrufnummer angeben.")), *_PHONE]
     )
     address = StringField("Adresse / Treffpunkt", [_at_most(300)])
     urgent = BooleanField("Dringend (SMS auch zwischen 21 und 8 Uhr)")
@@ -341,7 +378,7 @@ class TicketForm(DispatchForm):
         try:
             self.requester_e164 = to_dialable_e164(field.data, current_app.config["DEFAULT_REGION"])
         except InvalidPhoneNumber as exc:
-            raise ValidationError(exc.text("de")) from exc
+            raise ValidationError(error_text(exc)) from exc
 
     def ticket_request(self) -> TicketRequest:
         """The validated form as the domain's request (times in UTC)."""

@@ -28,7 +28,8 @@ from dispatch.models import Activity, Helper, HelperStatus
 from dispatch.postcodes import UnknownPostalCode, lookup
 from hotline.core import csvfiles
 from hotline.core.csvfiles import CellError, CellProblem, Column
-from hotline.core.i18n import N_, current_language
+from hotline.core.errors import DomainError
+from hotline.core.i18n import N_
 from hotline.core.phones import InvalidPhoneNumber
 
 COLUMNS = [
@@ -124,8 +125,7 @@ def import_csv(session: Session, text: str, region: str = "DE") -> ImportResult:
                     CellError(
                         line,
                         N_("Handynummer"),
-                        N_("Dieselbe Nummer wie in Zeile {line}."),
-                        {"line": seen[profile.phone]},
+                        CellProblem("import_phone_same_as_row", line=seen[profile.phone]),
                     )
                 )
             else:
@@ -136,7 +136,7 @@ def import_csv(session: Session, text: str, region: str = "DE") -> ImportResult:
         taken = set(session.scalars(select(Helper.phone).where(Helper.phone.in_(list(seen)))))
         for phone in sorted(taken, key=seen.__getitem__):
             result.errors.append(
-                CellError(seen[phone], N_("Handynummer"), N_("Die Nummer ist schon eingetragen."))
+                CellError(seen[phone], N_("Handynummer"), CellProblem("import_phone_registered"))
             )
     if result.errors:
         result.errors.sort(key=lambda e: e.line)
@@ -153,38 +153,37 @@ def _profile(
 ) -> Profile | None:
     """The row as a profile, or None with every problem of the row added to ``errors``."""
 
-    def problem(code: str, message: str, **values: object) -> None:
-        errors.append(CellError(line, csvfiles.header_of(COLUMNS, code), message, values))
+    def problem(code: str, refusal: DomainError) -> None:
+        errors.append(CellError(line, csvfiles.header_of(COLUMNS, code), refusal))
 
     def read(code: str, parse):  # noqa: ANN001, ANN202
         try:
             return parse(row.get(code, ""))
         except CellProblem as exc:
-            problem(code, exc.message, **exc.values)
+            problem(code, exc)
             return None
 
     name = row.get("name", "")
     if not name:
-        problem("name", N_("Der Name fehlt."))
+        problem("name", CellProblem("import_name_missing"))
     phone = None
     cell_channels = _channels(row.get("channels", "")) or ["sms"]
     try:
         phone = contact_number(row.get("phone", ""), cell_channels, region)
     except InvalidPhoneNumber as exc:
-        problem("phone", "{detail}", detail=exc.text(current_language()))
+        problem("phone", exc)
     except InvalidProfile as exc:
-        problem("phone", exc.errors["phone"])
+        problem("phone", exc.problems["phone"])
     email = row.get("email") or None
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        problem("email", N_("{value} ist keine E-Mail-Adresse."), value=email)
+        problem("email", CellProblem("import_email_invalid", value=email))
     place = None
     try:
         place = lookup(row.get("postal_code", ""))
     except UnknownPostalCode:
         problem(
             "postal_code",
-            N_("{value} ist keine bekannte Postleitzahl."),
-            value=row.get("postal_code", ""),
+            CellProblem("import_postal_code_unknown", value=row.get("postal_code", "")),
         )
     radius = read("radius_km", lambda raw: _number(raw, 5, 1, 50))
     cap = read("max_per_week", lambda raw: _number(raw, 3, 1, 50))
@@ -195,13 +194,9 @@ def _profile(
     consent = read("consent_at", _date)
     channels = _channels(row.get("channels", ""))
     if channels is None:
-        problem(
-            "channels",
-            N_("{value}: bitte SMS, E-Mail, beides oder Anruf angeben."),
-            value=row.get("channels", ""),
-        )
+        problem("channels", CellProblem("import_channels_unknown", value=row.get("channels", "")))
     elif "email" in channels and not email:
-        problem("channels", N_("Für E-Mail fehlt die E-Mail-Adresse."))
+        problem("channels", CellProblem("import_email_missing"))
     if errors:
         return None
     try:
@@ -222,8 +217,8 @@ def _profile(
             consent_at=consent,
         )
     except InvalidProfile as exc:  # pragma: no cover - every field is checked above
-        for code, message in exc.errors.items():
-            problem(code, "{detail}", detail=message)
+        for code, refusal in exc.problems.items():
+            problem(code, refusal)
         return None
 
 
@@ -252,9 +247,9 @@ def _number(raw: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise CellProblem(N_("{value} ist keine ganze Zahl."), value=raw) from None
+        raise CellProblem("import_not_a_whole_number", value=raw) from None
     if not low <= value <= high:
-        raise CellProblem(N_("Bitte eine Zahl von {low} bis {high}."), low=low, high=high)
+        raise CellProblem("import_number_out_of_range", low=low, high=high)
     return value
 
 
@@ -271,7 +266,7 @@ def _activities(raw: str) -> list[str]:
     ):
         parts = parts[0].split()  # codes separated by spaces
     if not parts:
-        raise CellProblem(N_("Bitte mindestens eine Tätigkeit angeben."))
+        raise CellProblem("import_activity_missing")
     codes, unknown = [], []
     for part in parts:
         try:
@@ -280,7 +275,7 @@ def _activities(raw: str) -> list[str]:
             unknown.append(part.strip())
     if unknown:
         raise CellProblem(
-            N_("Unbekannte Tätigkeit: {value} (möglich: {choices})"),
+            "import_activity_unknown",
             value=", ".join(unknown),
             choices=", ".join(_ACTIVITY_LABELS.values()),
         )
@@ -292,7 +287,7 @@ def _preferred(raw: str) -> str | None:
         return None
     codes = csvfiles.language_codes(raw)
     if len(codes) != 1:
-        raise CellProblem(N_("Bitte genau eine Sprache angeben."))
+        raise CellProblem("import_one_language")
     return codes[0]
 
 
@@ -311,16 +306,14 @@ def _availability(raw: str) -> dict[str, list[list[str]]]:
     try:
         return parse_availability(normalised)
     except ValueError:
-        raise CellProblem(
-            N_("Zeiten nicht lesbar: {value} (z. B. „Mo-Fr 09:00-12:00“)"), value=raw
-        ) from None
+        raise CellProblem("import_times_unreadable", value=raw) from None
 
 
 def _date(raw: str) -> dt.datetime:
     """``02.01.2026`` (as German spreadsheets write dates) or ISO ``2026-01-02``."""
     text = raw.strip()
     if not text:
-        raise CellProblem(N_("Das Datum der Einwilligung fehlt."))
+        raise CellProblem("import_consent_missing")
     german = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?", text)
     try:
         if german:
@@ -329,5 +322,5 @@ def _date(raw: str) -> dt.datetime:
         else:
             value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise CellProblem(N_("{value} ist kein Datum (TT.MM.JJJJ)."), value=raw) from None
+        raise CellProblem("import_date_unreadable", value=raw) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

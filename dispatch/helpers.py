@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.models import CHANNEL_CHOICES, Activity, ContactChannel, Helper, HelperStatus, Signup
 from dispatch.postcodes import UnknownPostalCode, lookup
-from hotline.core.i18n import N_
+from hotline.core.errors import MESSAGES, DomainError, FieldErrors
 from hotline.core.models import utcnow
 from hotline.core.phones import (
     InvalidPhoneNumber,
@@ -53,12 +53,8 @@ CSV_COLUMNS = [
 ]
 
 
-class InvalidProfile(ValueError):
-    """A profile that cannot be saved; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class InvalidProfile(FieldErrors):
+    """A profile that cannot be saved; ``problems`` maps field names to refusals."""
 
 
 @dataclass
@@ -83,17 +79,9 @@ class Profile:
 
 
 #: A landline (or another number that takes no texts) chose a channel besides the call.
-LANDLINE_CALL_ONLY = N_(
-    "Das ist eine Festnetznummer, sie kann keine SMS empfangen. "
-    "Bitte „Anruf“ wählen: dann rufen wir bei Anfragen an."
-)
-
-
+LANDLINE_CALL_ONLY = MESSAGES["landline_call_only"]
 #: The public sign-up confirms the number by a texted code, which a landline cannot receive.
-SIGNUP_NEEDS_MOBILE = N_(
-    "Die Anmeldung hier braucht eine Handynummer, weil der Code per SMS kommt. Ohne Handy "
-    "trägt Sie die Koordination ein, auch mit „Anruf“ als Weg für Anfragen."
-)
+SIGNUP_NEEDS_MOBILE = MESSAGES["signup_needs_mobile"]
 
 
 def contact_number(
@@ -110,7 +98,7 @@ def contact_number(
             raise
         number = to_dialable_e164(raw, region, countries)
         if channels != [ContactChannel.CALL.value]:
-            raise InvalidProfile({"phone": LANDLINE_CALL_ONLY}) from exc
+            raise InvalidProfile({"phone": DomainError("landline_call_only")}) from exc
         return number
 
 
@@ -138,11 +126,11 @@ def parse_availability(text: str) -> dict[str, list[list[str]]]:
             r"([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})", part
         )
         if not m:
-            raise ValueError(f"cannot read availability {part!r} (e.g. 'mo-fr 09:00-17:00')")
+            raise DomainError("availability_unreadable", part=part)
         first, last = _weekday(m.group(1)), _weekday(m.group(2) or m.group(1))
         start, end = _hhmm(m.group(3)), _hhmm(m.group(4))
         if end <= start:
-            raise ValueError(f"availability {part!r}: the end must be after the start")
+            raise DomainError("availability_reversed", part=part)
         day = first
         while True:
             result.setdefault(str(day), []).append([start, end])
@@ -157,13 +145,13 @@ def _weekday(name: str) -> int:
         return WEEKDAYS.index(name)
     if name in _WEEKDAYS_EN:
         return _WEEKDAYS_EN.index(name)
-    raise ValueError(f"unknown weekday {name!r} (mo, di, mi, do, fr, sa, so)")
+    raise DomainError("availability_weekday_unknown", name=name)
 
 
 def _hhmm(text: str) -> str:
     hours, minutes = (int(p) for p in text.split(":"))
     if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
-        raise ValueError(f"{text!r} is not a time of day")
+        raise DomainError("time_of_day_invalid", value=text)
     return f"{hours:02d}:{minutes:02d}"
 
 
@@ -186,46 +174,50 @@ def validate_profile(
 ) -> Profile:
     """Check every field and report all problems at once; the number must be a mobile
     number of ``countries`` (default: ``ALLOWED_COUNTRIES``)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     name = str(data.get("name") or "").strip()
     if not name:
-        errors["name"] = "Bitte einen Namen angeben."
+        errors["name"] = DomainError("helper_name_missing")
     email = str(data.get("email") or "").strip() or None
     if email and not valid_email(email):
-        errors["email"] = f"{email!r} ist keine E-Mail-Adresse."
+        errors["email"] = DomainError("email_invalid", email=email)
     channels = parse_channels(data.get("channels"))
     if channels is None:
-        errors["channels"] = "Bitte SMS, E-Mail oder beides wählen."
+        errors["channels"] = DomainError("channels_missing")
         channels = ["sms"]
     phone = ""
     try:
         phone = contact_number(str(data.get("phone") or ""), channels, region, countries)
     except InvalidPhoneNumber as exc:
-        errors["phone"] = exc.text("de")
+        errors["phone"] = exc
     except InvalidProfile as exc:
-        errors.update(exc.errors)
+        errors.update(exc.problems)
     if ContactChannel.EMAIL.value in channels and not email:
-        errors.setdefault("email", "Für Anfragen per E-Mail bitte eine E-Mail-Adresse angeben.")
+        errors.setdefault("email", DomainError("email_needed_for_channel"))
     place = None
     try:
         place = lookup(str(data.get("postal_code") or ""))
     except UnknownPostalCode as exc:
-        errors["postal_code"] = str(exc)
+        errors["postal_code"] = exc
     radius = _int_field(data, "radius_km", 5, 1, 50, errors)
     cap = _int_field(data, "max_per_week", 3, 1, 50, errors)
     activities = _split(data.get("activities"))
     known = {a.value for a in Activity}
     bad = [a for a in activities if a not in known]
     if bad or not activities:
-        errors["activities"] = f"Tätigkeiten aus: {', '.join(sorted(known))}" + (
-            f" (unbekannt: {', '.join(bad)})" if bad else ""
+        errors["activities"] = (
+            DomainError(
+                "activities_unknown_named", known=", ".join(sorted(known)), unknown=", ".join(bad)
+            )
+            if bad
+            else DomainError("activities_unknown", known=", ".join(sorted(known)))
         )
     languages = _split(data.get("languages")) or ["de"]
     if any(not LANGUAGE_RE.match(code) for code in languages):
-        errors["languages"] = "Sprachen als Kürzel, z. B. de, en, tr."
+        errors["languages"] = DomainError("language_codes_expected")
     preferred = str(data.get("preferred_language") or languages[0]).strip().lower()
     if not LANGUAGE_RE.match(preferred):
-        errors["preferred_language"] = "Sprache als Kürzel, z. B. de."
+        errors["preferred_language"] = DomainError("language_code_expected")
     availability: dict[str, list[list[str]]] = {}
     raw_avail = data.get("availability")
     if isinstance(raw_avail, dict):
@@ -233,8 +225,8 @@ def validate_profile(
     else:
         try:
             availability = parse_availability(str(raw_avail or ""))
-        except ValueError as exc:
-            errors["availability"] = str(exc)
+        except DomainError as exc:
+            errors["availability"] = exc
     consent = data.get("consent_at")
     if isinstance(consent, str) and consent.strip():
         try:
@@ -242,7 +234,7 @@ def validate_profile(
             if consent.tzinfo is None:
                 consent = consent.replace(tzinfo=dt.UTC)
         except ValueError:
-            errors["consent_at"] = f"{consent!r} ist kein Datum (JJJJ-MM-TT)."
+            errors["consent_at"] = DomainError("consent_date_unreadable", value=consent)
     elif not isinstance(consent, dt.datetime):
         consent = None
     if errors:
@@ -301,7 +293,12 @@ def parse_channels(value: Any) -> list[str] | None:
 
 
 def _int_field(
-    data: dict[str, Any], key: str, default: int, low: int, high: int, errors: dict[str, str]
+    data: dict[str, Any],
+    key: str,
+    default: int,
+    low: int,
+    high: int,
+    errors: dict[str, DomainError],
 ) -> int:
     raw = data.get(key)
     if raw is None or str(raw).strip() == "":
@@ -309,10 +306,10 @@ def _int_field(
     try:
         value = int(str(raw).strip())
     except ValueError:
-        errors[key] = f"{raw!r} ist keine ganze Zahl."
+        errors[key] = DomainError("not_a_whole_number", value=raw)
         return default
     if not low <= value <= high:
-        errors[key] = f"Bitte eine Zahl von {low} bis {high}."
+        errors[key] = DomainError("number_out_of_range", low=low, high=high)
     return value
 
 
@@ -342,7 +339,7 @@ def create_helper(session: Session, data: dict[str, Any], region: str = "DE") ->
     """Add a helper (coordinator form, import); the number must not be taken yet."""
     profile = validate_profile(data, region)
     if helper_by_phone(session, profile.phone) is not None:
-        raise InvalidProfile({"phone": "Diese Nummer ist schon eingetragen."})
+        raise InvalidProfile({"phone": DomainError("phone_registered")})
     helper = apply_profile(Helper(status=HelperStatus.ACTIVE), profile)
     helper.consent_at = profile.consent_at or utcnow()
     session.add(helper)
@@ -358,7 +355,7 @@ def update_helper(
     profile = validate_profile(data, region)
     other = helper_by_phone(session, profile.phone)
     if other is not None and other.id != helper.id:
-        raise InvalidProfile({"phone": "Diese Nummer gehört schon jemand anderem."})
+        raise InvalidProfile({"phone": DomainError("phone_belongs_to_other")})
     apply_profile(helper, profile)
     status = data.get("status")
     allowed = (HelperStatus.ACTIVE.value, HelperStatus.PAUSED.value)
@@ -384,9 +381,9 @@ def signup_profile(data: dict[str, Any], region: str = "DE") -> Profile:
     profile = validate_profile(data, region, allowed_countries(signup=True))
     if not textable(profile.phone):
         # The sign-up is confirmed by a code texted to the number: a landline cannot get it.
-        raise InvalidProfile({"phone": SIGNUP_NEEDS_MOBILE})
+        raise InvalidProfile({"phone": DomainError("signup_needs_mobile")})
     if not data.get("consent"):
-        raise InvalidProfile({"consent": "Bitte stimmen Sie der Speicherung Ihrer Daten zu."})
+        raise InvalidProfile({"consent": DomainError("consent_missing")})
     return profile
 
 
@@ -409,9 +406,7 @@ def start_signup(
         )
     )
     if recent >= SIGNUP_CODES_PER_WINDOW:  # the form must not become a way to spam a number
-        raise InvalidProfile(
-            {"phone": "An diese Nummer wurden gerade mehrere Codes geschickt. Bitte später erneut."}
-        )
+        raise InvalidProfile({"phone": DomainError("signup_codes_too_many")})
     if known:
         assert existing is not None
         signup = Signup(
@@ -457,8 +452,8 @@ def queue_signup_code(session: Session, signup: Signup, code: str | None) -> Non
     )
 
 
-class SignupFailed(ValueError):
-    pass
+class SignupFailed(DomainError):
+    """A sign-up code that cannot confirm (closed, expired, wrong)."""
 
 
 def confirm_signup(
@@ -468,12 +463,12 @@ def confirm_signup(
     signup = session.get(Signup, signup_id, with_for_update=True)
     now = utcnow()
     if signup is None or signup.confirmed_at is not None:
-        raise SignupFailed("Diese Anmeldung ist nicht mehr offen.")
+        raise SignupFailed("signup_closed")
     if signup.expires_at < now or signup.attempts >= SIGNUP_MAX_ATTEMPTS:
-        raise SignupFailed("Der Code ist abgelaufen. Bitte melden Sie sich neu an.")
+        raise SignupFailed("signup_code_expired")
     signup.attempts += 1
     if not hmac.compare_digest(signup.code_hash, _code_hash(code.strip(), salt)):
-        raise SignupFailed("Der Code stimmt nicht.")
+        raise SignupFailed("code_wrong")
     profile = validate_profile(signup.profile, region)
     profile.consent_at = now
     helper = helper_by_phone(session, profile.phone) or Helper()

@@ -17,25 +17,18 @@ from sqlalchemy.orm import Session
 from dispatch.models import Organisation, OrganisationMember, Ticket, TicketSource
 from dispatch.tickets import InvalidTicket, TicketRequest, create_ticket
 from hotline.core.accounts import AccountError, create_user, hash_password
+from hotline.core.errors import DomainError, FieldErrors
 from hotline.core.models import Role, User, utcnow
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 
-class InvalidOrganisation(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class InvalidOrganisation(FieldErrors):
+    """An organisation or member account that cannot be stored; refusals by field."""
 
 
-def _account_errors(exc: AccountError) -> dict[str, str]:
-    from hotline.core.i18n import error_text
-
-    message = str(exc)
-    field = "password" if "password" in message else "username"
-    try:
-        return {field: error_text(message)}
-    except RuntimeError:  # outside a request: no page language
-        return {field: message}
+def _account_errors(exc: AccountError) -> dict[str, DomainError]:
+    """The account's refusal under the form field it is about."""
+    return {"password" if exc.code == "password_too_short" else "username": exc}
 
 
 def register_organisation(
@@ -56,15 +49,15 @@ def register_organisation(
     the coordinators see that and add one when they contact it), the password is hashed
     all the same so the answer takes as long, and the existing account is left alone.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     if not name.strip():
-        errors["name"] = "Bitte den Namen der Organisation angeben."
+        errors["name"] = DomainError("organisation_name_missing")
     phone = None
     if contact_phone.strip():
         try:
             phone = to_dialable_e164(contact_phone)  # the helpers' contact: called or texted
         except InvalidPhoneNumber as exc:
-            errors["contact_phone"] = exc.text("de")
+            errors["contact_phone"] = exc
     org = Organisation(
         name=name.strip(),
         contact_phone=phone,
@@ -82,7 +75,7 @@ def register_organisation(
         except AccountError as exc:
             errors.update(_account_errors(exc))
         except InvalidOrganisation as exc:
-            errors.update(exc.errors)
+            errors.update(exc.problems)
         if errors:
             raise InvalidOrganisation(errors)
     return org, user
@@ -144,5 +137,5 @@ def create_callout(
 ) -> Ticket:
     """A call-out by an organisation member; refused unless the organisation is approved."""
     if not org.approved:
-        raise InvalidTicket({"organisation": "Ihre Organisation ist noch nicht freigegeben."})
+        raise InvalidTicket({"organisation": DomainError("organisation_not_approved")})
     return create_ticket(session, request, TicketSource.ORGANISATION, max_waves, organisation=org)

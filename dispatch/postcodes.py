@@ -9,12 +9,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.core.errors import DomainError
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "de_postal_codes.csv"
 EARTH_RADIUS_KM = 6371.0
 
 
-class UnknownPostalCode(ValueError):
-    """Raised with a message fit to show to the person who typed the code."""
+class UnknownPostalCode(DomainError):
+    """A postal code that is malformed or not in the table."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,10 @@ def lookup(code: str) -> Place:
     """The place for a 5-digit German postal code, or :class:`UnknownPostalCode`."""
     clean = (code or "").strip().replace(" ", "")
     if len(clean) != 5 or not clean.isdigit():
-        raise UnknownPostalCode(f"{code!r} is not a German postal code (5 digits).")
+        raise UnknownPostalCode("postal_code_malformed", code=code)
     place = _table().get(clean)
     if place is None:
-        raise UnknownPostalCode(f"Postal code {clean} is not in the postal code table.")
+        raise UnknownPostalCode("postal_code_unknown", code=clean)
     return place
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from dispatch import helper_links, texts
 from dispatch.helpers import (
-    LANDLINE_CALL_ONLY,
     parse_availability,
     parse_channels,
     textable,
@@ -35,7 +34,7 @@ from dispatch.models import (
 )
 from dispatch.offers import Result, accept, decline
 from hotline.core.budgets import Budget, BudgetSpent, BudgetUnavailable, spend
-from hotline.core.i18n import N_
+from hotline.core.errors import DomainError, FieldErrors
 
 #: The languages a helper's texts and pages can be in (the catalogues the product has).
 LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru")
@@ -46,12 +45,8 @@ PROFILE_LINKS = Budget("profile-links", per_number="PROFILE_LINKS_PER_NUMBER_HOU
 LINK_PREFIX = "profile-link:"
 
 
-class ProfileError(ValueError):
-    """A setting that cannot be saved; ``errors`` maps field names to German messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(errors.values()))
+class ProfileError(FieldErrors):
+    """A setting that cannot be saved; refusals by field."""
 
 
 @dataclass(frozen=True)
@@ -73,26 +68,24 @@ def apply_settings(session: Session, helper: Helper, settings: Settings) -> None
     An opted-out helper never reaches this (their link opens nothing); pausing only
     switches between *active* and *paused*, the two states a helper may choose.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     try:
         availability = parse_availability(settings.availability)
     except ValueError:
         availability = None
-        errors["availability"] = N_(
-            "Die Zeiten bitte wie im Beispiel angeben: mo-fr 09:00-17:00, sa 10:00-12:00."
-        )
+        errors["availability"] = DomainError("settings_availability_unreadable")
     if settings.language not in LANGUAGES:
-        errors["language"] = N_("Diese Sprache gibt es nicht.")
+        errors["language"] = DomainError("settings_language_unknown")
     email = (settings.email or "").strip() or None if settings.email is not None else helper.email
     if email and not valid_email(email):
-        errors["email"] = N_("Das ist keine gültige E-Mail-Adresse.")
+        errors["email"] = DomainError("settings_email_invalid")
     channels = helper.channels if settings.channels is None else parse_channels(settings.channels)
     if channels is None:
-        errors["channels"] = N_("Bitte SMS, E-Mail oder beides wählen.")
+        errors["channels"] = DomainError("channels_missing")
     elif "email" in channels and not email:
-        errors["email"] = N_("Für Nachrichten per E-Mail brauchen wir Ihre E-Mail-Adresse.")
+        errors["email"] = DomainError("settings_email_missing")
     elif channels != [ContactChannel.CALL.value] and not textable(helper.phone):
-        errors["channels"] = LANDLINE_CALL_ONLY
+        errors["channels"] = DomainError("landline_call_only")
     if errors:
         raise ProfileError(errors)
     helper.email = email

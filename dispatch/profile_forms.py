@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from dispatch.forms import DispatchForm, SignupCodeForm
+from dispatch.forms import DispatchForm, SignupCodeForm, Text
 
 LANGUAGE_NAMES = {
     "de": "Deutsch",
@@ -25,7 +25,7 @@ class SettingsForm(DispatchForm):
     paused = BooleanField("Pause: zurzeit keine Anfragen schicken")
     availability = TextAreaField(
         "Wann ich helfen kann (leer: jederzeit)",
-        [Length(max=500, message="Bitte höchstens 500 Zeichen.")],
+        [Length(max=500, message=Text("Bitte höchstens %(max)d Zeichen."))],
     )
     language = SelectField(
         "Sprache",
@@ -42,13 +42,15 @@ class SettingsForm(DispatchForm):
         ],
         default="sms",
     )
-    email = EmailField("E-Mail", [Length(max=200, message="Bitte höchstens 200 Zeichen.")])
+    email = EmailField(
+        "E-Mail", [Length(max=200, message=Text("Bitte höchstens %(max)d Zeichen."))]
+    )
 
 
 class EraseForm(DispatchForm):
     confirm = BooleanField(
         "Ja, mein Profil und alles, was dazu gespeichert ist, endgültig löschen.",
-        [InputRequired("Bitte bestätigen Sie das Löschen mit dem Häkchen.")],
+        [InputRequired(Text("Bitte bestätigen Sie das Löschen mit dem Häkchen."))],
     )
 
 
@@ -56,11 +58,11 @@ class TakeForm(DispatchForm):
     phone = StringField(
         "Ihre Handynummer",
         [
-            InputRequired("Bitte Ihre Handynummer angeben."),
-            Length(max=32, message="Bitte höchstens 32 Zeichen."),
+            InputRequired(Text("Bitte Ihre Handynummer angeben.")),
+            Length(max=32, message=Text("Bitte höchstens %(max)d Zeichen.")),
             Regexp(
                 r"^[0-9+()/.\s-]*$",
-                message="Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden.",
+                message=Text("Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / - verwenden."),
             ),
         ],
     )

@@ -36,8 +36,8 @@ from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, Tic
 from dispatch.offers import Result, accept
 from dispatch.trainings import required_for
 from hotline.core.budgets import Budget
+from hotline.core.errors import DomainError
 from hotline.core.extensions import jobs
-from hotline.core.i18n import N_
 
 #: Codes texted for public takes (SMS pumping is the abuse this prices out).
 TAKE_CODES = Budget(
@@ -54,8 +54,8 @@ PUBLIC_WAVE = 0
 TAKEABLE = (OfferState.PENDING, OfferState.STOOD_DOWN, OfferState.DECLINED)
 
 
-class TakeFailed(ValueError):
-    """The code was wrong, expired or used up; the message is German, for the page."""
+class TakeFailed(DomainError):
+    """The code was wrong, expired or used up."""
 
 
 @dataclass(frozen=True)
@@ -151,37 +151,35 @@ def confirm(session: Session, nonce: str, code: str, salt: str) -> Result:
     """Check the code and accept the call-out for the helper through
     :func:`dispatch.offers.accept`; raises :class:`TakeFailed` with the page's message."""
     if not _valid_nonce(nonce):
-        raise TakeFailed(N_("Der Code ist abgelaufen. Bitte fordern Sie einen neuen an."))
+        raise TakeFailed("take_code_expired")
     redis = jobs.redis
     key = _key(nonce)
     state = {_text(k): _text(v) for k, v in redis.hgetall(key).items()}
     if not state:
-        raise TakeFailed(N_("Der Code ist abgelaufen. Bitte fordern Sie einen neuen an."))
+        raise TakeFailed("take_code_expired")
     attempts = int(redis.hincrby(key, "attempts", 1))
     if attempts > MAX_ATTEMPTS:
         redis.delete(key)
-        raise TakeFailed(N_("Zu viele Versuche. Bitte fordern Sie einen neuen Code an."))
+        raise TakeFailed("take_too_many_attempts")
     wanted = state.get("code") or ""
     given = _code_hash(code.strip(), salt)
     # Compared for every take, also those with no code at all: the answer and its timing
     # are the same whether or not the number is signed up.
     if not hmac.compare_digest(wanted or "-" * len(given), given) or not state.get("helper"):
-        raise TakeFailed(N_("Der Code stimmt nicht."))
+        raise TakeFailed("code_wrong")
     ticket_id, helper_id = int(state["ticket"]), int(state["helper"])
     # The ticket's row lock first: two takes by the same helper cannot both create an offer.
     ticket = session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
     helper = session.get(Helper, helper_id)
     if ticket is None or helper is None or helper.status != HelperStatus.ACTIVE:
         redis.delete(key)
-        raise TakeFailed(N_("Dieser Aufruf kann nicht mehr übernommen werden."))
+        raise TakeFailed("take_not_possible")
     offer = _offer(session, ticket.id, helper.id)
     if offer is None and ticket.status != TicketStatus.OPEN:
         redis.delete(key)
         if ticket.status == TicketStatus.FILLED:
-            raise TakeFailed(
-                N_("Für diesen Aufruf haben sich schon genug Helfende gefunden. Danke!")
-            )
-        raise TakeFailed(N_("Dieser Aufruf ist abgeschlossen. Danke!"))
+            raise TakeFailed("take_filled")
+        raise TakeFailed("take_closed")
     if offer is None:
         offer = Offer(
             ticket_id=ticket.id,

@@ -16,17 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, Organisation, Ticket, TicketSource, TicketStatus
-from dispatch.postcodes import lookup
+from dispatch.postcodes import UnknownPostalCode, lookup
+from hotline.core.errors import DomainError, FieldErrors
 from hotline.core.models import utcnow
 from hotline.core.outbox import add_message
 
 OUTBOX_START = "dispatch_start"
 
 
-class InvalidTicket(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class InvalidTicket(FieldErrors):
+    """A call-out that cannot be stored; refusals by field."""
 
 
 @dataclass
@@ -60,7 +59,7 @@ def window_for(when: str, now: dt.datetime, zone: str) -> tuple[dt.datetime, dt.
         days_left = 7 - local.weekday()
         start, end = local, midnight + dt.timedelta(days=days_left)
     else:
-        raise InvalidTicket({"when": f"unknown time {when!r} (today, tomorrow, week)"})
+        raise InvalidTicket({"when": DomainError("ticket_when_unknown", when=when)})
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
@@ -81,21 +80,21 @@ def create_ticket(
     organisation: Organisation | None = None,
 ) -> Ticket:
     """Validate and store a ticket, and queue the start of its call-out (outbox)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     try:
         activity = Activity(request.activity)
     except ValueError:
-        errors["activity"] = f"unknown activity {request.activity!r}"
+        errors["activity"] = DomainError("ticket_activity_unknown", activity=request.activity)
     try:
         place = lookup(request.postal_code)
-    except ValueError as exc:
-        errors["postal_code"] = str(exc)
+    except UnknownPostalCode as exc:
+        errors["postal_code"] = exc
     if not 1 <= request.needed <= 50:
-        errors["needed"] = "between 1 and 50 helpers"
+        errors["needed"] = DomainError("ticket_needed_out_of_range")
     if request.window_end <= request.window_start:
-        errors["window"] = "the end must be after the start"
+        errors["window"] = DomainError("ticket_window_reversed")
     if source == TicketSource.ORGANISATION and (organisation is None or not organisation.approved):
-        errors["organisation"] = "only approved organisations can create call-outs"
+        errors["organisation"] = DomainError("ticket_organisation_not_approved")
     if errors:
         raise InvalidTicket(errors)
     ticket = Ticket(

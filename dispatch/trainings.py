@@ -17,14 +17,13 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from dispatch.models import Activity, ActivityTraining, Helper, HelperTraining
+from hotline.core.errors import DomainError, FieldErrors
 
 MAX_NAME = 120
 
 
-class InvalidTraining(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class InvalidTraining(FieldErrors):
+    """A training that cannot be stored; refusals by field."""
 
 
 def normalise(name: str) -> str:
@@ -39,14 +38,14 @@ def add_training(
     valid_until: dt.date | None = None,
 ) -> HelperTraining:
     """Record a training of ``helper``; it must have a name and not expire before it began."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError] = {}
     clean = " ".join((name or "").split())
     if not clean:
-        errors["name"] = "Bitte den Namen der Schulung angeben."
+        errors["name"] = DomainError("training_name_missing")
     elif len(clean) > MAX_NAME:
-        errors["name"] = f"Bitte höchstens {MAX_NAME} Zeichen."
+        errors["name"] = DomainError("training_name_too_long", max=MAX_NAME)
     if valid_until is not None and valid_until < completed_on:
-        errors["valid_until"] = "„Gültig bis“ liegt vor dem Datum der Schulung."
+        errors["valid_until"] = DomainError("training_valid_until_before")
     if errors:
         raise InvalidTraining(errors)
     training = HelperTraining(
@@ -97,12 +96,12 @@ def require(session: Session, activity: str, name: str) -> ActivityTraining:
     try:
         kind = Activity(activity)
     except ValueError:
-        raise InvalidTraining({"activity": "Diese Tätigkeit gibt es nicht."}) from None
+        raise InvalidTraining({"activity": DomainError("activity_unknown")}) from None
     clean = normalise(name)
     if not clean:
-        raise InvalidTraining({"name": "Bitte den Namen der Schulung angeben."})
+        raise InvalidTraining({"name": DomainError("training_name_missing")})
     if len(clean) > MAX_NAME:
-        raise InvalidTraining({"name": f"Bitte höchstens {MAX_NAME} Zeichen."})
+        raise InvalidTraining({"name": DomainError("training_name_too_long", max=MAX_NAME)})
     row = session.get(ActivityTraining, (kind, clean))
     if row is None:
         row = ActivityTraining(activity=kind, training_name=clean)

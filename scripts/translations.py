@@ -7,8 +7,8 @@ Msgids are the German texts of the pages and of the SMS, spoken and e-mail texts
 person. They come from the templates (``_("…")``), the code (``gettext``, ``_``, ``N_``,
 ``Text``, ``_text``, ``registry.nav``, ``text_in``'s second argument; the tables of SMS and
 voice texts mark each text with ``N_``, the IVR's system prompts in ``ivr_flows/messages.py``
-too) and the labels and choices of the WTForms classes (built once at import, translated
-when shown). The German
+too, every domain error's text in ``hotline/core/errors.py`` as well) and the labels and
+choices of the WTForms classes (built once at import, translated when shown). The German
 catalogue translates each text to itself, so a text missing there shows as missing, not as
 silently German. The compiled ``.mo`` files are committed: a fresh clone needs no build step.
 """

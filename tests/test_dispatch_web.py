@@ -180,7 +180,10 @@ def test_signup_with_an_unknown_postal_code_is_a_clear_error(client, session):
         "/hilfe/anmelden", data={**SIGNUP, "postal_code": "00000", "csrf_token": token}
     )
     assert response.status_code == 422
-    assert "Postal code 00000 is not in the postal code table." in response.get_data(as_text=True)
+    # the page is German, and so is the refusal (tests/test_domain_errors.py: English too)
+    assert "Die Postleitzahl 00000 steht nicht in unserer Tabelle." in response.get_data(
+        as_text=True
+    )
     assert messages(session, "signup:") == []
 
 

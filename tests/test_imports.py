@@ -158,7 +158,7 @@ def test_every_error_of_an_operator_row_is_reported(session):
     text = "Name;Telefon;Sprachen;Status\r\n;030 1234567;Klingonisch;irgendwie\r\n"
     report = csvio.import_operators(session, text)
     assert [line for line, _ in report.errors] == [2, 2, 2, 2]
-    messages = " | ".join(m for _, m in report.errors)
+    messages = " | ".join(m for _, m in report.messages())
     assert "name is empty" in messages and "landline" in messages
     assert "status must be active or paused" in messages and "unknown language" in messages
     assert count(session, Operator) == 0
@@ -194,7 +194,7 @@ def test_the_roster_sample_files_import_cleanly(session):
 
 def test_a_missing_column_is_named_as_the_page_names_it(session):
     report = csvio.import_shifts(session, "Telefon der Person;Beginn;Ende\r\n", SYSTEM)
-    assert report.errors == [(1, "Es fehlen Spalten: Nummer der Linie")]
+    assert report.messages("de") == [(1, "Es fehlen Spalten: Nummer der Linie")]
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ def test_operator_import_with_one_bad_row_imports_nothing_and_names_the_row(sess
     )
     assert not report.ok
     assert [row for row, _ in report.errors] == [3]
-    assert "landline" in report.errors[0][1]
+    assert "landline" in report.messages()[0][1]
     assert count(session, Operator) == 0
 
 
@@ -61,8 +61,8 @@ def test_shift_import_is_all_or_nothing(session):
         SYSTEM,
     )
     assert [row for row, _ in report.errors] == [3, 4]
-    assert "end after it starts" in report.errors[0][1]
-    assert "no operator" in report.errors[1][1]
+    assert "end after it starts" in report.messages()[0][1]
+    assert "no operator" in report.messages()[1][1]
     assert count(session, Shift) == 0
 
 
@@ -95,7 +95,7 @@ def test_importing_the_same_file_twice_does_not_double_the_shifts(session):
     assert csvio.import_shifts(session, body, SYSTEM).ok
     again = csvio.import_shifts(session, body, SYSTEM)
     assert [row for row, _ in again.errors] == [2]
-    assert "already on shift" in again.errors[0][1]
+    assert "already on shift" in again.messages()[0][1]
     assert count(session, Shift) == 1
 
 

@@ -241,5 +241,5 @@ def test_a_csv_shift_in_year_0001_is_reported_for_its_row(session):
         f"{anna.phone_number},{line.number},0001-01-01 20:00,0001-01-01 23:00\n"
     )
     report = csvio.import_shifts(session, text, SYSTEM)
-    assert report.errors == [(2, "dates must lie between 2000-01-01 and 2099-12-31")]
+    assert report.messages() == [(2, "dates must lie between 2000-01-01 and 2099-12-31")]
     assert shift_count(session) == 0

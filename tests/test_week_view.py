@@ -122,7 +122,8 @@ def test_copying_a_week_writes_one_off_copies_and_reports_conflicts(session):
     result = copy_week(session, SYSTEM, line.id, MONDAY)
     assert result.written == 1
     ((skipped, why),) = result.conflicts
-    assert skipped.operator_id == ben.id and "already on shift" in why
+    assert skipped.operator_id == ben.id and why.code == "shift_overlap"
+    assert "already on shift" in str(why)
     copy = session.scalar(select(Shift).where(Shift.local_start == dt.datetime(2030, 1, 14, 20)))
     assert copy.operator_id == anna.id
     audit = session.scalar(select(ShiftAudit).where(ShiftAudit.shift_id == copy.id))

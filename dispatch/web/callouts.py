@@ -15,15 +15,16 @@ from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.postcodes import UnknownPostalCode
 from dispatch.web.blueprint import bp, local_time
+from hotline.core.errors import DomainError
 from hotline.core.extensions import db
-from hotline.core.i18n import current_language
+from hotline.core.i18n import current_language, error_text
 from hotline.core.models import utcnow
 
 RADII = (2, 5, 10, 20, 50)
 
 
-class BadSearch(ValueError):
-    pass
+class BadSearch(DomainError):
+    """A search of the public call-out page that cannot run."""
 
 
 def _search() -> Search:
@@ -32,21 +33,21 @@ def _search() -> Search:
     try:
         radius = float(args.get("km") or 10)
     except ValueError:
-        raise BadSearch("Der Umkreis muss eine Zahl sein.") from None
+        raise BadSearch("search_radius_not_a_number") from None
     if not 1 <= radius <= MAX_RADIUS_KM:
-        raise BadSearch(f"Der Umkreis muss zwischen 1 und {MAX_RADIUS_KM} km liegen.")
+        raise BadSearch("search_radius_out_of_range", max=MAX_RADIUS_KM)
     activity = None
     if args.get("taetigkeit"):
         try:
             activity = Activity(args["taetigkeit"])
         except ValueError:
-            raise BadSearch("Diese Tätigkeit gibt es nicht.") from None
+            raise BadSearch("activity_unknown") from None
     day = None
     if args.get("tag"):
         try:
             day = dt.date.fromisoformat(args["tag"][:10])
         except ValueError:
-            raise BadSearch("Das Datum bitte als JJJJ-MM-TT angeben.") from None
+            raise BadSearch("search_date_unreadable") from None
     return Search(postal_code=code, radius_km=radius, activity=activity, day=day)
 
 
@@ -57,10 +58,9 @@ def _results():  # noqa: ANN202
         found = open_callouts(db.session, search, utcnow(), ZoneInfo(dispatch_zone()))
         return search, found, None
     except (BadSearch, UnknownPostalCode) as exc:
-        message = str(exc)
         if isinstance(exc, UnknownPostalCode):
-            message = "Diese Postleitzahl kennen wir nicht (fünf Ziffern, z. B. 10115)."
-        return Search(), [], message
+            exc = BadSearch("search_postal_code_unknown")
+        return Search(), [], error_text(exc)
 
 
 def _page(template: str):  # noqa: ANN202

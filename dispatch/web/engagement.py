@@ -26,7 +26,7 @@ from dispatch.models import (
 )
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
-from hotline.core.i18n import N_, gettext
+from hotline.core.i18n import N_, error_texts, gettext
 from hotline.core.models import Role, utcnow
 from hotline.core.outbox import commit
 
@@ -115,7 +115,7 @@ def helper_profile(token: str, profile_id: int):  # noqa: ANN201
                 now=utcnow(),
             )
         except engagement.EngagementError as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()
@@ -206,7 +206,7 @@ def org_engagements():  # noqa: ANN201
         try:
             profile = engagement.create_profile(db.session, org, form.request())
         except engagement.EngagementError as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()

@@ -11,6 +11,7 @@ from dispatch.forms import HelperForm, ImportForm
 from dispatch.models import Helper, channel_choice
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
+from hotline.core.i18n import error_texts
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -33,7 +34,7 @@ def edit_helper(helper_id: int | None):  # noqa: ANN201
             else:
                 helpers.update_helper(db.session, helper, data, region)
         except helpers.InvalidProfile as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()

@@ -11,6 +11,7 @@ from dispatch.models import Organisation
 from dispatch.web.blueprint import bp
 from hotline.core.budgets import Budget, client_address, spend
 from hotline.core.extensions import db
+from hotline.core.i18n import error_texts
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -42,7 +43,7 @@ def register_organisation():  # noqa: ANN201
                 member_name=form.member_name.data or "",
             )
         except organisations.InvalidOrganisation as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
         else:
             commit()
             return render_template("dispatch/org_registered.html", name=org.name)
@@ -89,7 +90,7 @@ def organisation(org_id: int):  # noqa: ANN201
                 form.password.data,
             )
         except organisations.InvalidOrganisation as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()

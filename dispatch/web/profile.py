@@ -25,7 +25,7 @@ from dispatch.offers import Outcome
 from dispatch.profile_forms import EraseForm, SettingsForm
 from dispatch.web.blueprint import bp, local_time, use_language
 from hotline.core.extensions import db
-from hotline.core.i18n import N_, gettext
+from hotline.core.i18n import N_, error_texts, gettext
 from hotline.core.models import utcnow
 from hotline.core.outbox import commit
 from hotline.core.retention import export_person
@@ -75,7 +75,7 @@ def helper_page(token: str):  # noqa: ANN201
                 ),
             )
         except profile.ProfileError as exc:
-            errors = {k: gettext(v) for k, v in exc.errors.items()}
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()

@@ -10,6 +10,7 @@ from dispatch.forms import SignupCodeForm, SignupForm
 from dispatch.web.blueprint import bp
 from hotline.core.budgets import Budget, client_address, spend
 from hotline.core.extensions import db
+from hotline.core.i18n import error_text, error_texts
 from hotline.core.outbox import commit
 
 #: Codes texted by the public sign-up (SMS pumping is the abuse this prices out).
@@ -37,7 +38,7 @@ def signup():  # noqa: ANN201
                 db.session, form.profile(), config["SECRET_KEY"], config["DEFAULT_REGION"]
             )
         except helpers.InvalidProfile as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
         else:
             helpers.queue_signup_code(db.session, signup_row, code)
             commit()
@@ -63,14 +64,14 @@ def signup_confirm(signup_id: int):  # noqa: ANN201
                 current_app.config["DEFAULT_REGION"],
             )
         except (helpers.SignupFailed, helpers.InvalidProfile) as exc:
-            error = str(exc)
+            error = error_text(exc)
             db.session.commit()  # keep the attempt count
         else:
             profile.send_welcome(db.session, helper, signup_id)  # with the personal link
             commit()
             return render_template("dispatch/signup_done.html", helper=helper)
     elif form.is_submitted():
-        error = form.code.errors[0]  # not a code: no attempt is counted
+        error = str(form.code.errors[0])  # not a code: no attempt is counted
     return render_template("dispatch/signup_code.html", error=error, form=form), (
         422 if error else 200
     )

@@ -14,7 +14,7 @@ from dispatch.profile_forms import TakeCodeForm, TakeForm
 from dispatch.web.blueprint import bp, local_time, use_language
 from hotline.core.budgets import client_address, spend
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_text, gettext
 from hotline.core.models import utcnow
 from hotline.core.outbox import commit
 from hotline.core.phones import InvalidPhoneNumber, to_mobile_e164
@@ -70,7 +70,7 @@ def take_callout(reference: str):  # noqa: ANN201
         try:
             number = to_mobile_e164(form.phone.data, config["DEFAULT_REGION"])
         except InvalidPhoneNumber as exc:
-            errors = {"phone": exc.text(_language())}
+            errors = {"phone": error_text(exc)}
         else:
             spend(public_take.TAKE_CODES, address=client_address(), number=number)
             started = public_take.start(db.session, ticket, number, config["SECRET_KEY"])
@@ -103,7 +103,7 @@ def take_callout_code(reference: str, nonce: str):  # noqa: ANN201
             )
         except public_take.TakeFailed as exc:
             db.session.rollback()
-            error = gettext(str(exc))
+            error = error_text(exc)
         else:
             commit()
             use_language(texts.helper_language(result.offer.helper))
@@ -115,7 +115,7 @@ def take_callout_code(reference: str, nonce: str):  # noqa: ANN201
                 local_time=local_time,
             )
     elif form.is_submitted():
-        error = gettext(form.code.errors[0])
+        error = str(form.code.errors[0])
     return render_template(
         "dispatch/take_code.html",
         callout=_callout(ticket),

@@ -12,7 +12,7 @@ from dispatch.tickets import InvalidTicket, create_ticket, organisation_tickets
 from dispatch.web.blueprint import bp, local_time
 from hotline.core import clock
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_texts, gettext
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -51,7 +51,7 @@ def callout():  # noqa: ANN201
                 db.session, org, wanted, current_app.config["DISPATCH_MAX_WAVES"]
             )
         except InvalidTicket as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
         else:
             commit()
             return _created(ticket)
@@ -81,7 +81,7 @@ def new_ticket():  # noqa: ANN201
                 current_app.config["DISPATCH_MAX_WAVES"],
             )
         except InvalidTicket as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
         else:
             commit()
             return _created(ticket)

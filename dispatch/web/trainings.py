@@ -10,7 +10,7 @@ from dispatch.engagement_forms import ActivityTrainingForm, TrainingForm
 from dispatch.models import Activity, Helper
 from dispatch.web.blueprint import bp
 from hotline.core.extensions import db
-from hotline.core.i18n import current_language
+from hotline.core.i18n import current_language, error_texts
 from hotline.core.models import Role
 from hotline.core.outbox import commit
 
@@ -27,7 +27,7 @@ def helper_trainings(helper_id: int):  # noqa: ANN201
                 db.session, helper, form.name.data, form.completed_on.data, form.valid_until.data
             )
         except trainings.InvalidTraining as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()
@@ -64,7 +64,7 @@ def activity_trainings():  # noqa: ANN201
         try:
             trainings.require(db.session, form.activity.data, form.name.data)
         except trainings.InvalidTraining as exc:
-            errors = exc.errors
+            errors = error_texts(exc)
             db.session.rollback()
         else:
             commit()

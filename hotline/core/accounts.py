@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline.core.errors import DomainError
 from hotline.core.models import LoginFailure, Role, User, utcnow
 from hotline.core.oncall.models import Operator
 
@@ -29,8 +30,8 @@ ADDRESS_FACTOR = 4
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError):
+    """An account that cannot be stored or changed as asked."""
 
 
 class LoginResult(str, Enum):
@@ -41,7 +42,7 @@ class LoginResult(str, Enum):
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError("password_too_short", count=MIN_PASSWORD_LENGTH)
     return generate_password_hash(password, method="scrypt")
 
 
@@ -56,16 +57,16 @@ def create_user(
 ) -> User:
     username = username.strip().lower()
     if not username:
-        raise AccountError("a username is required")
+        raise AccountError("username_missing")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"the username {username!r} is taken")
+        raise AccountError("username_taken", username=username)
     role = Role(role)
     if operator_id is not None and session.get(Operator, operator_id) is None:
-        raise AccountError(f"operator {operator_id} does not exist")
+        raise AccountError("operator_unknown", operator_id=operator_id)
     if role == Role.OPERATOR and operator_id is None:
-        raise AccountError("operator accounts must belong to an operator")
+        raise AccountError("operator_account_needs_operator")
     if role == Role.MEMBER and operator_id is not None:
-        raise AccountError("organisation members are not operators")
+        raise AccountError("member_not_operator")
     user = User(
         username=username,
         name=name.strip() or username,
@@ -142,7 +143,7 @@ def reset_password(session: Session, username: str, password: str) -> User:
     or whose password may have leaked."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise AccountError(f"there is no account {username.strip()!r}")
+        raise AccountError("username_unknown", username=username.strip())
     set_password(session, user, password)
     return user
 

@@ -29,6 +29,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from hotline.core.errors import DomainError
 from hotline.core.models import Base, UTCDateTime, _enum, utcnow
 from hotline.core.oncall.models import Line
 from hotline.core.registry import registry
@@ -77,7 +78,7 @@ class BlockAudit(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class BlockError(ValueError):
+class BlockError(DomainError):
     """A block that cannot be changed (unknown, already lifted)."""
 
 
@@ -105,7 +106,7 @@ def call_history() -> CallHistory:
 
 def _hours(hours: float) -> dt.timedelta:
     if not 0 < hours <= MAX_BLOCK_HOURS:
-        raise BlockError(f"a block lasts between 1 and {MAX_BLOCK_HOURS} hours")
+        raise BlockError("block_hours_out_of_range", max=MAX_BLOCK_HOURS)
     return dt.timedelta(hours=hours)
 
 
@@ -160,7 +161,7 @@ def block_caller(
 def _active(session: Session, block_id: int, now: dt.datetime) -> CallerBlock:
     block = session.get(CallerBlock, block_id)
     if block is None or not block.active(now):
-        raise BlockError(f"block {block_id} is not active")
+        raise BlockError("block_not_active", block_id=block_id)
     return block
 
 

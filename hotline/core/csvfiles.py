@@ -9,8 +9,9 @@ UTF-8 with a byte order mark; people type the names the pages show ("Montag", "D
   the page shows them in German or as the codes (``Name``/``name``, ``Telefon``/``phone``), and
   rows as dictionaries keyed by the column's code, each with its line number in the file;
 * :func:`weekday`, :func:`language_codes`, :func:`choice` — values by their German names;
-* :class:`CellError` — one problem of one cell (row, column, message), translated into the
-  page's language when shown, so an import can report every error of every row;
+* :class:`CellError` — one problem of one cell (row, column, a
+  :class:`~hotline.core.errors.DomainError`), translated into the page's language when
+  shown, so an import can report every error of every row;
 * :func:`sample` — a sample file in the German dialect (``;``, UTF-8 with BOM) that the
   import reads back.
 """
@@ -24,8 +25,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from hotline.core.errors import DomainError, Word, Words
 from hotline.core.exports import neutralise, restore
-from hotline.core.i18n import N_, gettext
+from hotline.core.i18n import current_language, gettext
 
 MAX_ROWS = 5000
 
@@ -61,16 +63,15 @@ class Column:
 @dataclass(frozen=True)
 class CellError:
     """A problem of one row (``line`` in the file, 1 = header) and column (its German
-    header, or empty for the whole row); ``message`` is a German msgid with ``values``."""
+    header, or empty for the whole row); ``problem`` is the refusal, a DomainError."""
 
     line: int
     column: str
-    message: str
-    values: Mapping[str, object] = field(default_factory=dict)
+    problem: DomainError
 
-    def text(self) -> str:
-        """The message in the page's language."""
-        return gettext(self.message, **self.values)
+    def text(self, language: str | None = None) -> str:
+        """The message in ``language``, by default the page's (German outside a request)."""
+        return self.problem.text(language or current_language())
 
     def column_text(self) -> str:
         return gettext(self.column) if self.column else ""
@@ -82,13 +83,8 @@ class Table:
     errors: list[CellError] = field(default_factory=list)
 
 
-class CellProblem(ValueError):
-    """A value that cannot be read; ``message`` is a German msgid with ``values``."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values))
-        self.message = message
-        self.values = values
+class CellProblem(DomainError):
+    """A value of a cell that cannot be read."""
 
 
 def read_table(text: str, columns: Iterable[Column], max_rows: int = MAX_ROWS) -> Table:
@@ -109,23 +105,21 @@ def read_table(text: str, columns: Iterable[Column], max_rows: int = MAX_ROWS) -
     try:
         header = next(reader)
     except StopIteration:
-        table.errors.append(CellError(1, "", N_("Die Datei ist leer.")))
+        table.errors.append(CellError(1, "", CellProblem("csv_empty")))
         return table
     by_name = {name: c.code for c in columns for name in c.names()}
     codes = [by_name.get(_key(h), h.strip()) for h in header]
     missing = [c.header for c in columns if c.required and c.code not in codes]
     if missing:
         table.errors.append(
-            CellError(1, "", N_("Es fehlen Spalten: {names}"), {"names": ", ".join(missing)})
+            CellError(1, "", CellProblem("csv_columns_missing", names=Words(missing)))
         )
         return table
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
         if len(table.rows) >= max_rows:
-            table.errors.append(
-                CellError(1, "", N_("Höchstens {count} Zeilen pro Datei."), {"count": max_rows})
-            )
+            table.errors.append(CellError(1, "", CellProblem("csv_too_many_rows", count=max_rows)))
             table.rows = []
             return table
         values = {code: restore(cell).strip() for code, cell in zip(codes, row, strict=False)}
@@ -159,7 +153,7 @@ def weekday(raw: str) -> int:
     for index, names in enumerate(WEEKDAY_NAMES):
         if name in names:
             return index
-    raise CellProblem(N_("Unbekannter Wochentag: {value}"), value=raw.strip())
+    raise CellProblem("csv_weekday_unknown", value=raw.strip())
 
 
 #: Languages by code, with the German names the pages show and the English ones.
@@ -205,7 +199,7 @@ def language_codes(raw: str, known: Iterable[str] | None = None) -> list[str]:
         elif code not in codes:
             codes.append(code)
     if unknown:
-        raise CellProblem(N_("Unbekannte Sprache: {value}"), value=", ".join(unknown))
+        raise CellProblem("csv_language_unknown", value=", ".join(unknown))
     return codes
 
 
@@ -217,8 +211,8 @@ def choice(raw: str, labels: Mapping[str, str], what: str) -> str:
         if wanted in (_fold(code), _fold(label)):
             return code
     raise CellProblem(
-        N_("{what} unbekannt: {value} (möglich: {choices})"),
-        what=gettext(what),
+        "csv_choice_unknown",
+        what=Word(what),
         value=raw.strip(),
         choices=", ".join(labels.values()),
     )

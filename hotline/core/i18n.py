@@ -15,13 +15,11 @@ the browser's Accept-Language (German when nothing matches).
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import flask_babel
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, request, session
 
-from hotline.core import phones
 from hotline.core.catalogues import (  # noqa: F401 - one import for pages and texts
     LANGUAGES,
     TRANSLATIONS,
@@ -29,6 +27,7 @@ from hotline.core.catalogues import (  # noqa: F401 - one import for pages and t
     has_text,
     text_in,
 )
+from hotline.core.errors import DomainError, FieldErrors
 
 #: Each language's own name, for the language switch.
 LANGUAGE_NAMES = {
@@ -128,124 +127,15 @@ def format_number(value: float) -> str:
     return flask_babel.format_decimal(value)
 
 
-# Error messages of the domain functions are English; German pages show them translated.
-DE_ERRORS: list[tuple[str, str]] = [
-    (r"a shift must end after it starts", "Eine Schicht muss nach ihrem Beginn enden."),
-    (
-        r"this person is already on shift from (.+) to (.+)",
-        "Diese Person hat schon eine Schicht von {0} bis {1}.",
-    ),
-    (r"a shift may last at most (\d+) hours", "Eine Schicht darf höchstens {0} Stunden dauern."),
-    (r"line (\d+) does not exist", "Die Linie {0} gibt es nicht."),
-    (r"operator (\d+) does not exist", "Die ehrenamtliche Person {0} gibt es nicht."),
-    (
-        r"past shifts are kept for the records and cannot be deleted",
-        "Vergangene Schichten bleiben für die Statistik erhalten und können nicht gelöscht werden.",
-    ),
-    (r"the end date lies before the start date", "Das Enddatum liegt vor dem Startdatum."),
-    (r"a pattern may cover at most (\d+) days", "Ein Muster darf höchstens {0} Tage umfassen."),
-    (r"weekday must be .*", "Bitte einen Wochentag wählen."),
-    (
-        r"only active operators can take shifts",
-        "Nur aktive Ehrenamtliche können Schichten übernehmen.",
-    ),
-    (r"only the operator on a shift can offer it", "Nur wer die Schicht hat, kann sie anbieten."),
-    (
-        r"a shift that has started cannot be offered any more",
-        "Eine begonnene Schicht kann nicht mehr angeboten werden.",
-    ),
-    (r"you cannot take your own shift", "Die eigene Schicht kann man nicht übernehmen."),
-    (r"this shift has started or is gone", "Diese Schicht hat begonnen oder existiert nicht mehr."),
-    (r"(.+) is not a date and time like (.+)", "{0} ist kein Zeitpunkt wie {1}."),
-    (r"(.+) is not a date and time", "{0} ist kein Zeitpunkt."),
-    (r"(.+) is not a date", "{0} ist kein Datum."),
-    (r"(.+) is not a time", "{0} ist keine Uhrzeit."),
-    (r"please choose a value", "Bitte einen Wert wählen."),
-    (
-        r"an operator with number (.+) exists already",
-        "Es gibt schon eine ehrenamtliche Person mit der Nummer {0}.",
-    ),
-    (r"unknown language code\(s\): (.+)", "Unbekannte Sprachkürzel: {0}"),
-    (r"name is empty", "Der Name fehlt."),
-    (r"missing column\(s\): (.+)", "Es fehlen Spalten: {0}"),
-    (r"at most (\d+) rows per file", "Höchstens {0} Zeilen pro Datei."),
-    (r"same phone number as row (\d+)", "Dieselbe Telefonnummer wie in Zeile {0}."),
-    (
-        r"status must be active or paused, not (.+)",
-        "Der Status muss active oder paused sein, nicht {0}.",
-    ),
-    (r"no operator with number (.+)", "Keine ehrenamtliche Person mit der Nummer {0}."),
-    (r"no line with number (.+)", "Keine Linie mit der Nummer {0}."),
-    (r"give wall-clock times without a UTC offset", "Bitte Uhrzeiten ohne UTC-Versatz angeben."),
-    (r"passwords need at least (\d+) characters", "Passwörter brauchen mindestens {0} Zeichen."),
-    (r"a username is required", "Ein Benutzername ist nötig."),
-    (r"the username (.+) is taken", "Der Benutzername {0} ist vergeben."),
-    (
-        r"operator accounts must belong to an operator",
-        "Konten der Rolle operator gehören zu einer ehrenamtlichen Person.",
-    ),
-    (
-        r"organisation members are not operators",
-        "Mitglieder von Organisationen sind keine Ehrenamtlichen am Telefon.",
-    ),
-    (
-        r"organisation members are added on the organisation's page",
-        "Mitglieder von Organisationen werden auf der Seite der Organisation angelegt.",
-    ),
-    (r"required staff must be between 0 and 50", "Die Besetzung muss zwischen 0 und 50 liegen."),
-    (
-        r"hours must run from 0 to 23.*",
-        "Die Stunden laufen von 0 bis 23, die erste nicht nach der letzten.",
-    ),
-    (r"choose at least one weekday", "Bitte mindestens einen Wochentag wählen."),
-    (r"dates must lie between (.+) and (.+)", "Daten müssen zwischen {0} und {1} liegen."),
-    (r"a name may have at most (\d+) characters", "Ein Name darf höchstens {0} Zeichen haben."),
-    (
-        r"a line needs a name of 1 to (\d+) characters",
-        "Eine Linie braucht einen Namen mit 1 bis {0} Zeichen.",
-    ),
-    (
-        r"opening span '(.+)' must look like 20:00-04:00",
-        "Die Öffnungszeit „{0}“ muss wie 20:00-04:00 aussehen.",
-    ),
-    (
-        r"(ring_timeout|queue_timeout) must be between (\d+) and (\d+) seconds",
-        "Bitte eine Zahl von {1} bis {2} Sekunden angeben.",
-    ),
-    (r"unknown federal state '(.+)'.*", "Das Bundesland „{0}“ gibt es nicht."),
-    (
-        r"account\(s\) (.+) cannot coordinate.*",
-        "Konto {0} kann nicht koordinieren: Es braucht ein aktives Konto mit verknüpfter "
-        "ehrenamtlicher Person, deren Handy die Nachrichten bekommt.",
-    ),
-    (r"a line may have at most (\d+) closures", "Höchstens {0} Schließtage."),
-    (r"account (\d+) does not exist", "Das Konto {0} gibt es nicht."),
-    (
-        r"operator (\d+) already has the account (.+)",
-        "Die ehrenamtliche Person {0} hat schon das Konto {1}.",
-    ),
-    (
-        r"the last active admin keeps the admin role",
-        "Das letzte aktive Admin-Konto behält seine Rolle.",
-    ),
-    (r"the copy would start in the past", "Die Kopie läge in der Vergangenheit."),
-    (r"a week starts on a Monday", "Eine Woche beginnt an einem Montag."),
-    (
-        r"you cannot deactivate your own account",
-        "Das eigene Konto kann man nicht deaktivieren.",
-    ),
-]
+def error_text(exc: BaseException) -> str:
+    """A refusal in the page's language: a :class:`~hotline.core.errors.DomainError` by its
+    msgid and parameters; anything else (a programming error's message) as it is. Outside a
+    request the English text, as the command line shows it."""
+    if isinstance(exc, DomainError):
+        return exc.text(current_language()) if has_request_context() else str(exc)
+    return str(exc)
 
 
-def error_text(message: str) -> str:
-    """A domain error message in the page's language."""
-    if not has_request_context() or current_language() == "en":
-        return message  # domain errors are written in English, as the command line shows them
-    phone_text = phones.translate(message, "de")  # phone numbers keep their own texts
-    if phone_text is not None:
-        return phone_text
-    for pattern, german in DE_ERRORS:
-        match = re.fullmatch(pattern, message)
-        if match:
-            return german.format(*match.groups())
-    return message
+def error_texts(exc: FieldErrors) -> dict[str, str]:
+    """A form's refusals by field, in the page's language."""
+    return exc.texts(current_language() if has_request_context() else "en")

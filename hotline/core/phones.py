@@ -19,8 +19,8 @@ contact.
 
 Countries are ISO 3166 codes from ``ALLOWED_COUNTRIES`` (``SIGNUP_ALLOWED_COUNTRIES`` for the
 public helper sign-up, which may be narrower). A refusal is an :class:`InvalidPhoneNumber`
-with a :class:`PhoneProblem` and parameters; ``str(exc)`` is English like every domain error,
-``exc.text("de")`` is the German text.
+(a :class:`~hotline.core.errors.DomainError`) with a :class:`PhoneProblem` and parameters;
+``str(exc)`` is English like every domain error, ``exc.text("de")`` is the German text.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ from typing import Any
 import phonenumbers
 from flask import current_app, has_app_context
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
+
+from hotline.core.catalogues import text_in
+from hotline.core.errors import N_, DomainError
 
 DEFAULT_COUNTRIES = frozenset({"DE"})
 
@@ -54,49 +57,18 @@ class PhoneProblem(str, Enum):
     COUNTRY = "country"
 
 
-#: ``problem: (English, German)``; ``{number}`` is the text as typed.
-_MESSAGES: dict[PhoneProblem, tuple[str, str]] = {
-    PhoneProblem.EMPTY: ("Phone number is empty.", "Die Telefonnummer fehlt."),
-    PhoneProblem.NOT_A_NUMBER: (
-        "'{number}' is not a phone number.",
-        "'{number}' ist keine Telefonnummer.",
-    ),
-    PhoneProblem.INVALID: (
-        "'{number}' is not a valid phone number.",
-        "'{number}' ist keine gültige Telefonnummer.",
-    ),
-    PhoneProblem.NOT_MOBILE: (
-        "'{number}' is a {kind}; a mobile number is needed.",
-        "'{number}' ist eine {kind}; bitte eine Handynummer angeben.",
-    ),
-    PhoneProblem.SPECIAL: (
-        "'{number}' is a {kind}; such numbers are neither called nor texted.",
-        "'{number}' ist eine {kind}; solche Nummern werden weder angerufen noch angeschrieben.",
-    ),
-    PhoneProblem.NON_GEOGRAPHIC: (
-        "'{number}' is a satellite or international network number; such numbers are "
-        "neither called nor texted.",
-        "'{number}' ist eine Satelliten- oder internationale Netznummer; solche Nummern werden "
-        "weder angerufen noch angeschrieben.",
-    ),
-    PhoneProblem.COUNTRY: (
-        "'{number}' is a number from {country}; only numbers from {allowed} are accepted.",
-        "'{number}' ist eine Nummer aus {country}; angenommen werden nur Nummern aus {allowed}.",
-    ),
-}
-
-#: ``kind: (English, German)``, named after phonenumbers' number types.
-_KINDS: dict[str, tuple[str, str]] = {
-    "fixed_line": ("landline number", "Festnetznummer"),
-    "toll_free": ("toll-free service number", "kostenlose Servicenummer"),
-    "premium_rate": ("premium-rate number", "Premium-Dienst-Nummer (Mehrwertdienst)"),
-    "shared_cost": ("shared-cost service number", "Servicenummer mit geteilten Kosten"),
-    "personal_number": ("personal number", "persönliche Rufnummer"),
-    "uan": ("UAN (company network) number", "Nutzergruppen-Nummer"),
-    "voip": ("VoIP number", "VoIP-Nummer"),
-    "pager": ("pager number", "Pager-Nummer"),
-    "voicemail": ("voicemail number", "Mailbox-Nummer"),
-    "unknown": ("number of unknown type", "Nummer unbekannter Art"),
+#: ``kind: German msgid`` (a word of the message), named after phonenumbers' number types.
+_KINDS: dict[str, str] = {
+    "fixed_line": N_("Festnetznummer"),
+    "toll_free": N_("kostenlose Servicenummer"),
+    "premium_rate": N_("Premium-Dienst-Nummer (Mehrwertdienst)"),
+    "shared_cost": N_("Servicenummer mit geteilten Kosten"),
+    "personal_number": N_("persönliche Rufnummer"),
+    "uan": N_("Nutzergruppen-Nummer"),
+    "voip": N_("VoIP-Nummer"),
+    "pager": N_("Pager-Nummer"),
+    "voicemail": N_("Mailbox-Nummer"),
+    "unknown": N_("Nummer unbekannter Art"),
 }
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -104,50 +76,27 @@ _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _CALL_ONLY = {PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE}
 
 
-class InvalidPhoneNumber(ValueError):
-    """A number that was refused: ``problem`` and ``params`` say why, ``str()`` in English,
-    :meth:`text` in the page's language."""
+class InvalidPhoneNumber(DomainError):
+    """A number that was refused: ``problem`` and ``params`` say why (``kind`` is the
+    number type's name), ``code`` is ``phone_`` + the problem; ``str()`` in English,
+    :meth:`text` in any language."""
 
     def __init__(self, problem: PhoneProblem, **params: str) -> None:
         self.problem = problem
-        self.params = params
-        super().__init__(self.text("en"))
+        super().__init__(f"phone_{problem.value}", **params)
 
     def text(self, language: str = "de") -> str:
-        return _render(self.problem, self.params, language)
+        values: dict[str, object] = dict(self.params)
+        if "kind" in values:
+            values["kind"] = text_in(language, _KINDS[str(values["kind"])])
+        return text_in(language, self.msgid, **values)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_phone, (self.problem, self.params))
 
 
-def _render(problem: PhoneProblem, params: Mapping[str, str], language: str) -> str:
-    index = 0 if language == "en" else 1
-    values = dict(params)
-    if "kind" in values:
-        values["kind"] = _KINDS[values["kind"]][index]
-    return _MESSAGES[problem][index].format(**values)
-
-
-def _english_pattern(template: str) -> re.Pattern[str]:
-    kinds = "|".join(re.escape(english) for english, _ in _KINDS.values())
-    pattern = re.escape(template)
-    for name in ("number", "country", "allowed"):
-        pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.*)")
-    return re.compile(pattern.replace(re.escape("{kind}"), f"(?P<kind>{kinds})"))
-
-
-_PATTERNS = [(problem, _english_pattern(en)) for problem, (en, _) in _MESSAGES.items()]
-_KIND_BY_ENGLISH = {english: kind for kind, (english, _) in _KINDS.items()}
-
-
-def translate(message: str, language: str) -> str | None:
-    """The text in ``language`` of an :class:`InvalidPhoneNumber` message, for pages that
-    only kept ``str(exc)``; None when ``message`` is not one."""
-    for problem, pattern in _PATTERNS:
-        match = pattern.fullmatch(message)
-        if match:
-            params = {k: v for k, v in match.groupdict().items() if v is not None}
-            if "kind" in params:
-                params["kind"] = _KIND_BY_ENGLISH[params["kind"]]
-            return _render(problem, params, language)
-    return None
+def _rebuild_phone(problem: PhoneProblem, params: dict[str, str]) -> InvalidPhoneNumber:
+    return InvalidPhoneNumber(problem, **params)
 
 
 # -- allowed countries ------------------------------------------------------------------------

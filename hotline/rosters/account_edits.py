@@ -27,14 +27,14 @@ def add_account(
 ) -> User:
     """A new roster account; operators' accounts belong to their operator."""
     if Role(role) == Role.MEMBER:
-        raise AccountError("organisation members are added on the organisation's page")
+        raise AccountError("member_on_organisation_page")
     return create_user(session, username, name, password, role, operator_id, language)
 
 
 def _account(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.role == Role.MEMBER:
-        raise AccountError(f"account {user_id} does not exist")
+        raise AccountError("account_unknown", user_id=user_id)
     return user
 
 
@@ -62,19 +62,19 @@ def update_account(
     user = _account(session, user_id)
     role = Role(role)
     if role == Role.MEMBER:
-        raise AccountError("organisation members are added on the organisation's page")
+        raise AccountError("member_on_organisation_page")
     if role == Role.OPERATOR and operator_id is None:
-        raise AccountError("operator accounts must belong to an operator")
+        raise AccountError("operator_account_needs_operator")
     if operator_id is not None:
         if session.get(Operator, operator_id) is None:
-            raise AccountError(f"operator {operator_id} does not exist")
+            raise AccountError("operator_unknown", operator_id=operator_id)
         taken = session.scalar(
             select(User.username).where(User.operator_id == operator_id, User.id != user.id)
         )
         if taken is not None:
-            raise AccountError(f"operator {operator_id} already has the account {taken!r}")
+            raise AccountError("operator_has_account", operator_id=operator_id, username=taken)
     if user.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(session, user):
-        raise AccountError("the last active admin keeps the admin role")
+        raise AccountError("last_admin")
     user.name = name.strip() or user.username
     user.role = role
     user.operator_id = operator_id
@@ -91,9 +91,9 @@ def set_account_active(session: Session, user_id: int, active: bool, by: User) -
     user = _account(session, user_id)
     if not active:
         if user.id == by.id:
-            raise AccountError("you cannot deactivate your own account")
+            raise AccountError("own_account_deactivate")
         if user.role == Role.ADMIN and not _other_active_admins(session, user):
-            raise AccountError("the last active admin keeps the admin role")
+            raise AccountError("last_admin")
         deactivate_user(session, user)
     else:
         user.active = True

@@ -28,4 +28,4 @@ def in_range(value: dt.date | dt.datetime) -> bool:
 def check_dates(*values: dt.date | dt.datetime) -> None:
     """Raise :class:`ShiftError` unless every value lies in the planning range."""
     if not all(in_range(v) for v in values):
-        raise ShiftError(f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
+        raise ShiftError("dates_out_of_range", first=FIRST_DAY, last=LAST_DAY)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core import csvfiles
 from hotline.core.csvfiles import Column
+from hotline.core.errors import DomainError
 from hotline.core.exports import SafeWriter
 from hotline.core.i18n import N_
 from hotline.core.models import utcnow
@@ -39,11 +40,16 @@ MAX_ROWS = 5000
 class ImportReport:
     created: int = 0
     updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    #: ``(line in the file, refusal)``: shown in the page's language, English on the CLI.
+    errors: list[tuple[int, DomainError]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def messages(self, language: str = "en") -> list[tuple[int, str]]:
+        """The errors as ``(line, text)`` in ``language`` (English: the command line's)."""
+        return [(line, error.text(language)) for line, error in self.errors]
 
 
 def decode(raw: bytes) -> str:
@@ -74,10 +80,10 @@ STATUS_NAMES = {"active": "aktiv", "paused": "pausiert"}
 
 def _rows(
     text: str, columns: list[Column]
-) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
-    """The rows by column code, or the file's problems (in the page's language)."""
+) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, DomainError]]]:
+    """The rows by column code, or the file's problems."""
     table = csvfiles.read_table(text, columns, MAX_ROWS)
-    return table.rows, [(e.line, e.text()) for e in table.errors]
+    return table.rows, [(e.line, e.problem) for e in table.errors]
 
 
 def _languages(raw: str) -> list[str]:
@@ -85,7 +91,7 @@ def _languages(raw: str) -> list[str]:
         return csvfiles.language_codes(raw, KNOWN_LANGUAGES) or ["de"]
     except csvfiles.CellProblem:
         codes = [c for c in re.split(r"[\s,;/]+", raw) if c]
-        raise OperatorError(f"unknown language code(s): {', '.join(codes)}") from None
+        raise OperatorError("language_codes_unknown", codes=", ".join(codes)) from None
 
 
 def _status(raw: str) -> OperatorStatus:
@@ -93,7 +99,7 @@ def _status(raw: str) -> OperatorStatus:
     try:
         return OperatorStatus(csvfiles.choice(raw or "active", STATUS_NAMES, N_("Status")))
     except csvfiles.CellProblem:
-        raise OperatorError(f"status must be active or paused, not {raw!r}") from None
+        raise OperatorError("status_unknown", value=raw) from None
 
 
 def import_operators(session: Session, text: str, region: str = "DE") -> ImportReport:
@@ -106,16 +112,16 @@ def import_operators(session: Session, text: str, region: str = "DE") -> ImportR
     seen: dict[str, int] = {}
     savepoint = session.begin_nested()
     for line_no, row in rows:
-        errors: list[str] = []
+        errors: list[DomainError] = []
         number = status = languages = None
         if not row.get("name"):
-            errors.append("name is empty")
+            errors.append(OperatorError("name_missing"))
         try:
             number = to_mobile_e164(row.get("phone", ""), region)
         except InvalidPhoneNumber as exc:
-            errors.append(str(exc))
+            errors.append(exc)
         if number is not None and number in seen:
-            errors.append(f"same phone number as row {seen[number]}")
+            errors.append(OperatorError("phone_same_as_row", row=seen[number]))
         elif number is not None:
             seen[number] = line_no
         for read in ("status", "languages"):
@@ -125,7 +131,7 @@ def import_operators(session: Session, text: str, region: str = "DE") -> ImportR
                 else:
                     languages = _languages(row.get("languages", ""))
             except OperatorError as exc:
-                errors.append(str(exc))
+                errors.append(exc)
         if errors:
             report.errors.extend((line_no, message) for message in errors)
             continue
@@ -140,7 +146,7 @@ def import_operators(session: Session, text: str, region: str = "DE") -> ImportR
                 existing.status = status
                 report.updated += 1
         except (InvalidPhoneNumber, OperatorError) as exc:
-            report.errors.append((line_no, str(exc)))
+            report.errors.append((line_no, exc))
     if report.errors:
         savepoint.rollback()
         report.created = report.updated = 0
@@ -157,13 +163,13 @@ def _local(raw: str) -> dt.datetime:
         try:
             return dt.datetime(year, month, day, hour, minute)
         except ValueError as exc:
-            raise ShiftError(f"{raw!r} is not a date and time like 2026-11-27 20:00") from exc
+            raise ShiftError("datetime_unreadable", value=raw) from exc
     try:
         value = dt.datetime.fromisoformat(raw.replace("T", " "))
     except ValueError as exc:
-        raise ShiftError(f"{raw!r} is not a date and time like 2026-11-27 20:00") from exc
+        raise ShiftError("datetime_unreadable", value=raw) from exc
     if value.tzinfo is not None:
-        raise ShiftError("give wall-clock times without a UTC offset")
+        raise ShiftError("datetime_with_offset")
     return value
 
 
@@ -175,27 +181,29 @@ def import_shifts(session: Session, text: str, actor: Actor, region: str = "DE")
         return report
     savepoint = session.begin_nested()
     for line_no, row in rows:
-        errors: list[str] = []
+        errors: list[DomainError] = []
         operator = line = start = end = None
         try:
             phone = to_e164(row.get("operator_phone", ""), region)
             operator = session.scalar(select(Operator).where(Operator.phone_number == phone))
             if operator is None:
-                errors.append(f"no operator with number {row.get('operator_phone', '')}")
+                errors.append(
+                    ShiftError("operator_number_unknown", number=row.get("operator_phone", ""))
+                )
         except InvalidPhoneNumber as exc:
-            errors.append(str(exc))
+            errors.append(exc)
         try:
             number = to_e164(row.get("line_number", ""), region)
             line = session.scalar(select(Line).where(Line.number == number))
             if line is None:
-                errors.append(f"no line with number {row.get('line_number', '')}")
+                errors.append(ShiftError("line_number_unknown", number=row.get("line_number", "")))
         except InvalidPhoneNumber as exc:
-            errors.append(str(exc))
+            errors.append(exc)
         for name in ("start", "end"):
             try:
                 value = _local(row.get(name, ""))
             except ShiftError as exc:
-                errors.append(str(exc))
+                errors.append(exc)
                 continue
             if name == "start":
                 start = value
@@ -209,7 +217,7 @@ def import_shifts(session: Session, text: str, actor: Actor, region: str = "DE")
                 add_shift(session, actor, operator.id, line.id, start, end, "import")
             report.created += 1
         except (InvalidPhoneNumber, ShiftError) as exc:
-            report.errors.append((line_no, str(exc)))
+            report.errors.append((line_no, exc))
     if report.errors:
         savepoint.rollback()
         report.created = 0

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.errors import DomainError
 from hotline.core.models import Role, User
 from hotline.core.oncall.hours import FEDERAL_STATES, WEEKDAYS, parse_span
 from hotline.core.oncall.lines import LineError, always_open, create_line, set_hours
@@ -49,10 +50,10 @@ def add_line(
 ) -> Line:
     """A new line; ``hours`` maps ``mon``…``sun`` to spans like ``"20:00-04:00"``."""
     if not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
-        raise LineError(f"a line needs a name of 1 to {MAX_NAME_LENGTH} characters")
+        raise LineError("line_name_length", max=MAX_NAME_LENGTH)
     if flow not in known_flows:
         known = ", ".join(sorted(known_flows)) or "none"
-        raise LineError(f"unknown flow {flow!r} (loaded flows: {known})")
+        raise LineError("flow_unknown", flow=flow, known=known)
     line = create_line(
         session,
         number,
@@ -175,7 +176,7 @@ def _audit_value(session: Session, name: str, value: Any) -> Any:
 def _in_range(name: str, value: Any, bounds: tuple[int, int]) -> int:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise LineError(f"{name} must be between {low} and {high} seconds")
+        raise LineError("seconds_out_of_range", name=name, low=low, high=high)
     return value
 
 
@@ -184,36 +185,36 @@ def _normalised(session: Session, name: str, value: Any, region: str) -> Any:
     if name == "name":
         text = (value or "").strip()
         if not text or len(text) > MAX_NAME_LENGTH:
-            raise LineError(f"a line needs a name of 1 to {MAX_NAME_LENGTH} characters")
+            raise LineError("line_name_length", max=MAX_NAME_LENGTH)
         return text
     if name == "hours":
         for day in value:
             if day not in WEEKDAYS:
-                raise LineError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+                raise LineError("weekday_unknown", day=day, days=", ".join(WEEKDAYS))
         hours: dict[str, list[str]] = {day: [] for day in WEEKDAYS}
         for day, texts in value.items():
             for text in texts:
                 try:
                     span = parse_span(text, WEEKDAYS.index(day))
-                except ValueError as exc:
-                    raise LineError(str(exc)) from exc
+                except DomainError as exc:
+                    raise LineError(exc.code, **exc.params) from exc
                 hours[day].append(span_text(span.opens, span.closes))
         return {day: sorted(spans) for day, spans in hours.items()}
     if name == "closures":
         days = sorted(set(value))
         if len(days) > MAX_CLOSURES:
-            raise LineError(f"a line may have at most {MAX_CLOSURES} closures")
+            raise LineError("closures_too_many", count=MAX_CLOSURES)
         return days
     if name == "holiday_state":
         state = (value or "").strip().upper() or None
         if state is not None and state not in FEDERAL_STATES:
-            raise LineError(f"unknown federal state {state!r}; use {', '.join(FEDERAL_STATES)}")
+            raise LineError("federal_state_unknown", state=state, states=", ".join(FEDERAL_STATES))
         return state
     if name == "ring_strategy":
         try:
             return RingStrategy(value).value
         except ValueError as exc:
-            raise LineError("ring strategy must be simultaneous or sequential") from exc
+            raise LineError("ring_strategy_unknown") from exc
     if name == "ring_timeout":
         return _in_range("ring_timeout", value, RING_TIMEOUT_RANGE)
     if name == "queue_timeout":
@@ -224,7 +225,7 @@ def _normalised(session: Session, name: str, value: Any, region: str) -> Any:
     if name == "partner":
         text = (value or "").strip()
         if len(text) > MAX_PARTNER_LENGTH:
-            raise LineError(f"a partner may have at most {MAX_PARTNER_LENGTH} characters")
+            raise LineError("partner_too_long", count=MAX_PARTNER_LENGTH)
         return text or None
     if name == "show_caller_number":
         return bool(value)
@@ -233,12 +234,9 @@ def _normalised(session: Session, name: str, value: Any, region: str) -> Any:
         eligible = {u.id for u in eligible_coordinators(session)}
         missing = [str(i) for i in wanted if i not in eligible]
         if missing:
-            raise LineError(
-                f"account(s) {', '.join(missing)} cannot coordinate: a coordinator needs an "
-                "active account linked to an operator (whose mobile gets the notices)"
-            )
+            raise LineError("coordinators_unfit", accounts=", ".join(missing))
         return wanted
-    raise LineError(f"unknown line setting {name!r}")
+    raise LineError("line_setting_unknown", name=name)
 
 
 def _apply(session: Session, line: Line, name: str, value: Any, old: Any) -> None:
@@ -289,7 +287,7 @@ def change_line(
     """
     line = session.get(Line, line_id)
     if line is None:
-        raise LineError(f"line {line_id} does not exist")
+        raise LineError("line_unknown", line_id=line_id)
     current = settings_of(session, line)
     wanted = {name: _normalised(session, name, value, region) for name, value in changes.items()}
     changed = {name: value for name, value in wanted.items() if value != current[name]}

@@ -38,14 +38,14 @@ def publish_open_shift(
 ) -> OpenShift:
     line = session.get(Line, line_id)
     if line is None:
-        raise ShiftError(f"line {line_id} does not exist")
+        raise ShiftError("line_unknown", line_id=line_id)
     check_dates(local_start, local_end)
     starts_at = local_to_utc(local_start, line.timezone)
     ends_at = local_to_utc(local_end, line.timezone)
     if ends_at <= starts_at:
-        raise ShiftError("a shift must end after it starts")
+        raise ShiftError("shift_ends_before_start")
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
-        raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+        raise ShiftError("shift_too_long", hours=MAX_SHIFT_HOURS)
     slot = OpenShift(
         line_id=line_id,
         local_start=local_start,
@@ -100,7 +100,7 @@ def claim_open_shift(
         return ClaimResult.TAKEN if claimed_by is not None else ClaimResult.GONE
     operator = session.get(Operator, operator_id)
     if operator is None or operator.status != OperatorStatus.ACTIVE:
-        raise ShiftError("only active operators can take shifts")
+        raise ShiftError("operator_not_active")
     slot = session.get(OpenShift, open_shift_id)
     session.refresh(slot)
     shift = add_shift(
@@ -120,9 +120,9 @@ def offer_swap(
     """``operator_id`` offers their own future shift to the others."""
     now = now or utcnow()
     if shift.operator_id != operator_id:
-        raise ShiftError("only the operator on a shift can offer it")
+        raise ShiftError("offer_not_own")
     if shift.starts_at <= now:
-        raise ShiftError("a shift that has started cannot be offered any more")
+        raise ShiftError("offer_started")
     existing = session.scalar(
         select(SwapOffer).where(SwapOffer.shift_id == shift.id, SwapOffer.status == SwapStatus.OPEN)
     )
@@ -169,10 +169,10 @@ def take_swap(
     if offer is None or offer.shift_id is None:
         return ClaimResult.GONE
     if offer.offered_by_id == operator_id:
-        raise ShiftError("you cannot take your own shift")
+        raise ShiftError("swap_own_shift")
     operator = session.get(Operator, operator_id)
     if operator is None or operator.status != OperatorStatus.ACTIVE:
-        raise ShiftError("only active operators can take shifts")
+        raise ShiftError("operator_not_active")
     won = session.execute(
         update(SwapOffer)
         .where(SwapOffer.id == swap_id, SwapOffer.status == SwapStatus.OPEN)
@@ -184,7 +184,7 @@ def take_swap(
     session.refresh(offer)
     shift = session.get(Shift, offer.shift_id)
     if shift is None or shift.starts_at <= now:
-        raise ShiftError("this shift has started or is gone")
+        raise ShiftError("swap_gone")
     change_shift(session, actor, shift, operator_id, shift.local_start, shift.local_end, "swap")
     return ClaimResult.CLAIMED
 

@@ -19,9 +19,9 @@ MAX_NAME_LENGTH = 120
 def _name(raw: str) -> str:
     name = raw.strip()
     if not name:
-        raise OperatorError("name is empty")
+        raise OperatorError("name_missing")
     if len(name) > MAX_NAME_LENGTH:
-        raise OperatorError(f"a name may have at most {MAX_NAME_LENGTH} characters")
+        raise OperatorError("name_too_long", count=MAX_NAME_LENGTH)
     return name
 
 
@@ -30,7 +30,7 @@ def _languages(codes: list[str]) -> list[str]:
     cleaned = [c.strip().lower() for c in codes if c.strip()] or ["de"]
     unknown = [c for c in cleaned if c not in KNOWN_LANGUAGES]
     if unknown:
-        raise OperatorError(f"unknown language code(s): {', '.join(unknown)}")
+        raise OperatorError("language_codes_unknown", codes=", ".join(unknown))
     return cleaned
 
 
@@ -60,13 +60,13 @@ def update_operator(
     """Change an operator's name, number, languages and status (pausing keeps the shifts)."""
     operator = session.get(Operator, operator_id)
     if operator is None:
-        raise OperatorError(f"operator {operator_id} does not exist")
+        raise OperatorError("operator_unknown", operator_id=operator_id)
     number = to_mobile_e164(phone, region)
     clash = session.scalar(
         select(Operator.id).where(Operator.phone_number == number, Operator.id != operator_id)
     )
     if clash is not None:
-        raise OperatorError(f"an operator with number {number} exists already")
+        raise OperatorError("operator_number_taken", number=number)
     operator.name = _name(name)
     operator.phone_number = number
     operator.languages = _languages(languages)

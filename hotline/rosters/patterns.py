@@ -33,7 +33,7 @@ class Materialised:
     sort out by hand."""
 
     written: int = 0
-    conflicts: list[tuple[dt.date, str]] = field(default_factory=list)
+    conflicts: list[tuple[dt.date, ShiftError]] = field(default_factory=list)
 
 
 def _validate(
@@ -47,18 +47,18 @@ def _validate(
     valid_until: dt.date,
 ) -> None:
     if session.get(Line, line_id) is None:
-        raise ShiftError(f"line {line_id} does not exist")
+        raise ShiftError("line_unknown", line_id=line_id)
     if session.get(Operator, operator_id) is None:
-        raise ShiftError(f"operator {operator_id} does not exist")
+        raise ShiftError("operator_unknown", operator_id=operator_id)
     if not 0 <= weekday <= 6:
-        raise ShiftError("weekday must be 0 (Monday) to 6 (Sunday)")
+        raise ShiftError("weekday_invalid")
     if start_time == end_time:
-        raise ShiftError("a shift must end after it starts")
+        raise ShiftError("shift_ends_before_start")
     check_dates(valid_from, valid_until)
     if valid_until < valid_from:
-        raise ShiftError("the end date lies before the start date")
+        raise ShiftError("end_date_before_start")
     if (valid_until - valid_from).days > MAX_PATTERN_DAYS:
-        raise ShiftError(f"a pattern may cover at most {MAX_PATTERN_DAYS} days")
+        raise ShiftError("pattern_too_long", days=MAX_PATTERN_DAYS)
 
 
 def local_times(pattern: ShiftPattern, day: dt.date) -> tuple[dt.datetime, dt.datetime]:

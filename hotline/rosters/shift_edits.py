@@ -51,19 +51,19 @@ def clash_of(
     line_id: int,
     local_start: dt.datetime,
     local_end: dt.datetime,
-) -> str | None:
-    """Why a new shift would be refused as a double booking (the refusal's message), or None:
+) -> ShiftError | None:
+    """Why a new shift would be refused as a double booking (the refusal), or None:
     lets bulk writers (patterns, copying a week) skip a conflicting shift and report it
     instead of refusing everything."""
     line = session.get(Line, line_id)
     if line is None:
-        raise ShiftError(f"line {line_id} does not exist")
+        raise ShiftError("line_unknown", line_id=line_id)
     starts_at = local_to_utc(local_start, line.timezone)
     ends_at = local_to_utc(local_end, line.timezone)
     try:
         _refuse_double_booking(session, operator_id, starts_at, ends_at, None)
     except ShiftError as exc:
-        return str(exc)
+        return exc
     return None
 
 
@@ -82,11 +82,11 @@ def change_shift(
     starts_at = local_to_utc(local_start, shift.timezone)
     ends_at = local_to_utc(local_end, shift.timezone)
     if ends_at <= starts_at:
-        raise ShiftError("a shift must end after it starts")
+        raise ShiftError("shift_ends_before_start")
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
-        raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+        raise ShiftError("shift_too_long", hours=MAX_SHIFT_HOURS)
     if session.get(Operator, operator_id) is None:
-        raise ShiftError(f"operator {operator_id} does not exist")
+        raise ShiftError("operator_unknown", operator_id=operator_id)
     _refuse_double_booking(session, operator_id, starts_at, ends_at, shift.id)
     shift.operator_id = operator_id
     shift.local_start, shift.local_end = local_start, local_end
@@ -115,7 +115,7 @@ def remove_shift(
         record(session, shift_id, "delete", actor, before, None)
         return RemoveOutcome.DELETED
     if shift.ends_at <= now:
-        raise ShiftError("past shifts are kept for the records and cannot be deleted")
+        raise ShiftError("shift_past")
     end = max(now.replace(microsecond=0), shift.starts_at + dt.timedelta(seconds=1))
     shift.ends_at = end
     shift.local_end = end.astimezone(ZoneInfo(shift.timezone)).replace(tzinfo=None)
@@ -146,8 +146,9 @@ def _refuse_double_booking(
         clash = session.scalars(stmt.limit(1)).first()
     if clash is not None:
         raise ShiftError(
-            f"this person is already on shift from {clash.local_start:%Y-%m-%d %H:%M} "
-            f"to {clash.local_end:%Y-%m-%d %H:%M}"
+            "shift_overlap",
+            start=f"{clash.local_start:%Y-%m-%d %H:%M}",
+            end=f"{clash.local_end:%Y-%m-%d %H:%M}",
         )
 
 

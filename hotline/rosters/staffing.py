@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.core.demand import WeekDemand
+from hotline.core.errors import DomainError
 from hotline.core.i18n import WEEKDAYS_DE
 from hotline.core.models import utcnow
 from hotline.core.oncall.hours import Span, is_open, line_is_open
@@ -37,7 +38,7 @@ DEFAULT_REQUIRED = 1
 MAX_REQUIRED = 50
 
 
-class StaffingError(ValueError):
+class StaffingError(DomainError):
     """A staffing level that cannot be stored as given."""
 
 
@@ -142,11 +143,11 @@ def set_level(
     """Set the staffing for ``first_hour``..``last_hour`` (inclusive) on the given weekdays;
     with an ``actor`` the change goes to the audit log."""
     if required < 0 or required > MAX_REQUIRED:
-        raise StaffingError(f"required staff must be between 0 and {MAX_REQUIRED}")
+        raise StaffingError("staff_out_of_range", max=MAX_REQUIRED)
     if not (0 <= first_hour <= 23 and 0 <= last_hour <= 23) or last_hour < first_hour:
-        raise StaffingError("hours must run from 0 to 23, the first not after the last")
+        raise StaffingError("staffing_hours_invalid")
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
-        raise StaffingError("choose at least one weekday")
+        raise StaffingError("weekday_missing")
     wanted = {
         (weekday, hour): required
         for weekday in weekdays
@@ -221,9 +222,9 @@ def set_service_level(
 ) -> None:
     """Set the line's promise: ``percent`` of callers answered within ``seconds``."""
     if not 1 <= percent <= MAX_SERVICE_PERCENT:
-        raise StaffingError(f"the share must be between 1 and {MAX_SERVICE_PERCENT} percent")
+        raise StaffingError("service_share_out_of_range", max=MAX_SERVICE_PERCENT)
     if not 0 <= seconds <= MAX_SERVICE_SECONDS:
-        raise StaffingError(f"the wait must be between 0 and {MAX_SERVICE_SECONDS} seconds")
+        raise StaffingError("service_wait_out_of_range", max=MAX_SERVICE_SECONDS)
     before = _service_snapshot(line)
     line.service_level_percent, line.service_level_seconds = percent, seconds
     session.flush()
@@ -276,7 +277,7 @@ def adopt_demand(
 ) -> int:
     """Make the demand figures the minimum staffing for every hour of ``weekdays``."""
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
-        raise StaffingError("choose at least one weekday")
+        raise StaffingError("weekday_missing")
     needed = needed_from_demand(line, demand)
     wanted = {key: value for key, value in needed.items() if key[0] in weekdays}
     return _write_levels(session, line.id, wanted, "staffing_adopt", actor)

@@ -29,7 +29,7 @@ class CopyResult:
     """How many copies were written, and the shifts not copied with the reason."""
 
     written: int = 0
-    conflicts: list[tuple[Shift, str]] = field(default_factory=list)
+    conflicts: list[tuple[Shift, ShiftError]] = field(default_factory=list)
 
 
 def copy_week(
@@ -43,9 +43,9 @@ def copy_week(
     the same wall-clock times one week later."""
     line = session.get(Line, line_id)
     if line is None:
-        raise ShiftError(f"line {line_id} does not exist")
+        raise ShiftError("line_unknown", line_id=line_id)
     if monday.weekday() != 0:
-        raise ShiftError("a week starts on a Monday")
+        raise ShiftError("week_not_monday")
     now = now or utcnow()
     first = dt.datetime.combine(monday, dt.time())
     sources = session.scalars(
@@ -61,7 +61,7 @@ def copy_week(
     for source in sources:
         start, end = source.local_start + WEEK, source.local_end + WEEK
         if local_to_utc(start, line.timezone) <= now:
-            result.conflicts.append((source, "the copy would start in the past"))
+            result.conflicts.append((source, ShiftError("copy_in_past")))
             continue
         clash = clash_of(session, source.operator_id, line_id, start, end)
         if clash is not None:

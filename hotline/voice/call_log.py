@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from hotline.core.errors import DomainError
 from hotline.core.exports import SafeWriter
 from hotline.core.i18n import N_, gettext
 from hotline.core.models import Role, User
@@ -49,8 +50,8 @@ OUTCOME_LABELS: dict[CallOutcome, str] = {
 RUNNING_LABEL = N_("läuft noch")
 
 
-class FilterError(ValueError):
-    """A filter value the log cannot use (the message is a German msgid)."""
+class FilterError(DomainError):
+    """A filter value the log cannot use."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def parse_filter(args: dict[str, str]) -> CallFilter:
     raw_line = (args.get("linie") or "").strip()
     if raw_line:
         if not raw_line.isdigit():
-            raise FilterError(N_("Bitte wählen Sie eine Linie aus der Liste."))
+            raise FilterError("filter_line")
         line_id = int(raw_line)
     dates = []
     for key in ("von", "bis"):
@@ -93,10 +94,10 @@ def parse_filter(args: dict[str, str]) -> CallFilter:
         try:
             dates.append(dt.date.fromisoformat(raw) if raw else None)
         except ValueError:
-            raise FilterError(N_("Bitte geben Sie das Datum als TT.MM.JJJJ an.")) from None
+            raise FilterError("filter_date") from None
     date_from, date_to = dates
     if date_from and date_to and date_from > date_to:
-        raise FilterError(N_("Das Enddatum liegt vor dem Anfangsdatum."))
+        raise FilterError("filter_dates_reversed")
     raw_outcome = (args.get("ergebnis") or "").strip()
     outcome: CallOutcome | str | None = None
     if raw_outcome == RUNNING:
@@ -105,7 +106,7 @@ def parse_filter(args: dict[str, str]) -> CallFilter:
         try:
             outcome = CallOutcome(raw_outcome)
         except ValueError:
-            raise FilterError(N_("Bitte wählen Sie ein Ergebnis aus der Liste.")) from None
+            raise FilterError("filter_outcome") from None
     partner = (args.get("partner") or "").strip() or None
     return CallFilter(line_id, partner, date_from, date_to, outcome)
 
@@ -229,7 +230,7 @@ def export_csv(session: Session, flt: CallFilter, user: User | None, now: dt.dat
     """The filtered log as CSV the way German Excel opens it: ``;`` between cells, UTF-8 with
     a byte-order mark, every cell formula-safe (:mod:`hotline.core.exports`)."""
     if flt.date_from and flt.date_to and (flt.date_to - flt.date_from).days > MAX_RANGE_DAYS:
-        raise FilterError(N_("Bitte exportieren Sie höchstens ein Jahr auf einmal."))
+        raise FilterError("export_too_long")
     out = io.StringIO()
     out.write("\ufeff")
     writer = SafeWriter(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -240,7 +241,7 @@ def export_csv(session: Session, flt: CallFilter, user: User | None, now: dt.dat
     return out.getvalue()
 
 
-class CallbackError(ValueError):
+class CallbackError(DomainError):
     """A voicemail that cannot be marked called back."""
 
 
@@ -249,7 +250,7 @@ def mark_called_back(session: Session, call_id: int, user_id: int, now: dt.datet
     the first time (two coordinators clicking at once is one call back)."""
     call = session.get(Call, call_id, with_for_update=True)
     if call is None or (call.outcome != CallOutcome.VOICEMAIL and not call.recording_url):
-        raise CallbackError(N_("Zu diesem Anruf gibt es keine Nachricht."))
+        raise CallbackError("callback_no_message")
     if call.callback_done_at is None:
         call.callback_done_at = now
         call.callback_done_by_id = user_id

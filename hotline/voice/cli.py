@@ -108,7 +108,7 @@ def simulate_cmd(number: str, caller: str, at: str | None) -> None:
     try:
         when = parse_at(at) if at is not None else None
     except BadTime as exc:
-        raise click.BadParameter(str(exc), param_hint="--at") from None
+        raise click.BadParameter(f"{exc.text('de')} / {exc}", param_hint="--at") from None
     logging.getLogger().setLevel(logging.WARNING)  # the caller's view, not the server log
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     Simulator(app, number, caller, at=when).run()

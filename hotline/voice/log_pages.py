@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hotline.core import outbox
 from hotline.core.auth import check_csrf, load_user, requires, safe_next_url
 from hotline.core.extensions import db
-from hotline.core.i18n import gettext
+from hotline.core.i18n import error_text, gettext
 from hotline.core.models import Role, utcnow
 from hotline.core.oncall.models import Line
 from hotline.voice.call_log import (
@@ -49,7 +49,7 @@ def _filter() -> tuple[CallFilter, str | None]:
     try:
         return parse_filter(request.args.to_dict()), None
     except FilterError as exc:
-        return CallFilter(), gettext(str(exc))
+        return CallFilter(), error_text(exc)
 
 
 @bp.get("/anrufe")
@@ -84,7 +84,7 @@ def export():  # noqa: ANN201
         try:
             body = export_csv(db.session, flt, g.roster_user, utcnow())
         except FilterError as exc:
-            error = gettext(str(exc))
+            error = error_text(exc)
     if error is not None:
         flash(error)
         return redirect(url_for("voice_log.call_log", **request.args.to_dict()))
@@ -107,7 +107,7 @@ def called_back(call_id: int):  # noqa: ANN201
         mark_called_back(db.session, call_id, g.roster_user.id, utcnow())
     except CallbackError as exc:
         db.session.rollback()
-        abort(404, gettext(str(exc)))
+        abort(404, error_text(exc))
     outbox.commit()
     log.info("voicemail of call %s marked called back by account %s", call_id, g.roster_user.id)
     flash(gettext("Als zurückgerufen markiert."))

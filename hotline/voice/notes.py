@@ -17,6 +17,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline.core.errors import DomainError
 from hotline.core.registry import Registry
 from hotline.core.retention import PersonalData, RetentionRule, days
 from hotline.voice.models import Call, CallNote, NoteCategory
@@ -27,13 +28,18 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 500
 
 
-class NoteError(ValueError):
-    """A note that cannot be stored; ``reason``: ``category``, ``too_long`` or ``no_call``."""
+class NoteError(DomainError):
+    """A note that cannot be stored; ``reason``: ``category``, ``too_long`` or ``no_call``
+    (the code is ``note_`` + reason; the SMS and the walk-home page answer with their own
+    texts by reason)."""
 
     def __init__(self, reason: str, length: int = 0) -> None:
-        super().__init__(reason)
+        super().__init__(f"note_{reason}", length=length, limit=MAX_TEXT)
         self.reason = reason
         self.length = length
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.reason, self.length))
 
 
 def category_from_word(word: str) -> NoteCategory | None:

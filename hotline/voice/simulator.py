@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from twilio.request_validator import RequestValidator
 
 from hotline.core import clock
+from hotline.core.errors import DomainError
 from hotline.core.extensions import db, jobs
 from hotline.core.oncall.models import Line, Operator
 from hotline.core.phones import mask, to_e164
@@ -32,7 +33,7 @@ BASE = "https://simulator.invalid"
 AT_FORMAT = "%Y-%m-%d %H:%M"
 
 
-class BadTime(ValueError):
+class BadTime(DomainError):
     """``--at`` is not a local date and time like ``2026-03-12 09:30``."""
 
 
@@ -41,10 +42,7 @@ def parse_at(raw: str) -> dt.datetime:
     try:
         return dt.datetime.strptime(raw.strip(), AT_FORMAT)
     except ValueError:
-        raise BadTime(
-            f"Zeitpunkt {raw!r} nicht verstanden: bitte als JJJJ-MM-TT HH:MM angeben, "
-            f"z. B. 2026-03-12 09:30. / Could not read {raw!r}: use YYYY-MM-DD HH:MM."
-        ) from None
+        raise BadTime("simulator_time_unreadable", value=raw) from None
 
 
 class Simulator:

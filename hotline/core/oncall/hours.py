@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from hotline.core.errors import DomainError
+
 with warnings.catch_warnings():
     # 0.x announces its move to semantic versioning on import; the version is pinned.
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -51,13 +53,13 @@ class Span:
 
 
 def parse_span(text: str, weekday: int) -> Span:
-    """``"20:00-04:00"`` → Span; raises ValueError with a readable message."""
+    """``"20:00-04:00"`` → Span; raises a DomainError (a ValueError) otherwise."""
     try:
         opens_s, closes_s = (p.strip() for p in text.split("-", 1))
         opens = dt.time.fromisoformat(opens_s)
         closes = dt.time.fromisoformat("00:00" if closes_s == "24:00" else closes_s)
     except ValueError as exc:
-        raise ValueError(f"opening span {text!r} must look like 20:00-04:00") from exc
+        raise DomainError("opening_span_unreadable", span=text) from exc
     return Span(weekday, opens, closes)
 
 

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.core.errors import DomainError
 from hotline.core.oncall.hours import WEEKDAYS, parse_span
 from hotline.core.oncall.models import Closure, Coordinator, Line, OpeningSpan, RingStrategy
 from hotline.core.phones import to_dialable_e164, to_e164, to_mobile_e164
 
 
-class LineError(ValueError):
-    pass
+class LineError(DomainError):
+    """A line or line setting that cannot be stored as given."""
 
 
 def create_line(
@@ -43,13 +44,13 @@ def create_line(
     """
     e164 = to_e164(number, region)
     if session.scalar(select(Line.id).where(Line.number == e164)) is not None:
-        raise LineError(f"a line with number {e164} exists already")
+        raise LineError("line_number_taken", number=e164)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise LineError(f"unknown timezone {timezone!r}") from exc
+        raise LineError("timezone_unknown", timezone=timezone) from exc
     if not 5 <= ring_timeout <= 120:
-        raise LineError("ring_timeout must be between 5 and 120 seconds")
+        raise LineError("seconds_out_of_range", name="ring_timeout", low=5, high=120)
     line = Line(
         number=e164,
         name=name,
@@ -76,7 +77,7 @@ def set_hours(line: Line, hours: dict[str, list[str]]) -> None:
     spans = []
     for day, texts in hours.items():
         if day not in WEEKDAYS:
-            raise LineError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+            raise LineError("weekday_unknown", day=day, days=", ".join(WEEKDAYS))
         for text in texts:
             span = parse_span(text, WEEKDAYS.index(day))
             spans.append(OpeningSpan(weekday=span.weekday, opens=span.opens, closes=span.closes))

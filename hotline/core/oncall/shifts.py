@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
+from hotline.core.errors import DomainError
 from hotline.core.oncall.availability import available_operator_ids
 from hotline.core.oncall.models import MAX_SHIFT_HOURS, Line, Operator, OperatorStatus, Shift
 
@@ -20,7 +21,7 @@ from hotline.core.oncall.models import MAX_SHIFT_HOURS, Line, Operator, Operator
 # the last MAX_SHIFT_HOURS can still be running, so the query never walks all history.
 
 
-class ShiftError(ValueError):
+class ShiftError(DomainError):
     """A shift that cannot be stored as given."""
 
 
@@ -45,22 +46,22 @@ def create_shift(
     """Add a shift; ``local_start``/``local_end`` are naive wall-clock times."""
     line = session.get(Line, line_id)
     if line is None:
-        raise ShiftError(f"line {line_id} does not exist")
+        raise ShiftError("line_unknown", line_id=line_id)
     if session.get(Operator, operator_id) is None:
-        raise ShiftError(f"operator {operator_id} does not exist")
+        raise ShiftError("operator_unknown", operator_id=operator_id)
     tz = timezone or line.timezone
     try:
         ZoneInfo(tz)
     except Exception as exc:
-        raise ShiftError(f"unknown timezone {tz!r}") from exc
+        raise ShiftError("timezone_unknown", timezone=tz) from exc
     if local_start.tzinfo is not None or local_end.tzinfo is not None:
-        raise ShiftError("shift times are wall-clock times without a timezone")
+        raise ShiftError("shift_times_with_zone")
     starts_at = local_to_utc(local_start, tz)
     ends_at = local_to_utc(local_end, tz)
     if ends_at <= starts_at:
-        raise ShiftError("a shift must end after it starts")
+        raise ShiftError("shift_ends_before_start")
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
-        raise ShiftError(f"a shift may last at most {MAX_SHIFT_HOURS} hours")
+        raise ShiftError("shift_too_long", hours=MAX_SHIFT_HOURS)
     shift = Shift(
         operator_id=operator_id,
         line_id=line_id,

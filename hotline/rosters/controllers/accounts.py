@@ -131,7 +131,7 @@ def set_user_active(user_id: int):  # noqa: ANN201
         commit()
     except AccountError as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
         return redirect(url_for("rosters.edit_user", user_id=account.id))
     flash(
         gettext("Konto wieder aktiv.")

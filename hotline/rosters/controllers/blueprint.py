@@ -104,7 +104,7 @@ def save(form: RosterForm, operation: Callable[[], Any]) -> bool:
         commit()
     except REFUSALS as exc:
         db.session.rollback()
-        form.refuse(error_text(str(exc)))
+        form.refuse(error_text(exc))
         return False
     return True
 

@@ -70,7 +70,7 @@ def claim(slot_id: int):  # noqa: ANN201
         commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
         return redirect(url_for("rosters.open_shifts"))
     flash(
         {

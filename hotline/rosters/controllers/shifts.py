@@ -131,7 +131,7 @@ def delete_shift(shift_id: int):  # noqa: ANN201
         commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
         return redirect(back)
     flash(
         gettext("Schicht gelöscht.")

@@ -45,7 +45,7 @@ def offer(shift_id: int):  # noqa: ANN201
         flash(gettext("Angeboten."))
     except ShiftError as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
     return redirect(url_for("rosters.my_shifts"))
 
 
@@ -60,7 +60,7 @@ def take(swap_id: int):  # noqa: ANN201
         commit()
     except ShiftError as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
         return redirect(url_for("rosters.swaps"))
     if result == ClaimResult.CLAIMED:
         flash(gettext("Die Schicht gehört jetzt Ihnen."))

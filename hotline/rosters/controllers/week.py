@@ -112,7 +112,7 @@ def copy_week_forward(line_id: int):  # noqa: ANN201
         commit()
     except REFUSALS as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
         return redirect(url_for("rosters.week", line_id=line.id, woche=monday.isoformat()))
     message = gettext("Schichten in die nächste Woche kopiert: {count}.", count=result.written)
     if result.conflicts:
@@ -152,7 +152,7 @@ def adopt_staffing(line_id: int):  # noqa: ANN201
         commit()
     except REFUSALS as exc:
         db.session.rollback()
-        flash(error_text(str(exc)))
+        flash(error_text(exc))
     else:
         flash(gettext("Bedarf aus den Anrufen als Mindestbesetzung übernommen."))
     return redirect(url_for("rosters.week", line_id=line.id, woche=day.isoformat()))
