@@ -505,7 +505,8 @@ def test_the_csv_import_takes_anruf_for_a_landline_and_refuses_sms(ctx, session)
     assert ok.created == 1 and ok.errors == []
     refused = import_csv(session, header + "Bea;030 87654321;10115;shopping;2026-03-01;SMS\n")
     assert refused.created == 0
-    assert [e.message for e in refused.errors] == [LANDLINE_CALL_ONLY]
+    assert [e.problem.code for e in refused.errors] == ["landline_call_only"]
+    assert [e.text("de") for e in refused.errors] == [LANDLINE_CALL_ONLY]
 
 
 # -- 200 accepts at once across SMS, e-mail and call, on real PostgreSQL ------------------------
