@@ -38,7 +38,6 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.i18n import get_translations
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -54,7 +53,8 @@ from dispatch import texts
 from dispatch.matching import dispatch_zone
 from dispatch.models import Activity
 from dispatch.tickets import TicketRequest
-from hotline.core.i18n import LANGUAGE_NAMES, current_language, error_text, gettext
+from hotline.core.form_texts import PageMessages, Text, page_messages
+from hotline.core.i18n import LANGUAGE_NAMES, error_text, gettext
 from hotline.core.phones import InvalidPhoneNumber, to_dialable_e164
 
 #: Largest helper CSV a coordinator may import (about 20,000 helpers).
@@ -65,62 +65,13 @@ MAX_IMPORT_REQUEST_BYTES = MAX_CSV_BYTES + 64 * 2**10
 #: Largest request body of every other dispatch page; their fields add up to a few kB.
 MAX_PAGE_REQUEST_BYTES = 64 * 2**10
 
-#: WTForms' own messages that its German catalogue lacks or says awkwardly.
-_GERMAN = {
-    "Not a valid integer value.": "Bitte eine ganze Zahl angeben.",
-    "Not a valid float value.": "Bitte eine Zahl angeben.",
-    "Not a valid datetime value.": "Bitte Datum und Uhrzeit angeben.",
-    "Not a valid choice.": "Bitte eine der angebotenen Möglichkeiten wählen.",
-    "'%(value)s' is not a valid choice for this field.": "„%(value)s“ steht nicht zur Wahl.",
-    "'%(value)s' are not valid choices for this field.": "„%(value)s“ stehen nicht zur Wahl.",
-}
-
-
-class Text:
-    """A German msgid translated when it is shown: forms are classes, built once, but the
-    language is the request's. WTForms fills in ``%(min)s``-style values with ``%``."""
-
-    __slots__ = ("source", "values")
-
-    def __init__(self, source: str, **values: object) -> None:
-        self.source = source
-        self.values = values
-
-    def __str__(self) -> str:
-        return gettext(self.source, **self.values)
-
-    def __mod__(self, values: dict[str, Any]) -> str:
-        return str(self) % values
-
-
-class _PageMessages:
-    """WTForms' built-in messages in the page's language, from its bundled catalogues; in
-    German with the few messages it lacks from :data:`_GERMAN`."""
-
-    def _catalogue(self) -> Any:
-        return get_translations([current_language()])
-
-    def gettext(self, string: str) -> str:
-        if current_language() == "de" and string in _GERMAN:
-            return _GERMAN[string]
-        return self._catalogue().gettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        chosen = singular if n == 1 else plural
-        if current_language() == "de" and chosen in _GERMAN:
-            return _GERMAN[chosen]
-        return self._catalogue().ngettext(singular, plural, n)
-
-
-_MESSAGES = _PageMessages()
-
 
 class DispatchForm(FlaskForm):
     class Meta:
         csrf = False  # checked for the whole blueprint before the form is read
 
-        def get_translations(self, form: Any) -> _PageMessages:
-            return _MESSAGES
+        def get_translations(self, form: Any) -> PageMessages:
+            return page_messages
 
     def problems(self) -> dict[str, str]:
         """The first problem of each field, named by its label, for the list above the form."""

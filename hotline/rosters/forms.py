@@ -42,6 +42,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from hotline.core.form_texts import Text
 from hotline.core.i18n import LANGUAGES, WEEKDAYS_DE, gettext
 from hotline.core.models import Role
 from hotline.core.oncall.models import OperatorStatus
@@ -49,24 +50,6 @@ from hotline.core.oncall.operators import KNOWN_LANGUAGES
 from hotline.rosters.bounds import EARLIEST, FIRST_DAY, LAST_DAY, LATEST
 from hotline.rosters.operator_edits import MAX_NAME_LENGTH
 from hotline.rosters.staffing import MAX_REQUIRED
-
-
-class Text:
-    """A German text translated when it is shown: forms are classes, built once, but the
-    language is the request's. WTForms fills in ``%(min)s``-style values with ``%``."""
-
-    __slots__ = ("source", "values")
-
-    def __init__(self, source: str, **values: object) -> None:
-        self.source = source
-        self.values = values
-
-    def __str__(self) -> str:
-        return gettext(self.source, **self.values)
-
-    def __mod__(self, values: dict[str, Any]) -> str:
-        return str(self) % values
-
 
 REQUIRED = Text("Bitte ausfüllen.")
 CHOOSE = Text("Bitte einen Wert wählen.")

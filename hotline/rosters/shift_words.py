@@ -3,10 +3,9 @@ and which language an operator's texts are in.
 
 The texts are catalogue msgids (their German wording), read with :func:`text_in`. An
 operator gets the first of their languages whose catalogue translates every one of the
-rosters' operator texts (:data:`OPERATOR_TEXTS`), else German: German and English are
-complete; Turkish, Arabic, Ukrainian and Russian count once their catalogues have all of
-these texts, so nobody gets an SMS half translated, and an operator who also speaks English
-reads English until then. Replies to a keyword are in the keyword's language instead.
+rosters' operator texts (:data:`OPERATOR_TEXTS`), else German: all six catalogues are
+complete today, and a language whose catalogue lacks one of these texts is passed over, so
+nobody gets an SMS half translated. Replies to a keyword are in the keyword's language instead.
 """
 
 from __future__ import annotations

@@ -3,10 +3,9 @@
 Each text is its German wording, the msgid of the gettext catalogues; :func:`text` and
 :func:`spoken` read it in the operator's language through :func:`text_in`. Which language an
 operator gets (:func:`operator_language`): the first of their languages whose catalogue
-translates every text here, else German. So German and English (complete catalogues) are
-used as soon as an operator speaks them; Turkish, Arabic, Ukrainian and Russian once their
-catalogues have all of these texts — until then an operator who also speaks English gets
-English, anyone else German. A text and the voice speaking it are always one language.
+translates every text here, else German (all six catalogues are complete; a language
+lacking one of these texts is passed over). A text and the voice speaking it are always
+one language.
 
 SMS keywords are German and English words (``RÜCKRUF``/``CALLBACK``,
 ``ANGEKOMMEN``/``ARRIVED``, ``NOTIZ``/``NOTE``), like the rosters' ``AN``/``ON``; they are
