@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from dispatch import refusals  # noqa: F401 - registers dispatch's refusals with the core
 from dispatch.config import SETTINGS
 from hotline.core.i18n import N_
 from hotline.core.registry import Registry

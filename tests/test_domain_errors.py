@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import dispatch  # noqa: F401 - each feature registers its refusals when imported
+import hotline.voice  # noqa: F401
 from dispatch.postcodes import UnknownPostalCode
 from hotline.core import errors
 from hotline.core.catalogues import has_text
@@ -344,3 +346,10 @@ def test_a_helper_import_reports_a_bad_row_in_the_page_language(app, session):
         pages[query] = response.get_data(as_text=True)
     assert "99999 ist keine bekannte Postleitzahl." in pages[""]
     assert "99999 is not a known postal code." in pages["?lang=en"]
+
+
+def test_a_feature_registers_its_refusals_and_a_code_keeps_one_text():
+    assert MESSAGES["landline_call_only"].startswith("Das ist eine Festnetznummer")  # dispatch's
+    errors.register({"landline_call_only": MESSAGES["landline_call_only"]})  # the same: fine
+    with pytest.raises(ValueError, match="landline_call_only"):
+        errors.register({"landline_call_only": "Ein anderer Text."})

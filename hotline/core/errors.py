@@ -42,7 +42,10 @@ class Words(tuple):
     __slots__ = ()
 
 
-#: Every refusal the product shows, by code: the German msgid with its placeholders.
+#: Every refusal the product shows, by code: the German msgid with its placeholders. The
+#: core's are listed here; each feature adds its own with :func:`register` when its package
+#: is imported (``dispatch/refusals.py``, ``hotline/voice/refusals.py``), so a feature's
+#: refusal is written beside the feature, not in the core.
 MESSAGES: dict[str, str] = {
     # -- lines, operators, shifts (hotline.core.oncall, hotline.rosters) --
     "line_unknown": N_("Die Linie {line_id} gibt es nicht."),
@@ -142,119 +145,16 @@ MESSAGES: dict[str, str] = {
     "csv_weekday_unknown": N_("Unbekannter Wochentag: {value}"),
     "csv_language_unknown": N_("Unbekannte Sprache: {value}"),
     "csv_choice_unknown": N_("{what} unbekannt: {value} (möglich: {choices})"),
-    # -- the call log, voicemail, notes, the simulator (hotline.voice) --
-    "filter_line": N_("Bitte wählen Sie eine Linie aus der Liste."),
-    "filter_date": N_("Bitte geben Sie das Datum als TT.MM.JJJJ an."),
-    "filter_dates_reversed": N_("Das Enddatum liegt vor dem Anfangsdatum."),
-    "filter_outcome": N_("Bitte wählen Sie ein Ergebnis aus der Liste."),
-    "export_too_long": N_("Bitte exportieren Sie höchstens ein Jahr auf einmal."),
-    "callback_no_message": N_("Zu diesem Anruf gibt es keine Nachricht."),
-    "note_category": N_("Diese Art von Notiz gibt es nicht."),
-    "note_too_long": N_("Die Notiz hat {length} Zeichen; höchstens {limit} gehen."),
-    "note_no_call": N_("Diesen Anruf gibt es nicht."),
-    "simulator_time_unreadable": N_(
-        "Zeitpunkt {value!r} nicht verstanden: bitte als JJJJ-MM-TT HH:MM angeben, "
-        "z. B. 2026-03-12 09:30."
-    ),
-    # -- dispatch: helpers, sign-up, take codes --
-    "helper_name_missing": N_("Bitte einen Namen angeben."),
-    "email_invalid": N_("{email!r} ist keine E-Mail-Adresse."),
-    "channels_missing": N_("Bitte SMS, E-Mail oder beides wählen."),
-    "email_needed_for_channel": N_("Für Anfragen per E-Mail bitte eine E-Mail-Adresse angeben."),
-    "landline_call_only": N_(
-        "Das ist eine Festnetznummer, sie kann keine SMS empfangen. "
-        "Bitte „Anruf“ wählen: dann rufen wir bei Anfragen an."
-    ),
-    "signup_needs_mobile": N_(
-        "Die Anmeldung hier braucht eine Handynummer, weil der Code per SMS kommt. Ohne Handy "
-        "trägt Sie die Koordination ein, auch mit „Anruf“ als Weg für Anfragen."
-    ),
-    "activities_unknown": N_("Tätigkeiten aus: {known}"),
-    "activities_unknown_named": N_("Tätigkeiten aus: {known} (unbekannt: {unknown})"),
-    "language_codes_expected": N_("Sprachen als Kürzel, z. B. de, en, tr."),
-    "language_code_expected": N_("Sprache als Kürzel, z. B. de."),
-    "consent_date_unreadable": N_("{value!r} ist kein Datum (JJJJ-MM-TT)."),
-    "not_a_whole_number": N_("{value!r} ist keine ganze Zahl."),
-    "number_out_of_range": N_("Bitte eine Zahl von {low} bis {high}."),
-    "availability_unreadable": N_(
-        "Die Zeiten {part!r} sind nicht lesbar (z. B. „mo-fr 09:00-17:00“)."
-    ),
-    "availability_reversed": N_("Zeiten {part!r}: Das Ende muss nach dem Beginn liegen."),
-    "availability_weekday_unknown": N_(
-        "Den Wochentag {name!r} gibt es nicht (mo, di, mi, do, fr, sa, so)."
-    ),
-    "time_of_day_invalid": N_("{value!r} ist keine Uhrzeit."),
-    "phone_registered": N_("Diese Nummer ist schon eingetragen."),
-    "phone_belongs_to_other": N_("Diese Nummer gehört schon jemand anderem."),
-    "consent_missing": N_("Bitte stimmen Sie der Speicherung Ihrer Daten zu."),
-    "signup_codes_too_many": N_(
-        "An diese Nummer wurden gerade mehrere Codes geschickt. Bitte später erneut."
-    ),
-    "signup_closed": N_("Diese Anmeldung ist nicht mehr offen."),
-    "signup_code_expired": N_("Der Code ist abgelaufen. Bitte melden Sie sich neu an."),
-    "code_wrong": N_("Der Code stimmt nicht."),
-    "take_code_expired": N_("Der Code ist abgelaufen. Bitte fordern Sie einen neuen an."),
-    "take_too_many_attempts": N_("Zu viele Versuche. Bitte fordern Sie einen neuen Code an."),
-    "take_not_possible": N_("Dieser Aufruf kann nicht mehr übernommen werden."),
-    "take_filled": N_("Für diesen Aufruf haben sich schon genug Helfende gefunden. Danke!"),
-    "take_closed": N_("Dieser Aufruf ist abgeschlossen. Danke!"),
-    "postal_code_malformed": N_("{code!r} ist keine deutsche Postleitzahl (5 Ziffern)."),
-    "postal_code_unknown": N_("Die Postleitzahl {code} steht nicht in unserer Tabelle."),
-    # -- dispatch: CSV import of helpers --
-    "import_name_missing": N_("Der Name fehlt."),
-    "import_activity_missing": N_("Bitte mindestens eine Tätigkeit angeben."),
-    "import_activity_unknown": N_("Unbekannte Tätigkeit: {value} (möglich: {choices})"),
-    "import_one_language": N_("Bitte genau eine Sprache angeben."),
-    "import_times_unreadable": N_("Zeiten nicht lesbar: {value} (z. B. „Mo-Fr 09:00-12:00“)"),
-    "import_consent_missing": N_("Das Datum der Einwilligung fehlt."),
-    "import_date_unreadable": N_("{value} ist kein Datum (TT.MM.JJJJ)."),
-    "import_not_a_whole_number": N_("{value} ist keine ganze Zahl."),
-    "import_number_out_of_range": N_("Bitte eine Zahl von {low} bis {high}."),
-    "import_phone_same_as_row": N_("Dieselbe Nummer wie in Zeile {line}."),
-    "import_phone_registered": N_("Die Nummer ist schon eingetragen."),
-    "import_email_invalid": N_("{value} ist keine E-Mail-Adresse."),
-    "import_postal_code_unknown": N_("{value} ist keine bekannte Postleitzahl."),
-    "import_channels_unknown": N_("{value}: bitte SMS, E-Mail, beides oder Anruf angeben."),
-    "import_email_missing": N_("Für E-Mail fehlt die E-Mail-Adresse."),
-    # -- dispatch: call-outs, organisations, engagements, trainings --
-    "ticket_when_unknown": N_("Den Zeitraum {when!r} gibt es nicht (heute, morgen, Woche)."),
-    "ticket_activity_unknown": N_("Die Tätigkeit {activity!r} gibt es nicht."),
-    "ticket_needed_out_of_range": N_("Bitte 1 bis 50 Helfende angeben."),
-    "ticket_window_reversed": N_("Das Ende muss nach dem Beginn liegen."),
-    "organisation_not_approved": N_("Ihre Organisation ist noch nicht freigegeben."),
-    "ticket_organisation_not_approved": N_(
-        "Nur freigegebene Organisationen können Aufrufe anlegen."
-    ),
-    "organisation_name_missing": N_("Bitte den Namen der Organisation angeben."),
-    "engagement_title_missing": N_("Bitte einen Titel angeben."),
-    "activity_unknown": N_("Diese Tätigkeit gibt es nicht."),
-    "postal_code_not_known": N_("Diese Postleitzahl kennen wir nicht."),
-    "engagement_hours_out_of_range": N_("Bitte 0,5 bis 40 Stunden pro Woche angeben."),
-    "engagement_duration_out_of_range": N_("Bitte eine Dauer von 1 bis 60 Monaten angeben."),
-    "engagement_radius_out_of_range": N_("Bitte einen Umkreis von 1 bis 50 km angeben."),
-    "helper_hours_out_of_range": N_("Bitte 0 bis 80 Stunden pro Woche angeben."),
-    "engagement_consent_missing": N_(
-        "Ohne Ihre Einwilligung können wir der Organisation nichts zeigen."
-    ),
-    "engagement_closed": N_("Dieses Engagement wird nicht mehr angeboten."),
-    "engagement_not_own": N_("Dieses Engagement gehört nicht Ihrer Organisation."),
-    "training_name_missing": N_("Bitte den Namen der Schulung angeben."),
-    "training_name_too_long": N_("Bitte höchstens {max} Zeichen."),
-    "training_valid_until_before": N_("„Gültig bis“ liegt vor dem Datum der Schulung."),
-    "search_radius_not_a_number": N_("Der Umkreis muss eine Zahl sein."),
-    "search_radius_out_of_range": N_("Der Umkreis muss zwischen 1 und {max} km liegen."),
-    "search_date_unreadable": N_("Das Datum bitte als JJJJ-MM-TT angeben."),
-    "search_postal_code_unknown": N_(
-        "Diese Postleitzahl kennen wir nicht (fünf Ziffern, z. B. 10115)."
-    ),
-    # -- dispatch: the helper's own settings page --
-    "settings_availability_unreadable": N_(
-        "Die Zeiten bitte wie im Beispiel angeben: mo-fr 09:00-17:00, sa 10:00-12:00."
-    ),
-    "settings_language_unknown": N_("Diese Sprache gibt es nicht."),
-    "settings_email_invalid": N_("Das ist keine gültige E-Mail-Adresse."),
-    "settings_email_missing": N_("Für Nachrichten per E-Mail brauchen wir Ihre E-Mail-Adresse."),
 }
+
+
+def register(messages: Mapping[str, str]) -> None:
+    """Add a feature's refusals to :data:`MESSAGES`; a code is one refusal, so a code given
+    twice with two texts is a programming error."""
+    for code, msgid in messages.items():
+        if MESSAGES.get(code, msgid) != msgid:
+            raise ValueError(f"domain error {code!r} is registered with another text")
+        MESSAGES[code] = msgid
 
 
 class DomainError(ValueError):
@@ -267,7 +167,7 @@ class DomainError(ValueError):
 
     def __init__(self, code: str, /, **params: object) -> None:
         if code not in MESSAGES:
-            raise KeyError(f"no domain error {code!r} in hotline.core.errors.MESSAGES")
+            raise KeyError(f"no domain error {code!r} in hotline.core.errors.MESSAGES (registered)")
         self.code = code
         self.msgid = MESSAGES[code]
         self.params: dict[str, object] = params

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Flask
 
 from hotline.core.registry import Registry
+from hotline.voice import refusals  # noqa: F401 - registers the refusals with the core
 from hotline.voice.config import SETTINGS
 
 __all__ = ["SETTINGS", "init_app"]
