@@ -16,6 +16,13 @@ DISPATCH_SMS_FROM = SETTINGS.add(
     "Sender of the helpers' texts: a Messaging Service SID (`MG…`) or a German mobile number; replies come back to it.",
     section=DISPATCH,
 )
+DISPATCH_CALL_FROM = SETTINGS.add(
+    "DISPATCH_CALL_FROM",
+    E164(),
+    "",
+    "Caller ID of dispatch's calls (offer calls to helpers without a mobile, notices to requesters on a landline): a number of the account. Empty: `DISPATCH_SMS_FROM` when that is a number (a Messaging Service SID cannot place calls).",
+    section=DISPATCH,
+)
 DISPATCH_WAVE_FACTOR = SETTINGS.add(
     "DISPATCH_WAVE_FACTOR",
     Int(min=1),

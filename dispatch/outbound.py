@@ -101,6 +101,16 @@ def sender_number() -> str:
     return current_app.config.get("DISPATCH_SMS_FROM") or "Rufbereit"
 
 
+def caller_id() -> str:
+    """The number dispatch's calls come from: ``DISPATCH_CALL_FROM``, else the texts' sender
+    when that is a number (a Messaging Service SID or a sender name cannot place a call)."""
+    own = current_app.config.get("DISPATCH_CALL_FROM")
+    if own:
+        return own
+    sender = sender_number()
+    return sender if sender.startswith("+") else ""
+
+
 def offer_link(token: str) -> str:
     """The accept link of an offer, the same in its SMS and its e-mail."""
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
@@ -207,7 +217,7 @@ def queue_call(session: Session, kind: str, key: str, to: str, url: str, ticket_
         key=key,
         to=to,
         body=url,
-        sender=sender_number(),
+        sender=caller_id(),
         channel=Channel.CALL,
         batch=ticket_batch(ticket_id),
         refs=_refs(ticket_id=ticket_id),

@@ -40,7 +40,7 @@ from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import Outcome, accept, decline
 from dispatch.outbound import (
     OFFER_CALL,
-    sender_number,
+    caller_id,
     still_wanted,
     ticket_batch,
     undelivered,
@@ -111,7 +111,7 @@ def queue_offer_calls(
             for offer_id, helper_id, to, token in calls
         ],
         kind=OFFER_CALL,
-        sender=sender_number(),
+        sender=caller_id(),
         channel=Channel.CALL,
         priority=Priority.BULK,
         batch=ticket_batch(ticket_id),

@@ -689,3 +689,18 @@ def test_every_spoken_offer_text_is_extracted_and_translated_into_all_six_langua
         for msgid in VOICE_MSGIDS:
             names = set(re.findall(r"{(\w+)}", msgid))
             assert set(re.findall(r"{(\w+)}", catalogues.text_in(lang, msgid))) == names, msgid
+
+
+def test_offer_calls_come_from_the_call_number_when_texts_come_from_a_messaging_service(
+    ctx, session, phone
+):
+    ctx.config.update(DISPATCH_SMS_FROM="MG" + "0" * 32, DISPATCH_CALL_FROM="+4930120099")
+    _, _, _, call = _asked_by_call(session, phone)
+    assert call.sender == "+4930120099"
+
+
+def test_without_a_call_number_offer_calls_come_from_the_texts_number(ctx, session, phone):
+    ctx.config.update(DISPATCH_CALL_FROM="")
+    _, _, _, call = _asked_by_call(session, phone)
+    assert call.sender == ctx.config["DISPATCH_SMS_FROM"]
+    assert call.sender.startswith("+")
