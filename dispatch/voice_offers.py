@@ -14,7 +14,7 @@ The call reads the request (activity, place, when, reference) in the helper's la
 :func:`dispatch.offers.accept`, the same function as the accept link and the SMS reply, so
 exactly ``needed`` helpers are accepted whichever channels they answer by, and the call
 then says the requester's details (or that enough helpers were found); 2 declines; 3 reads
-the request again. After two rounds without a key the call hangs up and the offer stays
+the request again; 9 is the STOP of a helper who cannot text: no more calls nor messages. After two rounds without a key the call hangs up and the offer stays
 pending: an answering machine or a mailbox cannot press 1, so it never accepts.
 
 When the call is over (the core's ``on_call_ended`` hook: no-answer, busy, failed, or
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from dispatch import voice_texts
+from dispatch.consent import opt_out
 from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import Outcome, accept, decline
 from dispatch.outbound import (
@@ -192,6 +193,7 @@ def _ask(
         _say(gather, language, voice_texts.spoken(language, "greeting", name=helper.name))
     _say(gather, language, voice_texts.request_text(ticket, language))
     _say(gather, language, voice_texts.spoken(language, "options"))
+    _say(gather, language, voice_texts.spoken(language, "options_stop"))
     response.redirect(url_for("dispatch_voice.answer", token=token, r=round_, empty=1))
     return response
 
@@ -239,6 +241,11 @@ def answer(session: Session, offer: Offer, digits: str, round_: int) -> VoiceRes
             voice_texts.spoken(language, "declined"),
             voice_texts.spoken(language, "goodbye"),
         )
+    if digits == "9":
+        # A helper without a mobile cannot text STOP: 9 is their STOP (every dispatch
+        # message stops, open offers are withdrawn; a coordinator can sign them up again).
+        opt_out(session, session.get(Helper, offer.helper_id))
+        return _end(language, voice_texts.spoken(language, "stopped"))
     ticket = session.get(Ticket, offer.ticket_id)
     if offer.state != OfferState.PENDING or ticket.status != TicketStatus.OPEN:
         return _end(language, voice_texts.spoken(language, "closed"))

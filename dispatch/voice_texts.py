@@ -48,6 +48,11 @@ TEXTS: dict[str, str] = {
     "closed": N_("Diese Anfrage ist nicht mehr offen. Vielen Dank!"),
     "declined": N_("Danke für Ihre Antwort, wir fragen jemand anderen."),
     "no_input": N_("Wir haben keine Taste gehört. Vielen Dank und auf Wiederhören."),
+    "options_stop": N_("Wenn wir Sie nicht mehr anrufen sollen, drücken Sie die 9."),
+    "stopped": N_(
+        "Wir rufen Sie nicht mehr an. Wenn Sie wieder helfen möchten, meldet die Koordination "
+        "Sie gern wieder an. Vielen Dank für Ihre Hilfe und auf Wiederhören."
+    ),
 }
 
 #: The activities as the call names them (the ticket's :class:`~dispatch.models.Activity`).

@@ -704,3 +704,27 @@ def test_without_a_call_number_offer_calls_come_from_the_texts_number(ctx, sessi
     _, _, _, call = _asked_by_call(session, phone)
     assert call.sender == ctx.config["DISPATCH_SMS_FROM"]
     assert call.sender.startswith("+")
+
+
+def test_the_call_offers_9_to_stop_the_calls(ctx, session, phone, twilio):
+    _, _, _, call = _asked_by_call(session, phone)
+    doc = twilio.twiml(_call_path(call))
+    assert "Wenn wir Sie nicht mehr anrufen sollen, drücken Sie die 9." in say_texts(doc)
+
+
+def test_pressing_9_opts_the_helper_out_like_stop_and_no_wave_calls_them_again(
+    ctx, session, phone, twilio
+):
+    from dispatch.models import HelperStatus
+
+    person, ticket, offer, call = _asked_by_call(session, phone)
+    doc = _digits(twilio, call, "9")
+    assert (
+        say_texts(doc)[0] == "Wir rufen Sie nicht mehr an. Wenn Sie wieder helfen möchten, "
+        "meldet die Koordination Sie gern wieder an. Vielen Dank für Ihre Hilfe und auf Wiederhören."
+    )
+    session.expire_all()
+    assert session.get(Helper, person.id).status == HelperStatus.OPTED_OUT
+    assert offer.state == OfferState.DECLINED
+    later = make_ticket(session)
+    assert send_wave(session, later.id, 1, DAYTIME).asked == 0
