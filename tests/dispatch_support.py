@@ -149,3 +149,51 @@ def post_signed(client, path: str, form: dict[str, str]):  # noqa: ANN001, ANN20
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE + path, form)
     with request_scope():
         return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+#: What the apps on committed data write, emptied after each of their tests.
+COMMITTED_TABLES = (
+    "outbound_messages, inbound_messages, mail_addresses, dispatch_offers, dispatch_intakes, "
+    "dispatch_tickets, dispatch_signups, dispatch_organisation_members, dispatch_organisations, "
+    "dispatch_helpers, roster_users, outbox"
+)
+
+
+def committed_app(request, engine, database_url, redis_url, monkeypatch, **config) -> Iterator:  # noqa: ANN001, ANN003
+    """An app on committed data, with a local SMTP server, so that threads see each other
+    and row locks are real; the pool and the statements wait long enough for 200 accepts
+    queueing for its connections and the ticket's lock on a loaded machine (production bounds
+    both for webhooks). Generator for a fixture: ``yield from committed_app(...)``."""
+    import pytest
+    from sqlalchemy import text
+
+    from hotline import create_app
+    from hotline.core import db as db_module
+    from hotline.core.extensions import db
+    from hotline.core.worker import set_app
+    from tests.conftest import test_config
+    from tests.mail_support import smtp_config
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrent accepts need PostgreSQL row locks (CI runs PostgreSQL)")
+    options = db_module.engine_options
+
+    def patient(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        opts = options(*args, **kwargs)
+        connect = {**opts["connect_args"], "options": "-c statement_timeout=120000"}
+        return {**opts, "pool_timeout": 120, "connect_args": connect}
+
+    monkeypatch.setattr(db_module, "engine_options", patient)
+    smtp = request.getfixturevalue("smtp_server")
+    phone = request.getfixturevalue("phone")
+    request.getfixturevalue("redis")  # flushed
+    settings = {**DISPATCH_CONFIG, **config}
+    app = create_app(
+        test_config(database_url, redis_url, **settings, **smtp_config(smtp)), telephony=phone
+    )
+    set_app(app)
+    yield app
+    set_app(None)
+    db.engine.dispose()
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {COMMITTED_TABLES} RESTART IDENTITY CASCADE"))

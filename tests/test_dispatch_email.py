@@ -10,22 +10,19 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from dispatch.helpers import InvalidProfile, validate_profile
 from dispatch.models import Helper, HelperStatus, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import accept
 from dispatch.waves import send_wave
-from hotline import create_app
 from hotline.core.extensions import db
 from hotline.core.mail import addresses
 from hotline.core.messaging import Channel, MessageState
 from hotline.core.sending import send_due
-from hotline.core.worker import set_app
-from tests.conftest import test_config
 from tests.dispatch_support import (
     DAYTIME,
-    DISPATCH_CONFIG,
+    committed_app,
     configure,
     make_helper,
     make_ticket,
@@ -34,7 +31,7 @@ from tests.dispatch_support import (
     post_sms,
     request_scope,
 )
-from tests.mail_support import dsn, smtp_config
+from tests.mail_support import dsn
 
 
 @pytest.fixture
@@ -223,43 +220,11 @@ def test_with_email_off_an_email_helper_is_texted(app, session, phone):
 
 # -- 200 accepts at once across both channels, on real PostgreSQL ----------------------------
 
-TABLES = (
-    "outbound_messages, inbound_messages, mail_addresses, dispatch_offers, dispatch_intakes, "
-    "dispatch_tickets, dispatch_signups, dispatch_organisation_members, dispatch_organisations, "
-    "dispatch_helpers, roster_users, outbox"
-)
-
 
 @pytest.fixture
 def pg_mail_app(request, engine, database_url, redis_url, monkeypatch) -> Iterator:
-    """The app on committed data, so threads see each other and row locks are real; the
-    pool and the statements wait long enough for 200 accepts queueing for its connections
-    and the ticket's lock on a loaded machine (production bounds both for webhooks)."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("concurrent accepts need PostgreSQL row locks (CI runs PostgreSQL)")
-    from hotline.core import db as db_module
-
-    options = db_module.engine_options
-
-    def patient(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        opts = options(*args, **kwargs)
-        connect = {**opts["connect_args"], "options": "-c statement_timeout=120000"}
-        return {**opts, "pool_timeout": 120, "connect_args": connect}
-
-    monkeypatch.setattr(db_module, "engine_options", patient)
-    smtp = request.getfixturevalue("smtp_server")
-    phone = request.getfixturevalue("phone")
-    request.getfixturevalue("redis")  # flushed
-    config = {**DISPATCH_CONFIG, "DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}
-    app = create_app(
-        test_config(database_url, redis_url, **config, **smtp_config(smtp)), telephony=phone
-    )
-    set_app(app)
-    yield app
-    set_app(None)
-    db.engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    config = {"DISPATCH_QUIET_START": 0, "DISPATCH_QUIET_END": 0}
+    yield from committed_app(request, engine, database_url, redis_url, monkeypatch, **config)
 
 
 def test_200_accepts_at_once_across_sms_and_email_accept_exactly_5(pg_mail_app, smtp_server):

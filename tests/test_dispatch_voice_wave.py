@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from rq.registry import ScheduledJobRegistry
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from dispatch.helper_import import import_csv
 from dispatch.helpers import (
@@ -34,7 +34,6 @@ from dispatch.timeline import timeline
 from dispatch.voice_offers import call_key
 from dispatch.voice_texts import VOICE_MSGIDS
 from dispatch.waves import send_wave
-from hotline import create_app
 from hotline.core import catalogues
 from hotline.core.extensions import db, jobs, telephony
 from hotline.core.messaging import Channel, MessageState
@@ -42,11 +41,11 @@ from hotline.core.models import OutboundMessage, Role, utcnow
 from hotline.core.queues import Priority
 from hotline.core.sending import message_id_of, send_due
 from hotline.core.worker import set_app
-from tests.conftest import PUBLIC_BASE, TwilioDriver, say_texts, test_config
+from tests.conftest import PUBLIC_BASE, TwilioDriver, say_texts
 from tests.dispatch_support import (
     DAYTIME,
-    DISPATCH_CONFIG,
     SENDER,
+    committed_app,
     configure,
     make_helper,
     make_ticket,
@@ -55,7 +54,6 @@ from tests.dispatch_support import (
     post_signed,
     request_scope,
 )
-from tests.mail_support import smtp_config
 from tests.roster_support import login, make_user
 
 #: A Berlin landline: it can be rung, never texted.
@@ -511,43 +509,11 @@ def test_the_csv_import_takes_anruf_for_a_landline_and_refuses_sms(ctx, session)
 
 # -- 200 accepts at once across SMS, e-mail and call, on real PostgreSQL ------------------------
 
-TABLES = (
-    "outbound_messages, inbound_messages, mail_addresses, dispatch_offers, dispatch_intakes, "
-    "dispatch_tickets, dispatch_signups, dispatch_organisation_members, dispatch_organisations, "
-    "dispatch_helpers, roster_users, outbox"
-)
-
 
 @pytest.fixture
 def pg_voice_app(request, engine, database_url, redis_url, monkeypatch) -> Iterator:
-    """The app on committed data, so threads see each other and row locks are real; the pool
-    and the statements wait long enough for 200 requests queueing for its connections and the
-    ticket's lock on a loaded machine."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("concurrent accepts need PostgreSQL row locks (CI runs PostgreSQL)")
-    from hotline.core import db as db_module
-
-    options = db_module.engine_options
-
-    def patient(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        opts = options(*args, **kwargs)
-        connect = {**opts["connect_args"], "options": "-c statement_timeout=120000"}
-        return {**opts, "pool_timeout": 120, "connect_args": connect}
-
-    monkeypatch.setattr(db_module, "engine_options", patient)
-    smtp = request.getfixturevalue("smtp_server")
-    phone = request.getfixturevalue("phone")
-    request.getfixturevalue("redis")  # flushed
-    config = {**DISPATCH_CONFIG, **NO_QUIET, "DISPATCH_WAVE_FACTOR": 40}
-    app = create_app(
-        test_config(database_url, redis_url, **config, **smtp_config(smtp)), telephony=phone
-    )
-    set_app(app)
-    yield app
-    set_app(None)
-    db.engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    config = {**NO_QUIET, "DISPATCH_WAVE_FACTOR": 40}
+    yield from committed_app(request, engine, database_url, redis_url, monkeypatch, **config)
 
 
 def _csrf(client, path: str) -> str:  # noqa: ANN001
