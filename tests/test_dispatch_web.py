@@ -764,3 +764,15 @@ def test_signup_by_email_without_an_address_is_refused_in_german(client, session
     assert response.status_code == 422
     assert "bitte eine E-Mail-Adresse angeben" in response.get_data(as_text=True)
     assert messages(session, "signup:") == []
+
+
+def test_the_coordinators_page_says_there_are_no_tickets_and_names_statuses_in_german(
+    client, session
+):
+    make_helper(session, name="Hanna")
+    coordinator(client, session)
+    page = client.get("/dispatch/").get_data(as_text=True)
+    assert "Noch keine Tickets." in page and "<th>Wellen</th>" not in page
+    assert "(10115, aktiv)" in page and "active" not in page
+    english = client.get("/dispatch/?lang=en").get_data(as_text=True)
+    assert "No tickets yet." in english and "(10115, active)" in english

@@ -38,6 +38,7 @@ def dashboard():  # noqa: ANN201
         helpers=helpers_,
         statuses=timeline.statuses(db.session, list(tickets), clock.now()),
         uncertain=uncertain_count(db.session),
+        helper_statuses=STATUS_LABELS,
     )
 
 
