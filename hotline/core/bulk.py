@@ -85,19 +85,30 @@ def _as_json(columns: list[Any], rows: Sequence[Mapping[str, Any]], dialect: Any
             converters.append(None)
         else:
             converters.append(column.type._cached_bind_processor(dialect))  # noqa: SLF001
+    # A wave's rows share most values (its time, its state): each converted once.
+    seen: list[dict[tuple[type, Any], Any]] = [{} for _ in columns]
     out = []
     for row in rows:
         item = {}
-        for column, convert in zip(columns, converters, strict=True):
+        for column, convert, cache in zip(columns, converters, seen, strict=True):
             value = row[column.key]
             if convert is not None:
-                value = convert(value)
-            if hasattr(value, "isoformat"):
-                value = value.isoformat()
+                try:
+                    value = cache[(type(value), value)]
+                except KeyError:
+                    value = cache[(type(value), value)] = _plain(convert(value))
+                except TypeError:  # unhashable
+                    value = _plain(convert(value))
+            else:
+                value = _plain(value)
             item[column.name] = value
         out.append(item)
     # json.dumps writes floats with every digit, so they come back exactly.
     return json.dumps(out)
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def among(session: Session, column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
