@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from dispatch.models import CELL_ROW, CELLS_PER_DEGREE, Helper, HelperStatus, Offer, Ticket
 from dispatch.postcodes import bounding_box, distance_km
 from dispatch.trainings import required_for
+from hotline.core.bulk import among
 
 DISTANCE_BAND_KM = 5.0
 KM_PER_DEGREE = 111.2
@@ -222,33 +223,30 @@ def _within_reach(
 
 def _free(session: Session, ticket: Ticket, now: dt.datetime, reach: list[Match]) -> list[Match]:
     """Those of ``reach`` who are available in the ticket's window and under their weekly
-    cap, in the same order. Two small queries for the helpers at hand: checked per helper in
-    the ranking query, the cap's count of offers ran for every helper within reach."""
+    cap, in the same order. One small query for the helpers at hand: checked in the ranking
+    query, the cap's count of offers ran for every helper within reach."""
     if not reach:
         return []
-    ids = [m.helper_id for m in reach]
-    details = {
-        helper_id: (availability or {}, cap)
-        for helper_id, availability, cap in session.execute(
-            select(Helper.id, Helper.availability, Helper.max_per_week).where(Helper.id.in_(ids))
-        )
-    }
-    asked = dict(
-        session.execute(
-            select(Offer.helper_id, func.count(Offer.id))
-            .where(Offer.helper_id.in_(ids), Offer.created_at >= now - dt.timedelta(days=7))
-            .group_by(Offer.helper_id)
-        ).all()
+    asked_this_week = (
+        select(func.count(Offer.id))
+        .where(Offer.helper_id == Helper.id, Offer.created_at >= now - dt.timedelta(days=7))
+        .correlate(Helper)
+        .scalar_subquery()
     )
+    rows = session.execute(
+        select(Helper.id, Helper.availability).where(
+            among(session, Helper.id, [m.helper_id for m in reach]),
+            asked_this_week < Helper.max_per_week,
+        )
+    )
+    under_cap = {helper_id: availability or {} for helper_id, availability in rows}
     zone = dispatch_zone()
-    free = []
-    for m in reach:
-        availability, cap = details.get(m.helper_id, ({}, 0))
-        if asked.get(m.helper_id, 0) < cap and available(
-            availability, ticket.window_start, ticket.window_end, zone
-        ):
-            free.append(m)
-    return free
+    return [
+        m
+        for m in reach
+        if m.helper_id in under_cap
+        and available(under_cap[m.helper_id], ticket.window_start, ticket.window_end, zone)
+    ]
 
 
 def candidates(
