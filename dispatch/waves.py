@@ -16,7 +16,7 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, load_only
 
 from dispatch import texts
 from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
@@ -166,8 +166,18 @@ def create_offers(
 ) -> None:
     """Offers and their pending texts in bulk (a wave may be a thousand helpers), and each
     helper's ``last_asked_at`` moved to now for the fairness ranking."""
+    # Only what offers and texts need (another attribute still loads when it is read).
     wanted = select(Helper).where(among(session, Helper.id, helper_ids))
-    helpers = {h.id: h for h in session.scalars(wanted.options(defer(Helper.availability)))}
+    wanted = wanted.options(
+        load_only(
+            Helper.phone,
+            Helper.email,
+            Helper.name,
+            Helper.preferred_language,
+            Helper.channel_codes,
+        )
+    )
+    helpers = {h.id: h for h in session.scalars(wanted)}
     blocked = blocked_addresses(session, [h.email for h in helpers.values() if h.email])
     channels = {hid: helper_channels(h, blocked) for hid, h in helpers.items()}
     tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
