@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     Date,
     Float,
     ForeignKey,
@@ -97,7 +98,7 @@ class OfferState(str, Enum):
 OPEN_OFFER_STATES = (OfferState.PENDING,)
 
 
-#: What matching reads of a helper besides (lat, lon): kept in the index beside them.
+#: What matching reads of a helper besides its cell: kept in the index beside it.
 REACH_COLUMNS = [
     "id",
     "status",
@@ -108,6 +109,16 @@ REACH_COLUMNS = [
     "language_codes",
 ]
 
+#: Grid cells of 0.1° × 0.1° (about 11 km × 7 km in Germany): ``floor(lat × 10) × 10000 +
+#: floor(lon × 10)``. Matching reads only the cells a ticket's radius box covers, so a big
+#: city's box is a few hundred index ranges, not a band of latitude across the country.
+CELLS_PER_DEGREE = 10
+CELL_ROW = 10_000
+CELL_SQL = (
+    f"CAST(floor(lat * {CELLS_PER_DEGREE}) AS INTEGER) * {CELL_ROW}"
+    f" + CAST(floor(lon * {CELLS_PER_DEGREE}) AS INTEGER)"
+)
+
 
 class Helper(Base):
     """A volunteer who may be texted about help requests."""
@@ -115,12 +126,12 @@ class Helper(Base):
     __tablename__ = "dispatch_helpers"
     __table_args__ = (
         # Covers the matching query (dispatch.matching): on PostgreSQL an index-only scan of
-        # the bounding box, never the scattered rows themselves.
+        # the cells of the radius box, never the scattered rows themselves.
         Index(
-            "ix_dispatch_helpers_reach",
-            "lat",
-            "lon",
-            postgresql_include=REACH_COLUMNS,
+            "ix_dispatch_helpers_cell",
+            "cell",
+            "radius_km",
+            postgresql_include=["lat", "lon", *(c for c in REACH_COLUMNS if c != "radius_km")],
         ),
     )
 
@@ -131,6 +142,9 @@ class Helper(Base):
     postal_code: Mapped[str] = mapped_column(String(5))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    #: The grid cell of (lat, lon) (:data:`CELL_SQL`), computed by the database on every
+    #: insert and update (a generated column), so a COPY or a moved helper cannot miss it.
+    cell: Mapped[int | None] = mapped_column(Integer, Computed(CELL_SQL, persisted=True))
     radius_km: Mapped[int] = mapped_column(Integer, default=5)
     activity_codes: Mapped[str] = mapped_column(String(200), default="")  # ",shopping,errands,"
     language_codes: Mapped[str] = mapped_column(String(100), default=",de,")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, load_only
 
 from dispatch import texts
 from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
@@ -31,6 +31,7 @@ from dispatch.outbound import (
     queue_text,
 )
 from dispatch.voice_offers import queue_offer_calls
+from hotline.core.bulk import among, insert_rows
 from hotline.core.mail.addresses import blocked_addresses
 from hotline.core.models import Channel
 
@@ -165,12 +166,24 @@ def create_offers(
 ) -> None:
     """Offers and their pending texts in bulk (a wave may be a thousand helpers), and each
     helper's ``last_asked_at`` moved to now for the fairness ranking."""
-    helpers = {h.id: h for h in session.scalars(select(Helper).where(Helper.id.in_(helper_ids)))}
+    # Only what offers and texts need (another attribute still loads when it is read).
+    wanted = select(Helper).where(among(session, Helper.id, helper_ids))
+    wanted = wanted.options(
+        load_only(
+            Helper.phone,
+            Helper.email,
+            Helper.name,
+            Helper.preferred_language,
+            Helper.channel_codes,
+        )
+    )
+    helpers = {h.id: h for h in session.scalars(wanted)}
     blocked = blocked_addresses(session, [h.email for h in helpers.values() if h.email])
     channels = {hid: helper_channels(h, blocked) for hid, h in helpers.items()}
     tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
-    rows = session.execute(
-        insert(Offer).returning(Offer.id, Offer.helper_id),
+    rows = insert_rows(
+        session,
+        Offer.__table__,
         [
             {
                 "ticket_id": ticket.id,
@@ -182,7 +195,8 @@ def create_offers(
             }
             for hid in helper_ids
         ],
-    ).all()
+        returning=("id", "helper_id"),
+    )
     queue_offer_texts(
         session,
         ticket.id,
@@ -227,7 +241,7 @@ def create_offers(
     )
     session.execute(
         update(Helper)
-        .where(Helper.id.in_(helper_ids))
+        .where(among(session, Helper.id, helper_ids))
         .values(last_asked_at=now)
         .execution_options(synchronize_session=False)
     )

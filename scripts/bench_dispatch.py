@@ -6,7 +6,8 @@ It prints:
 1. **matching** – the time to compute a ticket's ranked match list (p50, p99) for tickets at
    random places (weighted like the helpers, so busy cities are measured too);
 2. **enqueue a wave of 10,000** – offers, their texts and the helpers' ``last_asked_at`` for
-   10,000 helpers written and committed, and one send job per text enqueued (after the commit);
+   10,000 helpers written and committed, and their send jobs (one per 50 texts) enqueued
+   (after the commit);
 3. **worker throughput** – an RQ ``SimpleWorker`` sending a wave (``--send``, default 1,000)
    through the real twilio client to a local Twilio-compatible server
    (``tests/twilio_server.py``) at the configured rate per sending number, and whether anybody
@@ -461,7 +462,7 @@ def run(args, now: dt.datetime, redis_url: str, server) -> list[Result]:  # noqa
         say(f"wave: {len(wave_helpers):,} offers and texts for one ticket")
         began = time.perf_counter()
         create_offers(session, ticket, wave_helpers, 1, now)
-        session.commit()  # every text's send job is enqueued after this commit
+        session.commit()  # the texts' send jobs are enqueued after this commit
         enqueued = sum(len(q) for q in jobs.queues)
         enqueue_seconds = time.perf_counter() - began
         say(

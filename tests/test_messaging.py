@@ -15,7 +15,7 @@ from hotline.core.messaging import Channel, Draft, MessageState, OutboundMessage
 from hotline.core.models import OptOut, utcnow
 from hotline.core.optouts import is_opted_out
 from hotline.core.registry import registry
-from hotline.core.sending import send_due, send_message
+from hotline.core.sending import send_due, send_message, sends_of
 from hotline.core.telephony import TelephonyError
 from tests.dispatch_support import post_signed
 
@@ -136,7 +136,45 @@ def test_the_sweep_counts_bulk_jobs_and_makes_up_only_the_shortfall(ctx, session
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[0].id}")
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[1].id}")
     assert messaging.sweep_messages() == "2 message(s) enqueued again, 0 cut send(s) reported"
-    assert len(queued(Priority.BULK)) == 3
+    assert sum(sends_of(job) for job in queued(Priority.BULK)) == 3  # one send per row owed
+
+
+def bulk_wave(session, count: int) -> list[int]:  # noqa: ANN001
+    """``count`` bulk texts of one batch in one statement, queued a minute ago."""
+    return messaging.queue_many(
+        session,
+        [Draft(f"wave:{n}", TO, "Hallo") for n in range(count)],
+        kind="test_text",
+        sender=SENDER,
+        priority=Priority.BULK,
+        batch="ticket:9",
+        now=utcnow() - dt.timedelta(minutes=1),
+    )
+
+
+def test_bulk_texts_committed_together_are_one_job_owing_a_send_for_each(ctx, session):
+    ids = bulk_wave(session, 3)
+    session.commit()
+    assert queued(Priority.BULK) == [f"message-{ids[0]}-n3"]
+    assert messaging.sweep_messages() == "0 message(s) enqueued again, 0 cut send(s) reported"
+
+
+def test_a_wave_is_enqueued_in_jobs_of_fifty(ctx, session):
+    ids = bulk_wave(session, 120)
+    session.commit()
+    assert queued(Priority.BULK) == [
+        f"message-{ids[0]}-n50",
+        f"message-{ids[50]}-n50",
+        f"message-{ids[100]}-n20",
+    ]
+
+
+def test_the_sweep_makes_up_every_send_of_a_lost_bulk_job(ctx, session):
+    ids = bulk_wave(session, 3)
+    session.commit()
+    jobs.queue_named(Priority.BULK).remove(f"message-{ids[0]}-n3")
+    assert messaging.sweep_messages() == "3 message(s) enqueued again, 0 cut send(s) reported"
+    assert queued(Priority.BULK) == [f"message-{ids[0]}-n3"]
 
 
 def test_the_sweep_leaves_messages_not_due_and_recent_ones(ctx, session):

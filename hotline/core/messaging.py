@@ -35,16 +35,22 @@ from typing import Any
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
-from sqlalchemy import event, func, insert, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from hotline.core import delivery
+from hotline.core import bulk, delivery
 from hotline.core.extensions import db, jobs
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
 from hotline.core.queues import Priority
 from hotline.core.registry import Registry
-from hotline.core.sending import enqueue_sends, message_id_of, schedule_send, shown_recipient
+from hotline.core.sending import (
+    enqueue_sends,
+    message_id_of,
+    schedule_send,
+    sends_of,
+    shown_recipient,
+)
 from hotline.core.worker import app_context
 
 __all__ = ["Channel", "MessageState", "OutboundMessage", "Priority", "queue", "queue_many"]
@@ -161,15 +167,12 @@ def queue_many(
     ]
     if not rows:
         return []
-    taken = set(
-        session.scalars(
-            select(OutboundMessage.key).where(OutboundMessage.key.in_([r["key"] for r in rows]))
-        )
+    # One statement with an array per column, whatever the number of rows; a key stored
+    # already (by this or a concurrent transaction) is skipped by the unique index.
+    written = bulk.insert_rows(
+        session, OutboundMessage.__table__, rows, returning=("id",), skip_conflicts_on=("key",)
     )
-    rows = [r for r in rows if r["key"] not in taken]
-    if not rows:
-        return []
-    ids = list(session.scalars(insert(OutboundMessage).returning(OutboundMessage.id), rows))
+    ids = sorted(i for (i,) in written)
     _remember(session, [(i, Priority(priority).value) for i in ids])
     return ids
 
@@ -233,14 +236,17 @@ def enqueue(session: Session, ids: Iterable[int]) -> int:
 
 
 def live_send_jobs() -> dict[str, list[int]]:
-    """Row ids named by send jobs that are waiting, scheduled or running, per priority."""
+    """Row ids named by send jobs that are waiting, scheduled or running, per priority; a
+    bulk job's first row once for every send it owes (``message-17-n50``: 50 times)."""
     live: dict[str, list[int]] = {}
     for priority in Priority:
         queue_ = jobs.queue_named(priority)
         ids = list(queue_.get_job_ids())
         ids += ScheduledJobRegistry(queue=queue_).get_job_ids()
         ids += StartedJobRegistry(queue=queue_).get_job_ids()
-        live[priority.value] = [i for i in map(message_id_of, ids) if i is not None]
+        live[priority.value] = [
+            i for job in ids if (i := message_id_of(job)) is not None for _ in range(sends_of(job))
+        ]
     return live
 
 

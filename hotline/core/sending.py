@@ -22,8 +22,16 @@ One send is a short job on its row's priority queue::
   other 4xx) are never retried, and no message gets more than ``MESSAGE_MAX_ATTEMPTS``.
 * Bulk rows are sent newest-work-first and round-robin: a bulk job sends the due row of the
   batch (a ticket) that was served least recently, batches never served first, the newest of
-  those first — not necessarily the row whose commit enqueued it. Every bulk row enqueues one
-  job, so there are always as many jobs as rows to send.
+  those first — not necessarily the row whose commit enqueued it. Bulk rows are enqueued in
+  jobs of :data:`BATCH_SIZE` (a wave of 10,000 is 200 jobs, not 10,000): such a job
+  (:func:`send_messages`) owes as many sends as it names rows, so there are always as many
+  sends owed as rows to send. It sends them one after the other at the rate limit, and after
+  :data:`BATCH_SECONDS`, or as soon as an urgent or default job waits, puts the sends it
+  still owes back at the end of its queue: it never holds a worker long, and a hotline
+  call-out never waits behind a wave. The sweep counts the sends a bulk job owes from its
+  id (``message-17-n50``: 50). A worker killed mid-batch loses no row and doubles none: its
+  claimed row stays ``sending`` (reported, never sent again), the rest stay pending and the
+  sweep makes up the sends the dead job owed.
 
 Opt-outs bind texts: a number on the opt-out list gets none. Calls are not texts and are
 placed regardless: a STOP ends texts from a number, while an operator on shift is rung
@@ -43,9 +51,10 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -73,6 +82,12 @@ JOB_PREFIX = "message-"
 RESULT_TTL = 600
 #: Bulk rows considered per pick, so a row another worker holds does not stop this one.
 CANDIDATES = 5
+#: Bulk rows per send job.
+BATCH_SIZE = 50
+#: How long a bulk job sends before it puts the rest of its batch back in the queue.
+BATCH_SECONDS = 20.0
+#: The clock a bulk job measures its slice of time with.
+batch_clock: Callable[[], float] = time.monotonic
 
 
 def job_id(message_id: int, suffix: str = "") -> str:
@@ -80,11 +95,40 @@ def job_id(message_id: int, suffix: str = "") -> str:
 
 
 def message_id_of(job_id_: str) -> int | None:
-    """The row id in a send job's id, or None for any other job."""
+    """The row id in a send job's id (a bulk job's first row), or None for any other job."""
     if not job_id_.startswith(JOB_PREFIX):
         return None
     head = job_id_[len(JOB_PREFIX) :].split("-", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+def batch_suffix(count: int) -> str:
+    """The part of a bulk job's id that says how many sends it owes (``n50``)."""
+    return f"n{count}"
+
+
+def sends_of(job_id_: str) -> int:
+    """How many sends a send job owes: a bulk job's count (``message-17-n50``), else 1."""
+    for part in job_id_[len(JOB_PREFIX) :].split("-")[1:]:
+        if part[:1] == "n" and part[1:].isdigit():
+            return int(part[1:])
+    return 1
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+
+
+def _prepared(ids: list[int], suffix: str = "") -> Any:  # noqa: ANN401 - rq's EnqueueData
+    """The enqueue data of the send job for ``ids`` (one row: :func:`send_message`)."""
+    if len(ids) == 1:
+        return Queue.prepare_data(
+            send_message, args=(ids[0],), job_id=job_id(ids[0], suffix), result_ttl=RESULT_TTL
+        )
+    name = "-".join(filter(None, [batch_suffix(len(ids)), suffix]))
+    return Queue.prepare_data(
+        send_messages, args=(ids,), job_id=job_id(ids[0], name), result_ttl=RESULT_TTL
+    )
 
 
 # -- enqueueing ---------------------------------------------------------------------------------
@@ -98,19 +142,18 @@ def enqueue_sends(rows: Iterable[tuple[int, str]]) -> int:
         by_priority[priority].append(message_id)
     count = 0
     for priority, ids in by_priority.items():
+        # Bulk rows in jobs of BATCH_SIZE; every other row its own job.
+        groups = _batches(ids) if priority == Priority.BULK.value else [[i] for i in ids]
         try:
             queue = jobs.queue_named(priority)
             if not queue.is_async:
-                count += sum(1 for i in ids if jobs.enqueue(send_message, i, priority=priority))
-                continue
-            queue.enqueue_many(
-                [
-                    Queue.prepare_data(
-                        send_message, args=(i,), job_id=job_id(i), result_ttl=RESULT_TTL
+                for group in groups:
+                    func, arg = (
+                        (send_message, group[0]) if len(group) == 1 else (send_messages, group)
                     )
-                    for i in ids
-                ]
-            )
+                    count += len(group) if jobs.enqueue(func, arg, priority=priority) else 0
+                continue
+            queue.enqueue_many([_prepared(group) for group in groups])
             count += len(ids)
         except (RedisError, OSError) as exc:
             log.warning("could not enqueue %d %s send job(s): %s", len(ids), priority, exc)
@@ -130,6 +173,36 @@ def requeue_send(message_id: int, priority: str) -> bool:
         return True
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue message %s again: %s", message_id, exc)
+        return False
+
+
+def requeue_sends(message_ids: list[int]) -> bool:
+    """The sends a bulk job still owes for ``message_ids``, at the end of the bulk queue."""
+    suffix = f"again-{uuid.uuid4().hex[:12]}"
+    try:
+        jobs.queue_named(Priority.BULK).enqueue_many([_prepared(message_ids, suffix)])
+        return True
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue %d bulk send(s) again: %s", len(message_ids), exc)
+        return False
+
+
+def schedule_sends(message_ids: list[int], at: dt.datetime, why: str) -> bool:
+    """The sends a bulk job still owes for ``message_ids``, due at ``at``."""
+    if len(message_ids) == 1:
+        return schedule_send(message_ids[0], Priority.BULK.value, at, why)
+    suffix = f"{batch_suffix(len(message_ids))}-{why}-{int(at.timestamp() * 1000)}"
+    try:
+        jobs.queue_named(Priority.BULK).enqueue_at(
+            at,
+            send_messages,
+            message_ids,
+            job_id=job_id(message_ids[0], suffix),
+            result_ttl=RESULT_TTL,
+        )
+        return True
+    except (RedisError, OSError) as exc:
+        log.warning("could not schedule %d bulk send(s) at %s: %s", len(message_ids), at, exc)
         return False
 
 
@@ -513,6 +586,48 @@ def send_message(message_id: int) -> str:
             target = message_id if attempt.outcome == "waiting" else attempt.message_id
             schedule_send(target, attempt.priority, attempt.retry_at, why)
         return str(attempt)
+
+
+def send_messages(message_ids: list[int]) -> str:
+    """The send job of a batch of bulk rows: one send per row named, each the fairest due
+    bulk row then (see the module docstring), at the rate limit.
+
+    Gives the worker back after :data:`BATCH_SECONDS` or when a more urgent job waits, with
+    the sends still owed at the end of the bulk queue; waits for a far rate slot as a
+    scheduled job. A row that is retried or postponed comes back as a job of its own, as
+    with :func:`send_message`. Running the same job twice sends nothing twice: every send
+    claims its row first.
+    """
+    owed = list(message_ids)
+    done: Counter[str] = Counter()
+    with app_context():
+        session = db.new_session()
+        try:
+            provider, limiter, policy = telephony(), app_limiter(), Policy.from_config()
+            yield_to = more_urgent_jobs_waiting(Priority.BULK.value)
+            started = batch_clock()
+            while owed:
+                if yield_to() or batch_clock() - started >= BATCH_SECONDS:
+                    requeue_sends(owed)
+                    break
+                attempt = send_one(session, owed[0], provider, limiter, policy, yield_to=yield_to)
+                if attempt.outcome == "waiting":
+                    if attempt.yielded or attempt.retry_at is None:
+                        requeue_sends(owed)
+                    else:
+                        schedule_sends(owed, attempt.retry_at, "wait")
+                    break
+                owed.pop(0)
+                done[attempt.outcome] += 1
+                if attempt.retry_at is not None:  # retried or postponed: that row's own job
+                    target = attempt.message_id or message_ids[0]
+                    schedule_send(target, attempt.priority, attempt.retry_at, attempt.outcome)
+        finally:
+            session.close()
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(done.items())) or "nothing"
+    return f"{len(message_ids)} bulk send(s): {summary}" + (
+        f"; {len(owed)} put back" if owed else ""
+    )
 
 
 # -- sending everything that is due, in-process (tests, command line) -------------------------
