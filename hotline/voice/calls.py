@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator
@@ -101,7 +101,11 @@ def picked_up(session: Session, call: Call, operator_id: int, round_no: int) -> 
 
 
 def call_by_sid(session: Session, call_sid: str) -> Call | None:
-    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+    """The call record of ``call_sid`` with its line, in one statement: every follow-up
+    webhook needs both (the line's flow, its numbers)."""
+    return session.scalar(
+        select(Call).where(Call.call_sid == call_sid).options(joinedload(Call.line))
+    )
 
 
 def add_step(call: Call, node_id: str, value: str) -> None:
