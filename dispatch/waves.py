@@ -174,6 +174,7 @@ def create_offers(
             Helper.email,
             Helper.name,
             Helper.preferred_language,
+            Helper.language_codes,
             Helper.channel_codes,
         )
     )

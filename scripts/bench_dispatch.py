@@ -420,6 +420,12 @@ def run(args, now: dt.datetime, redis_url: str, server) -> list[Result]:  # noqa
             return results
 
         berlin = lookup("10115")
+        # A run stopped half-way leaves its wave behind; its rows would hold the local
+        # server's message SIDs (numbered from 0 in every run) and its helpers' offers.
+        session.execute(delete(OutboundMessage))
+        session.execute(delete(Offer))
+        session.execute(delete(Ticket))
+        session.commit()
 
         def wave_ticket(needed: int) -> Ticket:
             ticket = create_ticket(

@@ -10,7 +10,7 @@ Flask-Babel in :mod:`hotline.core.i18n`, over the same catalogues.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -50,6 +50,16 @@ def first_translated(languages: Iterable[str], msgids: Iterable[str]) -> str:
     for code in languages:
         if code == "de":
             return code
-        if code in LANGUAGES and all(has_text(code, msgid) for msgid in wanted):
+        if code in LANGUAGES and _translates_all(has_text, code, wanted):
             return code
     return "de"
+
+
+@functools.lru_cache(maxsize=256)
+def _translates_all(
+    lookup: Callable[[str, str], bool], language: str, msgids: tuple[str, ...]
+) -> bool:
+    """Cached: the catalogues are read once per process, and a wave asks this of every
+    helper it texts (10,000 helpers × every dispatch text). Keyed by the ``lookup`` too
+    (:func:`has_text`), so a replaced lookup is asked afresh."""
+    return all(lookup(language, msgid) for msgid in msgids)
