@@ -75,6 +75,17 @@ def test_a_message_due_later_has_its_send_job_scheduled_for_then_after_the_commi
     assert scheduled.get_scheduled_time(job_id).replace(tzinfo=dt.UTC) == at
 
 
+def test_a_released_savepoint_does_not_enqueue_a_row_before_the_commit(ctx, session):
+    first = text(session, priority=Priority.URGENT)
+    with session.begin_nested():  # e.g. a later statement guarded by a savepoint
+        second = text(session, key="test:2", priority=Priority.URGENT)
+    assert queued(Priority.URGENT) == []
+    session.commit()
+    assert sorted(queued(Priority.URGENT)) == sorted(
+        [f"message-{first.id}", f"message-{second.id}"]
+    )
+
+
 def test_a_rolled_back_message_is_never_enqueued(ctx, session):
     text(session)
     session.rollback()
@@ -131,8 +142,10 @@ def test_the_sweep_leaves_messages_whose_job_is_waiting(ctx, session):
 
 
 def test_the_sweep_counts_bulk_jobs_and_makes_up_only_the_shortfall(ctx, session):
-    rows = [old(session, text(session, key=f"bulk:{n}", priority=Priority.BULK)) for n in range(3)]
-    session.commit()
+    rows = []
+    for n in range(3):  # committed one by one: a send job each
+        rows.append(old(session, text(session, key=f"bulk:{n}", priority=Priority.BULK)))
+        session.commit()
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[0].id}")
     jobs.queue_named(Priority.BULK).remove(f"message-{rows[1].id}")
     assert messaging.sweep_messages() == "2 message(s) enqueued again, 0 cut send(s) reported"

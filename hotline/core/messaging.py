@@ -36,7 +36,7 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import event, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.core import bulk, delivery
@@ -61,6 +61,7 @@ SWEEP_INTERVAL = dt.timedelta(seconds=60)
 #: A row younger than this may still have its job on the way (enqueued after its commit).
 SWEEP_GRACE = dt.timedelta(seconds=30)
 SWEEP_LIMIT = 5000
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: Where a session keeps the rows it queued until it commits.
 _QUEUED = "rufbereit.queued_messages"
 #: Rows queued with a later ``not_before``: their jobs are scheduled for then.
@@ -89,30 +90,34 @@ def queue(
     (``channel=Channel.EMAIL``, ``to`` and ``sender`` addresses) has a ``subject``. The send
     job is enqueued after ``session`` commits.
     """
-    existing = _by_key(session, key)
-    if existing is not None:
-        return existing
-    message = OutboundMessage(
-        kind=kind,
-        key=key,
-        to=to,
-        body=body,
-        subject=subject,
-        sender=sender,
-        channel=Channel(channel),
-        priority=Priority(priority).value,
-        batch=batch,
-        refs=dict(refs or {}),
-        ring_seconds=ring_seconds,
-        not_before=not_before,
-        state=MessageState.PENDING,
-        attempts=0,
-        created_at=utcnow(),
+    values = {
+        "kind": kind,
+        "key": key,
+        "to": to,
+        "body": body,
+        "subject": subject,
+        "sender": sender,
+        "channel": Channel(channel),
+        "priority": Priority(priority).value,
+        "batch": batch,
+        "refs": dict(refs or {}),
+        "ring_seconds": ring_seconds,
+        "not_before": not_before,
+        "state": MessageState.PENDING,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
+    # One statement whether or not the key is taken (a concurrent transaction's row waits
+    # for that transaction and is then skipped); the stored row is read only when it was.
+    insert_ = _INSERTS[session.get_bind().dialect.name]
+    stmt = (
+        insert_(OutboundMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboundMessage)
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    message = session.scalars(stmt).first()
+    if message is None:
         return _by_key(session, key, required=True)
     if not_before is not None and not_before > utcnow():
         # Due later (a retried call): its job is scheduled for then, after the commit.
@@ -208,6 +213,10 @@ def _remember(session: Session, rows: list[tuple[int, str]]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy reports a released SAVEPOINT as a commit too; the rows are not
+        # committed until the outermost transaction is.
+        return
     rows = session.info.pop(_QUEUED, None)
     if rows:
         enqueue_sends(rows)
