@@ -244,6 +244,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="cProfile the CPU pass")
     parser.add_argument("--profile-sort", default="tottime")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--profile-out", type=Path, help="also write the profile there (pstats)")
     parser.add_argument("--reseed", action="store_true")
     return parser.parse_args(argv)
 
@@ -291,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
+        if args.profile_out:
+            stats.dump_stats(args.profile_out)
         stats.sort_stats(args.profile_sort).print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(r"rufbereit|hotline|ivr_flows", args.top)
         print(out.getvalue())

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.core import messaging
 from hotline.core.extensions import flows
 from hotline.core.messaging import Priority
-from hotline.core.oncall.models import Line, Operator
+from hotline.core.oncall.models import Line
 from hotline.voice import callers
 from hotline.voice.models import Accompaniment, AccompanimentState, Call
 from hotline.voice.walkhome_texts import operator_language, text
@@ -112,7 +112,7 @@ def call_ended(session: Session, call: Call, now: dt.datetime) -> None:
     dropped = acc is not None and acc.state == AccompanimentState.DROPPED
     if not dropped and not current_app.config["POST_CALL_SMS"]:
         return
-    operator = session.get(Operator, call.answered_by_id)
+    operator = call.answered_by  # loaded once for the call-back offer too
     if operator is None:
         return
     lang = operator_language(operator)

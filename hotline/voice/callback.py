@@ -272,25 +272,41 @@ def dial_over(callback: Callback, bridged: bool, now: dt.datetime) -> None:
 # -- calling the line: the operator's own last call, remembered by hash ------------------------
 
 
-def remember(session: Session, call: Call) -> None:
+@dataclass(frozen=True)
+class CallbackOffer:
+    """What :func:`remember` keeps in Redis for a bridged call that ended."""
+
+    key: str
+    call_id: int
+    seconds: int
+
+
+def offer_for(session: Session, call: Call) -> CallbackOffer | None:
+    """The call-back offer of a bridged call that just ended, read inside the request's
+    transaction (so the status webhook needs one transaction, not a second one for the
+    operator's number after its commit); :func:`remember` stores it after the commit."""
+    window = accompaniment.callback_window()
+    if call.answered_by_id is None or window <= dt.timedelta(0):
+        return None
+    operator = call.answered_by
+    if operator is None:
+        return None
+    hashed = caller_hash(operator.phone_number, current_app.config["CALLER_HASH_SALT"])
+    return CallbackOffer(
+        callers.callback_key(call.line_id, hashed), call.id, int(window.total_seconds())
+    )
+
+
+def remember(offer: CallbackOffer | None) -> None:
     """A bridged call ended: for the call-back window, a call from its operator's mobile to
     the line is offered "press 1 to call back" (keyed by the hash of the operator's number,
     so the entry webhook needs no extra query)."""
-    window = accompaniment.callback_window()
-    if call.answered_by_id is None or window <= dt.timedelta(0):
+    if offer is None:
         return
-    operator = session.get(Operator, call.answered_by_id)
-    if operator is None:
-        return
-    hashed = caller_hash(operator.phone_number, current_app.config["CALLER_HASH_SALT"])
     try:
-        jobs.redis.set(
-            callers.callback_key(call.line_id, hashed),
-            str(call.id),
-            ex=int(window.total_seconds()) + 60,
-        )
+        jobs.redis.set(offer.key, str(offer.call_id), ex=offer.seconds + 60)
     except (RedisError, OSError) as exc:
-        log.warning("could not remember the call-back offer of call %s (%s)", call.id, exc)
+        log.warning("could not remember the call-back offer of call %s (%s)", offer.call_id, exc)
 
 
 def _absolute(endpoint: str, **values: object) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator
@@ -120,21 +121,28 @@ def accept(session: Session, leg: CallLeg, now: dt.datetime) -> bool:
     A conditional UPDATE makes this atomic: when two operators press 1 in the same second,
     exactly one wins and the other hears that the call is taken.
     """
+    call = session.get(Call, leg.call_id, options=[joinedload(Call.line)])
+    if call is None or call.answered_by_id is not None:
+        return False
+    answered = {
+        "answered_by_id": leg.operator_id,
+        "answered_at": now,
+        "outcome": CallOutcome.ANSWERED,
+        "wait_seconds": max(0, int((now - call.started_at).total_seconds())),
+    }
     result = session.execute(
         update(Call)
-        .where(Call.id == leg.call_id, Call.answered_by_id.is_(None))
-        .values(answered_by_id=leg.operator_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+        .where(Call.id == call.id, Call.answered_by_id.is_(None))
+        .values(answered)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
-    call = session.get(Call, leg.call_id)
-    session.refresh(call)
-    call.wait_seconds = max(0, int((now - call.started_at).total_seconds()))
+    for name, value in answered.items():  # what the UPDATE wrote, without reading it back
+        set_committed_value(call, name, value)
+    set_committed_value(leg, "call", call)  # the leg holds it: no second load of the call
     leg.state = LegState.ACCEPTED
-    operator = session.get(Operator, leg.operator_id)
-    if operator is not None:
-        operator.last_call_at = now
+    session.execute(update(Operator).where(Operator.id == leg.operator_id).values(last_call_at=now))
     return True
 
 

@@ -502,11 +502,12 @@ def status():  # noqa: ANN201
         now,
     )
     ended_now = call is not None and call.ended_at == now
+    callback_offer = None
     if ended_now:
         accompaniment.call_ended(db.session, call, now)  # drop notice / note invitation
+        callback_offer = callback.offer_for(db.session, call)
     db.session.commit()
-    if ended_now:
-        callback.remember(db.session, call)
+    callback.remember(callback_offer)
     if ended_now and callers.identifiable(call.caller_number):
         callers.remember_operator(call, redial_window())
     return ("", 204)
