@@ -4,11 +4,11 @@ forgetting personal data on schedule."""
 import datetime as dt
 
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from hotline.voice.calls import record_status
-from hotline.voice.models import Call, CallOutcome
-from tests.conftest import make_line
+from hotline.voice.calls import picked_up, record_round, record_status
+from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
+from tests.conftest import make_line, make_operator
 
 
 def start(session, twilio):
@@ -177,3 +177,27 @@ def test_who_called_a_voicemail_back_is_forgotten_with_the_voicemail(app, sessio
     assert session.get(Call, old.id).callback_done_by_id is None
     assert session.get(Call, old.id).callback_done_at is not None
     assert session.get(Call, recent.id).callback_done_by_id == coordinator.id
+
+
+def _leg_states(session):
+    session.expire_all()
+    return {leg.operator_id: leg.state for leg in session.scalars(select(CallLeg))}
+
+
+def test_a_picked_up_leg_is_declined_until_its_operator_accepts(session):
+    line = make_line(session)
+    one, two, three = (make_operator(session) for _ in range(3))
+    call = Call(call_sid="CAleg", line_id=line.id, caller_hash="h")
+    session.add(call)
+    session.flush()
+    record_round(session, call, 1, [one.id, two.id], LegState.RINGING)
+    session.execute(
+        update(CallLeg).where(CallLeg.operator_id == two.id).values(state=LegState.ACCEPTED)
+    )
+    legs = [picked_up(session, call, op.id, 1) for op in (one, two, three)]
+    assert [leg.state for leg in legs] == [LegState.DECLINED, LegState.ACCEPTED, LegState.DECLINED]
+    assert _leg_states(session) == {
+        one.id: LegState.DECLINED,  # rang, picked up, no keypress (yet)
+        two.id: LegState.ACCEPTED,  # a repeated screen webhook changes nothing
+        three.id: LegState.DECLINED,  # picked up before its ringing was reported
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, case, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -87,18 +87,21 @@ def record_round(
 def picked_up(session: Session, call: Call, operator_id: int, round_no: int) -> CallLeg:
     """The operator's leg for this round, marked as picked up but not (yet) accepted: if the
     keypress never comes it was a mailbox or a decline, and the next round skips them."""
-    record_round(session, call, round_no, [operator_id], LegState.DECLINED)
-    leg = session.scalar(
-        select(CallLeg).where(
-            CallLeg.call_id == call.id,
-            CallLeg.operator_id == operator_id,
-            CallLeg.round == round_no,
-        )
+    insert = _INSERTS[session.get_bind().dialect.name]
+    state = CallLeg.__table__.c.state
+    declined = literal(LegState.DECLINED, state.type)
+    stmt = insert(CallLeg).values(
+        call_id=call.id, operator_id=operator_id, round=round_no, state=LegState.DECLINED
     )
-    assert leg is not None  # just inserted or already there
-    if leg.state == LegState.RINGING:
-        leg.state = LegState.DECLINED
-    return leg
+    # One statement: the leg is written, or the one Twilio already reported as ringing is
+    # marked declined (a leg that was accepted or declined stays what it is).
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["call_id", "operator_id", "round"],
+        set_={
+            "state": case((state == literal(LegState.RINGING, state.type), declined), else_=state)
+        },
+    ).returning(CallLeg)
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 def call_by_sid(session: Session, call_sid: str) -> Call | None:
