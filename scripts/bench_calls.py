@@ -1824,15 +1824,17 @@ def paired_arrivals(
     rate: float, seconds: float, slot_seconds: float, rng: random.Random
 ) -> tuple[list[float], list[int]]:
     """Arrivals for two servers over ``2 * seconds``: one-second slots (``slot_seconds``)
-    take turns between them, and the second server's slots repeat the first one's arrivals
-    one slot later, so both get the same calls at the same moments of their slots.
+    take turns between them in pairs, the second slot of a pair repeating the first one's
+    arrivals, so both get the same calls at the same moments of their slots. Which server
+    leads alternates from pair to pair, so neither is always the one that goes first.
     Returns the arrival times in order and which server (0, 1) each goes to."""
     base = poisson_arrivals(rate, seconds, rng)
     timed = []
     for t in base:
         slot, within = divmod(t, slot_seconds)
         start = 2 * slot * slot_seconds + within
-        timed += [(start, 0), (start + slot_seconds, 1)]
+        lead = int(slot) % 2
+        timed += [(start, lead), (start + slot_seconds, 1 - lead)]
     timed.sort()
     return [t for t, _ in timed], [target for _, target in timed]
 
