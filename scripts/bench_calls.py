@@ -1826,14 +1826,18 @@ def paired_arrivals(
     """Arrivals for two servers over ``2 * seconds``: one-second slots (``slot_seconds``)
     take turns between them in pairs, the second slot of a pair repeating the first one's
     arrivals, so both get the same calls at the same moments of their slots. Which server
-    leads alternates from pair to pair, so neither is always the one that goes first.
+    leads alternates from pair to pair, so neither is always the one that goes first, and
+    the last pair has the first pair's lead: the first server's arrivals then span the same
+    number of slots as the second's (from slot 0 and from slot 1), so requests per second
+    over each one's own span compare alike.
     Returns the arrival times in order and which server (0, 1) each goes to."""
     base = poisson_arrivals(rate, seconds, rng)
+    last_pair = max(0, math.ceil(seconds / slot_seconds) - 1)
     timed = []
     for t in base:
         slot, within = divmod(t, slot_seconds)
         start = 2 * slot * slot_seconds + within
-        lead = int(slot) % 2
+        lead = 0 if int(slot) in (0, last_pair) else int(slot) % 2
         timed += [(start, lead), (start + slot_seconds, 1 - lead)]
     timed.sort()
     return [t for t, _ in timed], [target for _, target in timed]
