@@ -15,7 +15,19 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import Connection, Dialect, Engine, Executable, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+
+#: INSERT constructs that know ON CONFLICT, per supported database.
+_CONFLICT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: The databases the product runs on.
+DIALECTS = tuple(_CONFLICT_INSERTS)
+
+
+def conflict_insert(dialect: str) -> Callable[..., Any]:
+    """The ``insert`` of ``dialect`` (``postgresql``, ``sqlite``) that can say what to do
+    ON CONFLICT: both databases the product runs on have it, with the same API."""
+    return _CONFLICT_INSERTS[dialect]
 
 
 def engine_options(url: str, connect_timeout: int = 2, echo: bool = False) -> dict[str, Any]:

@@ -36,10 +36,10 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import event, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.core import bulk, delivery
+from hotline.core.db import conflict_insert
 from hotline.core.extensions import db, jobs
 from hotline.core.models import Channel, MessageState, OutboundMessage, utcnow
 from hotline.core.queues import Priority
@@ -61,7 +61,6 @@ SWEEP_INTERVAL = dt.timedelta(seconds=60)
 #: A row younger than this may still have its job on the way (enqueued after its commit).
 SWEEP_GRACE = dt.timedelta(seconds=30)
 SWEEP_LIMIT = 5000
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: Where a session keeps the rows it queued until it commits.
 _QUEUED = "rufbereit.queued_messages"
 #: Rows queued with a later ``not_before``: their jobs are scheduled for then.
@@ -109,7 +108,7 @@ def queue(
     }
     # One statement whether or not the key is taken (a concurrent transaction's row waits
     # for that transaction and is then skipped); the stored row is read only when it was.
-    insert_ = _INSERTS[session.get_bind().dialect.name]
+    insert_ = conflict_insert(session.get_bind().dialect.name)
     stmt = (
         insert_(OutboundMessage)
         .values(values)

@@ -281,7 +281,7 @@ class CallbackOffer:
     seconds: int
 
 
-def offer_for(session: Session, call: Call) -> CallbackOffer | None:
+def offer_for(call: Call) -> CallbackOffer | None:
     """The call-back offer of a bridged call that just ended, read inside the request's
     transaction (so the status webhook needs one transaction, not a second one for the
     operator's number after its commit); :func:`remember` stores it after the commit."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Insert, case, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from hotline.core.db import DIALECTS, conflict_insert
 from hotline.core.models import utcnow
 from hotline.core.oncall.models import Operator
 from hotline.core.phones import caller_hash
@@ -17,8 +17,6 @@ from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
 #: Final Twilio call statuses; once one has been recorded the record is closed.
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _STATUS_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2}
-#: INSERT constructs that know ON CONFLICT, per supported database.
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def new_call(line_id: int, call_sid: str, caller: str, salt: str, now: dt.datetime) -> Call:
@@ -43,14 +41,14 @@ _NEW_CALL_COLUMNS = tuple(c.key for c in Call.__table__.columns if c.key != "id"
 def _insert_call_statement(dialect: str) -> Insert:
     table = Call.__table__
     return (
-        _INSERTS[dialect](table)
+        conflict_insert(dialect)(table)
         .on_conflict_do_nothing(index_elements=["call_sid"])
         .returning(table.c.id)
     )
 
 
 #: Built once: the statement is the same for every call, only its parameters change.
-_INSERT_CALL = {dialect: _insert_call_statement(dialect) for dialect in _INSERTS}
+_INSERT_CALL = {dialect: _insert_call_statement(dialect) for dialect in DIALECTS}
 
 
 def insert_call(call: Call, dialect: str) -> tuple[Insert, dict[str, object]]:
@@ -71,7 +69,7 @@ def record_round(
     entry webhook has only the call record to write."""
     if not operator_ids:
         return
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = conflict_insert(session.get_bind().dialect.name)
     session.execute(
         insert(CallLeg)
         .values(
@@ -87,7 +85,7 @@ def record_round(
 def picked_up(session: Session, call: Call, operator_id: int, round_no: int) -> CallLeg:
     """The operator's leg for this round, marked as picked up but not (yet) accepted: if the
     keypress never comes it was a mailbox or a decline, and the next round skips them."""
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = conflict_insert(session.get_bind().dialect.name)
     state = CallLeg.__table__.c.state
     declined = literal(LegState.DECLINED, state.type)
     stmt = insert(CallLeg).values(

@@ -505,7 +505,7 @@ def status():  # noqa: ANN201
     callback_offer = None
     if ended_now:
         accompaniment.call_ended(db.session, call, now)  # drop notice / note invitation
-        callback_offer = callback.offer_for(db.session, call)
+        callback_offer = callback.offer_for(call)
     db.session.commit()
     callback.remember(callback_offer)
     if ended_now and callers.identifiable(call.caller_number):
