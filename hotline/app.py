@@ -26,7 +26,6 @@ from hotline.core.mail import MailTransport, init_mail
 from hotline.core.phones import check_country_settings
 from hotline.core.registry import init_registry
 from hotline.core.scheduler import register_core_jobs
-from hotline.core.sessions import CookieSessionInterface
 from hotline.core.telephony import Telephony
 
 log = logging.getLogger(__name__)
@@ -72,8 +71,6 @@ def create_app(
     app.extensions["rufbereit.settings"] = settings
     configure_logging(app.config["LOG_LEVEL"])
     check_country_settings(app.config)
-    if app.config["SESSION_SKIP_WITHOUT_COOKIE"]:
-        app.session_interface = CookieSessionInterface()  # else Flask's own (docs/benchmarks.md)
     web.init_app(app)
     pages.init_app(app)
     hops = app.config["PROXY_FIX_HOPS"]

@@ -31,8 +31,9 @@ the others):
    excluded), transactions and rows per command (from the servers' ``CommandComplete``
    tags), attributed to the webhook in flight.
 5. **Mechanisms** (``--compare``, ``--compare-rate 50``) – for each fast path on the voice
-   path (:data:`MECHANISMS`: the direct TwiML writer, the call record's driver round trip,
-   the routing cache, the cookie-less session, the single signature), two apps side by side
+   path (:data:`MECHANISMS`: the direct TwiML writer and the routing cache; the call
+   record's driver round trip, the cookie-less session and the single signature were
+   measured the same way and removed), two apps side by side
    with the same gunicorn settings, every mechanism on vs that one switched off by its
    setting, under one open loop whose one-second slots take turns between them and give
    both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
@@ -164,15 +165,34 @@ def scaled_plan(shifts: int, operators: int) -> CallsSeedPlan:
     )
 
 
+def few_lines_plan(lines: int) -> CallsSeedPlan:
+    """The default data set's density (shifts per line and day, operators per line) on only
+    ``lines`` lines: a deployment with a handful of lines, whose entry webhooks find a line
+    in each worker's routing cache on most calls (on 100 lines they rarely do)."""
+    default = CallsSeedPlan()
+    if lines < 5:
+        raise ValueError("--lines: at least 5 (the entry line, 2 rostered, 1 unstaffed, 1 more)")
+    scale = lines / default.lines
+    return CallsSeedPlan(
+        lines=lines,
+        unstaffed_lines=1,
+        shifts=round(default.shifts * scale),
+        operators=max(default.per_slot * 2 * lines, round(default.operators * scale)),
+    )
+
+
 def database_for(base_url: str, plan: CallsSeedPlan) -> str:
     """The default plan lives in ``base_url``'s database; other sizes next to it, named
-    ``rufbereit_bench_scale_<shifts>_<operators>``."""
+    ``rufbereit_bench_scale_<shifts>_<operators>`` (``rufbereit_bench_lines_<lines>`` for a
+    :func:`few_lines_plan`)."""
     from sqlalchemy.engine import make_url
 
     if plan == CallsSeedPlan():
         return base_url
     url = make_url(base_url)
     name = f"rufbereit_bench_scale_{_short(plan.shifts)}_{_short(plan.operators)}"
+    if plan.lines != CallsSeedPlan().lines:
+        name = f"rufbereit_bench_lines_{plan.lines}"
     return url.set(database=name).render_as_string(hide_password=False)
 
 
@@ -1784,32 +1804,11 @@ MECHANISMS = (
         "TwiML written directly (off: twilio's str(response))",
     ),
     Mechanism(
-        "call_record_driver_path",
-        "CALL_RECORD_DRIVER_PATH",
-        "true",
-        "false",
-        "call record in one autocommit round trip on the driver (off: the ORM session)",
-    ),
-    Mechanism(
         "routing_cache",
         "ROUTING_CACHE_SECONDS",
         "2",
         "0",
         "per-worker routing cache (off: lines and operators read on every call)",
-    ),
-    Mechanism(
-        "session_cookie_skip",
-        "SESSION_SKIP_WITHOUT_COOKIE",
-        "true",
-        "false",
-        "no session set-up without a cookie (off: Flask's session interface)",
-    ),
-    Mechanism(
-        "signature_once",
-        "SIGNATURE_CHECK_ONCE",
-        "true",
-        "false",
-        "one signature computed (off: twilio's validate, which computes two)",
     ),
 )
 #: A mechanism is kept if it gains at least this much throughput or p99 (percent).
@@ -2218,7 +2217,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="seed every data set again")
     parser.add_argument("--seed-only", action="store_true", help="seed what is needed, stop")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the call mix")
+    parser.add_argument(
+        "--lines",
+        type=int,
+        help="--rates/--compare on a data set of this many lines at the default density"
+        " (a database next to the default one)",
+    )
     args = parser.parse_args(argv)
+    if args.lines is not None and args.lines < 5:
+        parser.error("--lines: at least 5")
     if args.rates is None:
         args.rates = "none" if args.compare else "10,25,50"
     args.rates = (
@@ -2237,9 +2244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     workdir = Path(tempfile.mkdtemp(prefix="rufbereit-bench-calls-"))
     args.flows_dir = voice.write_flows_dir(workdir / "flows")
-    plan = CallsSeedPlan()
+    plan = few_lines_plan(args.lines) if args.lines else CallsSeedPlan()
+    url = database_for(args.database_url, plan)
     if args.seed_only:
-        ensure_seeded(args.database_url, plan, args.reseed, now)
+        ensure_seeded(url, plan, args.reseed, now)
         for shifts, operators in args.sizes if args.scaling else []:
             scaled = scaled_plan(shifts, operators)
             ensure_seeded(database_for(args.database_url, scaled), scaled, args.reseed, now)
@@ -2252,8 +2260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.callback(server.stop)
             redis = server.url
         if args.rates or args.entry or args.compare:
-            print(f"database: {args.database_url}")
-            data = prepare(plan, args.database_url, args, now)
+            print(f"database: {url}")
+            data = prepare(plan, url, args, now)
             if args.entry:
                 entry = run_entry(data, args, workdir)
             if args.rates:

@@ -443,6 +443,17 @@ def test_scaled_data_sets_keep_the_default_shape() -> None:
     assert small.future_days >= 1 and small.past_days >= 1
 
 
+def test_a_few_lines_data_set_keeps_the_default_density_in_a_database_of_its_own() -> None:
+    default, few = bench.CallsSeedPlan(), bench.few_lines_plan(8)
+    assert few.lines == 8 and few.unstaffed_lines == 1 and len(few.staffed_lines()) == 6
+    assert few.shifts / few.lines == default.shifts / default.lines
+    assert few.operators >= default.operators / default.lines * few.lines
+    base = "postgresql+psycopg://postgres@127.0.0.1:5432/rufbereit_bench_calls"
+    assert bench.database_for(base, few).endswith("/rufbereit_bench_lines_8")
+    with pytest.raises(ValueError):
+        bench.few_lines_plan(4)
+
+
 def test_menu_keys_lead_towards_an_operator() -> None:
     assert bench.keys_towards_operator(FLOWS["heimweg"]) == {"language": "1", "menu": "1"}
     assert bench.keys_towards_operator(FLOWS["nachbarschaftshilfe"]) == {

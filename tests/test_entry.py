@@ -8,11 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import create_engine, delete, event, func, select, text
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.core.db import Database
 from hotline.core.extensions import db
 from hotline.core.models import OutboxMessage
 from hotline.core.oncall.models import Line, Operator, Shift
@@ -213,42 +212,27 @@ def committed(engine, database_url, redis_url, redis, phone, flows_dir):  # noqa
         conn.execute(delete(Operator).where(Operator.id == ids[1]))
         conn.execute(delete(Line).where(Line.id == ids[0]))
     set_app(None)
-    for eng in (database.engine, database.autocommit_engine):
-        if eng is not None:
-            eng.dispose()
+    database.engine.dispose()
 
 
-def test_with_a_warm_directory_a_new_call_costs_one_statement(committed, monkeypatch):
+def test_with_a_warm_directory_a_new_call_costs_one_statement(committed):
     app, number, line_id = committed
     statements: list[str] = []
     # The first call fills the directory (and stores its record with those reads), the second
     # opens the connection the call records then go through.
     for sid in ("CA" + "a" * 32, "CA" + "c" * 32):
         TwilioDriver(app, call_sid=sid, to=number).twiml("/twilio/voice")
-    if db.dialect == "postgresql":  # count at the driver: pings and BEGINs would show too
-        import psycopg
 
-        execute = psycopg.Cursor.execute
+    def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+        statements.append(statement)
 
-        def counted(self, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            statements.append(str(query))
-            return execute(self, query, *args, **kwargs)
-
-        monkeypatch.setattr(psycopg.Cursor, "execute", counted)
-    else:
-
-        def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
-            if statement.strip().upper() != "BEGIN":
-                statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", seen)
+    event.listen(db.engine, "before_cursor_execute", seen)
     try:
         doc = TwilioDriver(app, call_sid="CA" + "b" * 32, to=number).twiml("/twilio/voice")
     finally:
-        monkeypatch.undo()
-        if db.dialect != "postgresql":
-            event.remove(db.engine, "before_cursor_execute", seen)
+        event.remove(db.engine, "before_cursor_execute", seen)
     assert len(doc.findall("./Dial/Number")) == 1
+    statements = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own BEGIN
     assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO CALLS")
     with db.factory() as s:
         stored = s.scalar(select(Call).where(Call.call_sid == "CA" + "b" * 32))
@@ -258,45 +242,44 @@ def test_with_a_warm_directory_a_new_call_costs_one_statement(committed, monkeyp
 
 def test_with_the_database_gone_a_warm_worker_still_rings_the_fallback(committed):
     from hotline.core import fallback
-    from hotline.core.db import make_autocommit_engine, make_engine
+    from hotline.core.db import make_engine
 
     app, number, _ = committed
     with app.app_context():
         fallback.forget()
     TwilioDriver(app, call_sid="CA" + "d" * 32, to=number).twiml("/twilio/voice")
-    live = (db.engine, db.autocommit_engine)
-    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable"
-    db.engine = make_engine(unreachable)
-    db.autocommit_engine = make_autocommit_engine(unreachable) if live[1] is not None else None
+    live = db.engine
+    db.engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
     db.factory = db.factory.__class__(db.engine, expire_on_commit=False)
     try:
         doc = TwilioDriver(app, call_sid="CA" + "e" * 32, to=number).twiml("/twilio/voice")
     finally:
-        db.engine, db.autocommit_engine = live
+        db.engine = live
         db.factory = db.factory.__class__(db.engine, expire_on_commit=False)
     assert doc.find("Dial").text == "+4930777099"
     assert doc.find("Dial").get("callerId") == number
 
 
-def test_the_call_record_is_written_after_its_connection_was_dropped(database_url):
-    if not database_url.startswith("postgresql"):
+def test_the_call_record_is_written_after_its_pooled_connection_was_dropped(committed):
+    """A database restart leaves dead connections in the pool; the pool's ping replaces
+    them before the entry's statement, so the call is recorded."""
+    if db.dialect != "postgresql":
         pytest.skip("connections that die under a pool are a PostgreSQL matter")
-    from flask import Flask
-
-    flask_app = Flask(__name__)
-    flask_app.config.update(DATABASE_URL=database_url, DB_CONNECT_TIMEOUT=2, SQL_ECHO=False)
-    database = Database()
-    database.init_app(flask_app)
-    assert database.autocommit_engine is not None
-    assert database.autocommit_engine.pool._pre_ping is False  # one round trip per statement
-    pid = database.autocommit_scalar(text("SELECT pg_backend_pid()"))
-    with database.engine.begin() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    app, number, line_id = committed
+    TwilioDriver(app, call_sid="CA" + "5" * 32, to=number).twiml("/twilio/voice")
+    db.engine.dispose()
+    with db.engine.connect() as conn:  # now the pool's only connection
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    killer = create_engine(db.engine.url)
     try:
-        assert database.autocommit_scalar(text("SELECT 41 + 1")) == 42
+        with killer.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     finally:
-        database.engine.dispose()
-        database.autocommit_engine.dispose()
+        killer.dispose()
+    doc = TwilioDriver(app, call_sid="CA" + "6" * 32, to=number).twiml("/twilio/voice")
+    assert len(doc.findall("./Dial/Number")) == 1
+    with db.factory() as s:
+        assert s.scalar(select(Call.line_id).where(Call.call_sid == "CA" + "6" * 32)) == line_id
 
 
 def test_without_the_fast_twiml_writer_the_entry_answers_with_twilios_serialisation(
@@ -311,19 +294,6 @@ def test_without_the_fast_twiml_writer_the_entry_answers_with_twilios_serialisat
     app.config["TWIML_FAST_RENDER"] = False
     make_line(session)
     assert twilio.twiml("/twilio/voice").find("Gather") is not None
-
-
-def test_without_the_driver_path_the_call_record_is_still_one_durable_statement(committed):
-    from hotline.core.extensions import db as database
-
-    app, number, line_id = committed
-    database.driver_path = False
-    try:
-        TwilioDriver(app, call_sid="CA" + "f" * 32, to=number).twiml("/twilio/voice")
-    finally:
-        database.driver_path = True
-    with database.factory() as s:
-        assert s.scalar(select(Call.line_id).where(Call.call_sid == "CA" + "f" * 32)) == line_id
 
 
 # -- every fast path switched off answers and records the same ---------------------------------
@@ -360,22 +330,10 @@ def _routing_cache_filled(monkeypatch: pytest.MonkeyPatch):  # noqa: ARG001, ANN
 def _fast_paths() -> dict[str, tuple[object, object]]:
     """Each fast path's setting: (its value that switches it off, a probe that tells whether
     the request took it)."""
-    from twilio.request_validator import RequestValidator
-
     from hotline.core import twiml as twiml_text
-    from hotline.core.sessions import CookieSessionInterface
 
     return {
         "TWIML_FAST_RENDER": (False, _taken_when_called(twiml_text, "render")),
-        "CALL_RECORD_DRIVER_PATH": (False, _taken_when_called(Database, "autocommit_scalar")),
-        "SESSION_SKIP_WITHOUT_COOKIE": (
-            False,
-            _taken_when_called(CookieSessionInterface, "open_session"),
-        ),
-        "SIGNATURE_CHECK_ONCE": (
-            False,
-            _taken_when_called(RequestValidator, "validate", taken=False),
-        ),
         "ROUTING_CACHE_SECONDS": (0, _routing_cache_filled),
     }
 
@@ -412,9 +370,7 @@ def _answer_and_record(engine, app, number: str) -> tuple[bytes, dict[str, objec
         response = TwilioDriver(app, call_sid=sid, to=number).post("/twilio/voice")
     finally:
         set_app(None)
-        for eng in (db.engine, db.autocommit_engine):
-            if eng is not None:
-                eng.dispose()
+        db.engine.dispose()
     assert response.status_code == 200, response.data
     with engine.begin() as conn:
         row = conn.execute(select(Call.__table__).where(Call.call_sid == sid)).mappings().one()

@@ -111,9 +111,7 @@ def test_a_database_error_on_a_call_leaves_no_full_number_in_any_log(
         doc = driver.twiml("/twilio/voice")
         assert doc.find("Dial").text == "+4930779099"  # the caller still reaches someone
     finally:
-        for eng in (db.engine, db.autocommit_engine):
-            if eng is not None:
-                eng.dispose()
+        db.engine.dispose()
         db.factory = None
         with Session(engine) as s:
             s.delete(s.get(Line, line_id))

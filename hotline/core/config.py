@@ -17,11 +17,8 @@ Adding a setting is one declaration: ``NAME = SETTINGS.add("NAME", Int(min=0), 5
 does.", section=...)``.
 
 Every fast path on the voice webhooks has a switch here, on by default, whose off is the plain
-library path: ``TWIML_FAST_RENDER`` (off: twilio's ``str(response)``),
-``CALL_RECORD_DRIVER_PATH`` (off: the call record through the request's SQLAlchemy session),
-``SESSION_SKIP_WITHOUT_COOKIE`` (off: Flask's session interface), ``SIGNATURE_CHECK_ONCE``
-(off: twilio's ``RequestValidator.validate``) and ``ROUTING_CACHE_SECONDS`` (0: no routing
-cache). Off answers with the same TwiML and writes the same records; the switches exist so
+library path: ``TWIML_FAST_RENDER`` (off: twilio's ``str(response)``) and
+``ROUTING_CACHE_SECONDS`` (0: no routing cache). Off answers with the same TwiML and writes the same records; the switches exist so
 ``scripts/bench_calls.py --compare`` can weigh each mechanism against its plain path in one
 run (docs/benchmarks.md, "Mechanisms").
 """
@@ -848,7 +845,7 @@ WEBHOOK_DEADLINE_SECONDS = SETTINGS.add(
     "A Twilio webhook stops waiting (for a silent database, say) after this long and answers with the line's fallback number (0.1–12 s).",
     section=CALLS,
 )
-# The voice path's fast paths. Each is a switch so the whole-call benchmark can measure it
+# The voice path's fast paths that pay their way. Each is a switch so the whole-call benchmark can measure it
 # against the plain library path in the same run (`scripts/bench_calls.py --compare`,
 # docs/benchmarks.md "Mechanisms"); off gives the same TwiML and the same call records.
 TWIML_FAST_RENDER = SETTINGS.add(
@@ -856,27 +853,6 @@ TWIML_FAST_RENDER = SETTINGS.add(
     Bool(),
     True,
     "Write TwiML directly instead of through twilio's ElementTree serialisation (same bytes; off: twilio's `str(response)`; see docs/benchmarks.md).",
-    section=CALLS,
-)
-CALL_RECORD_DRIVER_PATH = SETTINGS.add(
-    "CALL_RECORD_DRIVER_PATH",
-    Bool(),
-    True,
-    "Write the voice entry's call record on the driver's own autocommit connection in one round trip (off: the request's SQLAlchemy session and one commit; see docs/benchmarks.md).",
-    section=CALLS,
-)
-SESSION_SKIP_WITHOUT_COOKIE = SETTINGS.add(
-    "SESSION_SKIP_WITHOUT_COOKIE",
-    Bool(),
-    True,
-    "Requests without a session cookie (every Twilio webhook) start with an empty session without Flask's signing set-up (off: Flask's own session interface; see docs/benchmarks.md).",
-    section=CALLS,
-)
-SIGNATURE_CHECK_ONCE = SETTINGS.add(
-    "SIGNATURE_CHECK_ONCE",
-    Bool(),
-    True,
-    "Check a webhook's signature against the URL as given first, one HMAC in the common case (off: twilio's `RequestValidator.validate`, which computes two; see docs/benchmarks.md).",
     section=CALLS,
 )
 FALLBACK_SNAPSHOT_PATH = SETTINGS.add(

@@ -79,7 +79,7 @@ def _lost():  # noqa: ANN202
 def entry():  # noqa: ANN201
     """A new call. The hot path: the line and who can be rung come from the per-worker
     directory, the flow runs on an unsaved call record, and the record is then written in one
-    statement (on PostgreSQL, one round trip with no transaction around it)."""
+    statement, committed with whatever else the flow stored."""
     form = request.form
     to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
     directory = current_directory()
@@ -110,16 +110,10 @@ def entry():  # noqa: ANN201
         if offer is not None:
             return twiml(offer)
     response = ctx.refuse(refused) if refused else ctx.run(flow.start)
-    insert = calls.insert_call(call, db.dialect)
-    session = db.active_session()
-    if (session is not None and session.in_transaction()) or not db.driver_path:
-        # The flow stored something else too (an intake draft, a queue call-out): the call
-        # record joins that transaction. With CALL_RECORD_DRIVER_PATH off, every call record
-        # takes this plain path: the request's session and one commit.
-        db.session.execute(*insert)
-        return _commit(response)
-    db.autocommit_scalar(*insert)
-    return twiml(response)
+    # One statement, in the same transaction as whatever else the flow stored (an intake
+    # draft, a queue call-out), and one commit.
+    db.session.execute(*calls.insert_call(call, db.dialect))
+    return _commit(response)
 
 
 def _refusal(ctx: CallContext, caller: str) -> str | None:

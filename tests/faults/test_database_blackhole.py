@@ -84,9 +84,7 @@ def _app(database_url: str, redis_url: str, proxy: TcpProxy, flows_dir, **overri
 def _release() -> Iterator[None]:
     yield
     set_app(None)
-    for engine in (db.engine, db.autocommit_engine):
-        if engine is not None:
-            engine.dispose()
+    db.engine.dispose()
     db.factory = None
 
 

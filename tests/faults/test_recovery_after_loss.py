@@ -101,9 +101,7 @@ def test_a_killed_worker_and_an_emptied_redis_lose_and_double_no_text(
                 second.stop()
         finally:
             set_app(None)
-            for eng in (db.engine, db.autocommit_engine):
-                if eng is not None:
-                    eng.dispose()
+            db.engine.dispose()
             db.factory = None
             with engine.begin() as conn:
                 conn.execute(delete(OutboundMessage).where(OutboundMessage.key.like("recovery:%")))

@@ -75,9 +75,7 @@ def outage_app(proxy, people, database_url, redis_url, redis, tmp_path):  # noqa
     set_app(app)
     yield app, phone
     set_app(None)
-    for engine in (db.engine, db.autocommit_engine):
-        if engine is not None:
-            engine.dispose()
+    db.engine.dispose()
     db.factory = None
 
 
