@@ -246,6 +246,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--profile-out", type=Path, help="also write the profile there (pstats)")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--lines", type=int, help="a data set of this many lines at the default density instead"
+    )
     return parser.parse_args(argv)
 
 
@@ -254,7 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.time_scale = 0.0
     args.flows_dir = voice.write_flows_dir(Path(tempfile.mkdtemp(prefix="rufbereit-prof-")))
     now = dt.datetime.now(dt.UTC)
-    plan = calls.scaled_plan(args.shifts, args.operators)
+    if args.lines:
+        plan = calls.few_lines_plan(args.lines)
+        args.database_url = calls.database_for(args.database_url, plan)
+    else:
+        plan = calls.scaled_plan(args.shifts, args.operators)
     data = calls.prepare(plan, args.database_url, args, now)
     # the same calls every run and in both passes: the run id only names the CallSids
     data.maker.run_id = "00000000"
