@@ -31,9 +31,9 @@ the others):
    excluded), transactions and rows per command (from the servers' ``CommandComplete``
    tags), attributed to the webhook in flight.
 5. **Mechanisms** (``--compare``, ``--compare-rate 50``) – for each fast path on the voice
-   path (:data:`MECHANISMS`: the direct TwiML writer and the routing cache; the call
-   record's driver round trip, the cookie-less session and the single signature were
-   measured the same way and removed), two apps side by side
+   path (:data:`MECHANISMS`: the direct TwiML writer; the call record's driver round trip,
+   the routing cache, the cookie-less session and the single signature were measured the
+   same way and removed), two apps side by side
    with the same gunicorn settings, every mechanism on vs that one switched off by its
    setting, under one open loop whose one-second slots take turns between them and give
    both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
@@ -167,8 +167,9 @@ def scaled_plan(shifts: int, operators: int) -> CallsSeedPlan:
 
 def few_lines_plan(lines: int) -> CallsSeedPlan:
     """The default data set's density (shifts per line and day, operators per line) on only
-    ``lines`` lines: a deployment with a handful of lines, whose entry webhooks find a line
-    in each worker's routing cache on most calls (on 100 lines they rarely do)."""
+    ``lines`` lines: a deployment with a handful of lines, each with many calls at once
+    (where a per-worker routing cache would be hit on most calls; on 100 lines it rarely
+    was)."""
     default = CallsSeedPlan()
     if lines < 5:
         raise ValueError("--lines: at least 5 (the entry line, 2 rostered, 1 unstaffed, 1 more)")
@@ -1802,13 +1803,6 @@ MECHANISMS = (
         "true",
         "false",
         "TwiML written directly (off: twilio's str(response))",
-    ),
-    Mechanism(
-        "routing_cache",
-        "ROUTING_CACHE_SECONDS",
-        "2",
-        "0",
-        "per-worker routing cache (off: lines and operators read on every call)",
     ),
 )
 #: A mechanism is kept if it gains at least this much throughput or p99 (percent).

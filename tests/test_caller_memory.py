@@ -154,14 +154,16 @@ def committed_block(engine, database_url, redis_url, redis, phone, tmp_path):  #
     db.engine.dispose()
 
 
-def test_with_warm_caches_a_blocked_call_costs_one_statement(committed_block):
-    """The blocks come from the worker's cached list: refusing a call writes only its record."""
+def test_a_blocked_call_is_refused_before_anyone_is_looked_up_and_writes_only_its_record(
+    committed_block,
+):
+    """The block is checked before routing: no shift or busy-operator query, one write."""
     from sqlalchemy import event
 
     from tests.conftest import TwilioDriver
 
     app, number = committed_block
-    for warm_up in (sid(), sid()):  # fill the caches, open the call records' connection
+    for warm_up in (sid(), sid()):  # the caller's memory and the connection are warm
         TwilioDriver(app, call_sid=warm_up, caller=CALLER, to=number).twiml("/twilio/voice")
     statements: list[str] = []
 
@@ -175,4 +177,6 @@ def test_with_warm_caches_a_blocked_call_costs_one_statement(committed_block):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert doc.find("Dial") is None and doc[-1].tag == "Hangup"
-    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO CALLS")
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT INTO CALLS")
+    assert not [s for s in statements if "shifts" in s or "call_legs" in s]

@@ -80,7 +80,7 @@ def services(database_url: str, redis_url: str) -> dict[str, object]:
     ("name", "raw", "value"),
     [
         ("DB_CONNECT_TIMEOUT", "7", 7),
-        ("ROUTING_CACHE_SECONDS", "0.5", 0.5),
+        ("WEBHOOK_DEADLINE_SECONDS", "0.5", 0.5),
         ("SQL_ECHO", "yes", True),
         ("SQL_ECHO", "0", False),
         ("LOG_LEVEL", "debug", "DEBUG"),
@@ -123,8 +123,12 @@ def test_a_folder_setting_takes_an_existing_folder(tmp_path: Path) -> None:
     [
         ("DB_CONNECT_TIMEOUT", "two", "DB_CONNECT_TIMEOUT must be a whole number, got 'two'"),
         ("DB_CONNECT_TIMEOUT", "0", "DB_CONNECT_TIMEOUT must be at least 1, got '0'"),
-        ("ROUTING_CACHE_SECONDS", "-1", "ROUTING_CACHE_SECONDS must be at least 0, got '-1'"),
-        ("ROUTING_CACHE_SECONDS", "nan", "ROUTING_CACHE_SECONDS must be a number, got 'nan'"),
+        (
+            "WEBHOOK_DEADLINE_SECONDS",
+            "-1",
+            "WEBHOOK_DEADLINE_SECONDS must be between 0.1 and 12, got '-1'",
+        ),
+        ("WEBHOOK_DEADLINE_SECONDS", "nan", "WEBHOOK_DEADLINE_SECONDS must be a number, got 'nan'"),
         ("DISPATCH_QUIET_END", "24", "DISPATCH_QUIET_END must be between 0 and 23, got '24'"),
         ("SQL_ECHO", "maybe", "SQL_ECHO must be true or false (or 1/0, yes/no, on/off)"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),

@@ -16,7 +16,7 @@ from hotline.core.extensions import db
 from hotline.core.models import OutboxMessage
 from hotline.core.oncall.models import Line, Operator, Shift
 from hotline.core.worker import set_app
-from hotline.voice.directory import Directory
+from hotline.voice.directory import load_line
 from hotline.voice.models import Call, CallLeg
 from ivr_flows import FLOWS_DIR
 from tests.conftest import TwilioDriver, make_line, make_operator, make_shift, test_config
@@ -39,14 +39,6 @@ nodes:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def flows_dir(tmp_path: Path) -> Path:
     for path in FLOWS_DIR.glob("*.yaml"):
@@ -55,11 +47,10 @@ def flows_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def direct_app(connection, database_url, redis_url, phone, flows_dir, cache_seconds):  # noqa: ANN001, ANN201
-    config = test_config(
-        database_url, redis_url, FLOWS_DIR=str(flows_dir), ROUTING_CACHE_SECONDS=cache_seconds
+def direct_app(connection, database_url, redis_url, phone, flows_dir):  # noqa: ANN001, ANN201
+    app = create_app(
+        test_config(database_url, redis_url, FLOWS_DIR=str(flows_dir)), telephony=phone
     )
-    app = create_app(config, telephony=phone)
     db.bind_to(connection)
     set_app(app)
     return app
@@ -75,12 +66,9 @@ def session(connection):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def cached(connection, database_url, redis_url, redis, phone, flows_dir):  # noqa: ANN001, ANN201
-    """An app whose directory keeps answers for 60 s on a clock the test moves."""
-    app = direct_app(connection, database_url, redis_url, phone, flows_dir, 60)
-    clock = Clock()
-    app.extensions["rufbereit.directory"].clock = clock
-    yield app, clock
+def direct(connection, database_url, redis_url, redis, phone, flows_dir):  # noqa: ANN001, ANN201
+    """An app whose lines may run the greeting-then-route flow."""
+    yield direct_app(connection, database_url, redis_url, phone, flows_dir)
     set_app(None)
 
 
@@ -89,8 +77,8 @@ def ring(app, sid: str) -> list[str]:  # noqa: ANN001
     return sorted(n.text for n in doc.findall("./Dial/Number"))
 
 
-def test_a_call_straight_to_routing_is_recorded_in_its_first_round(cached, session):
-    app, _ = cached
+def test_a_call_straight_to_routing_is_recorded_in_its_first_round(direct, session):
+    app = direct
     line = make_line(session, flow="direct")
     op = make_operator(session)
     make_shift(session, op, line)
@@ -100,8 +88,8 @@ def test_a_call_straight_to_routing_is_recorded_in_its_first_round(cached, sessi
     assert session.scalar(select(func.count()).select_from(CallLeg)) == 0
 
 
-def test_a_retried_entry_webhook_keeps_one_record(cached, session):
-    app, _ = cached
+def test_a_retried_entry_webhook_keeps_one_record(direct, session):
+    app = direct
     line = make_line(session, flow="direct")
     make_shift(session, make_operator(session), line)
     first = ring(app, "CA" + "2" * 32)
@@ -109,33 +97,18 @@ def test_a_retried_entry_webhook_keeps_one_record(cached, session):
     assert session.scalar(select(func.count()).select_from(Call)) == 1
 
 
-def test_roster_changes_reach_new_calls_once_the_cache_time_has_passed(cached, session):
-    app, clock = cached
-    line = make_line(session, flow="direct")
-    first, second = make_operator(session), make_operator(session)
-    make_shift(session, first, line)
-    assert ring(app, "CA" + "3" * 32) == [first.phone_number]
-    make_shift(session, second, line)
-    assert ring(app, "CA" + "4" * 32) == [first.phone_number]
-    clock.now += 61
-    assert ring(app, "CA" + "5" * 32) == sorted([first.phone_number, second.phone_number])
-
-
-def test_without_a_cache_time_every_call_reads_the_roster(
-    connection, database_url, redis_url, redis, phone, flows_dir, session
-):
-    app = direct_app(connection, database_url, redis_url, phone, flows_dir, 0)
+def test_a_roster_change_reaches_the_very_next_call(direct, session):
+    app = direct
     line = make_line(session, flow="direct")
     first, second = make_operator(session), make_operator(session)
     make_shift(session, first, line)
     assert ring(app, "CA" + "3" * 32) == [first.phone_number]
     make_shift(session, second, line)
     assert ring(app, "CA" + "4" * 32) == sorted([first.phone_number, second.phone_number])
-    set_app(None)
 
 
-def test_an_operator_who_accepts_is_not_rung_for_the_next_call_from_the_cache(cached, session):
-    app, _ = cached
+def test_an_operator_who_accepts_is_not_rung_for_the_next_call(direct, session):
+    app = direct
     line = make_line(session, flow="direct")
     taker, other = make_operator(session), make_operator(session)
     make_shift(session, taker, line)
@@ -148,22 +121,9 @@ def test_an_operator_who_accepts_is_not_rung_for_the_next_call_from_the_cache(ca
     assert ring(app, "CA" + "7" * 32) == [other.phone_number]
 
 
-def test_an_unknown_number_is_remembered_as_unknown(session):
-    directory = Directory(ttl=60, clock=Clock())
-    lookups = []
-
-    def factory():  # noqa: ANN202
-        lookups.append(1)
-        return session
-
-    assert directory.line(factory, "+4930999999") is None
-    assert directory.line(factory, "+4930999999") is None
-    assert len(lookups) == 1
-
-
-def test_the_cached_line_answers_like_the_stored_one(session):
+def test_the_lines_copy_answers_like_the_stored_line(session):
     line = make_line(session, number="+4930555123", flow="direct")
-    info = Directory(ttl=60).line(lambda: session, "+4930555123")
+    info = load_line(session, "+4930555123")
     assert (info.id, info.name, info.flow, info.timezone) == (
         line.id,
         line.name,
@@ -173,8 +133,8 @@ def test_the_cached_line_answers_like_the_stored_one(session):
     assert len(info.opening_spans) == len(line.opening_spans) == 7
 
 
-def test_nobody_on_shift_at_entry_queues_the_caller_in_one_transaction(cached, session):
-    app, _ = cached
+def test_nobody_on_shift_at_entry_queues_the_caller_in_one_transaction(direct, session):
+    app = direct
     line = make_line(session, flow="direct")
     sid = "CA" + "8" * 32
     doc = TwilioDriver(app, call_sid=sid).twiml("/twilio/voice")
@@ -215,16 +175,14 @@ def committed(engine, database_url, redis_url, redis, phone, flows_dir):  # noqa
     database.engine.dispose()
 
 
-def test_with_a_warm_directory_a_new_call_costs_one_statement(committed):
+def test_a_new_call_reads_the_line_and_who_is_free_and_writes_only_its_record(committed):
     app, number, line_id = committed
     statements: list[str] = []
-    # The first call fills the directory (and stores its record with those reads), the second
-    # opens the connection the call records then go through.
-    for sid in ("CA" + "a" * 32, "CA" + "c" * 32):
-        TwilioDriver(app, call_sid=sid, to=number).twiml("/twilio/voice")
+    TwilioDriver(app, call_sid="CA" + "a" * 32, to=number).twiml("/twilio/voice")
 
     def seen(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
-        statements.append(statement)
+        if statement.strip().upper() != "BEGIN":  # SQLite's own BEGIN
+            statements.append(" ".join(statement.split()).upper())
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
@@ -232,15 +190,17 @@ def test_with_a_warm_directory_a_new_call_costs_one_statement(committed):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert len(doc.findall("./Dial/Number")) == 1
-    statements = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own BEGIN
-    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO CALLS")
+    writes = [s for s in statements if not s.startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO CALLS")
+    # the line with its hours and closures, the blocks, who is busy, who is on shift
+    assert len(statements) - 1 <= 7, statements
     with db.factory() as s:
         stored = s.scalar(select(Call).where(Call.call_sid == "CA" + "b" * 32))
     assert stored.line_id == line_id and stored.ring_round == 1
     assert abs(stored.started_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
 
 
-def test_with_the_database_gone_a_warm_worker_still_rings_the_fallback(committed):
+def test_with_the_database_gone_a_worker_still_rings_the_lines_fallback(committed):
     from hotline.core import fallback
     from hotline.core.db import make_engine
 
@@ -323,10 +283,6 @@ def _taken_when_called(owner: object, name: str, taken: bool = True):  # noqa: A
     return install
 
 
-def _routing_cache_filled(monkeypatch: pytest.MonkeyPatch):  # noqa: ARG001, ANN202
-    return lambda app: bool(app.extensions["rufbereit.directory"]._lines)
-
-
 def _fast_paths() -> dict[str, tuple[object, object]]:
     """Each fast path's setting: (its value that switches it off, a probe that tells whether
     the request took it)."""
@@ -334,7 +290,6 @@ def _fast_paths() -> dict[str, tuple[object, object]]:
 
     return {
         "TWIML_FAST_RENDER": (False, _taken_when_called(twiml_text, "render")),
-        "ROUTING_CACHE_SECONDS": (0, _routing_cache_filled),
     }
 
 
@@ -360,7 +315,7 @@ def committed_line(engine, redis):  # noqa: ANN001, ANN201, ARG001
 
 
 def _answer_and_record(engine, app, number: str) -> tuple[bytes, dict[str, object]]:  # noqa: ANN001
-    """A new call's entry answer on a warm worker (a first call fills the directory) and its
+    """A new call's entry answer on a warm worker (after a first call) and its
     call record (without id and start time); the records are removed again, so the next app
     takes the same CallSids."""
     warm, sid = "CA" + "8" * 32, "CA" + "9" * 32

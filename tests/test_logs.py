@@ -100,11 +100,7 @@ def test_a_database_error_on_a_call_leaves_no_full_number_in_any_log(
     try:
         # The deadline is generous: this is about the database's error, not about time (on a
         # loaded machine the deadline's own error would come first and prove nothing).
-        app = create_app(
-            test_config(
-                database_url, redis_url, ROUTING_CACHE_SECONDS=0, WEBHOOK_DEADLINE_SECONDS=30
-            )
-        )
+        app = create_app(test_config(database_url, redis_url, WEBHOOK_DEADLINE_SECONDS=30))
         configure_logging("INFO", stream=stream)
         caller = "+4917699887766"
         driver = TwilioDriver(app, call_sid="CA" + "9" * 80, caller=caller, to="+4930779000")

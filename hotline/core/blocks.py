@@ -7,9 +7,9 @@ until). Operators block by SMS (rosters), coordinators see, lift and extend bloc
 roster pages and on the command line, and the voice hotline asks :func:`is_blocked` for
 every new call.
 
-The entry webhook must not pay a database round trip for this, so each worker keeps the set
-of active blocks for ``ROUTING_CACHE_SECONDS`` (one small query per period, not per call);
-a change made in this worker drops it at once, one made elsewhere arrives up to that late.
+The entry webhook asks with one indexed query per call, so a block or a lift counts from the
+next call on, in every web process (a per-worker copy of the blocks was measured not to pay
+its way, docs/benchmarks.md "Mechanisms").
 
 Which caller "the operator's last call" was is known only to the voice hotline; it provides
 :class:`CallHistory` at start-up (``registry.call_history``), so rosters can block without
@@ -19,13 +19,10 @@ importing voice.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
-from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -154,7 +151,6 @@ def block_caller(
     else:
         block.until = max(block.until, until)
         _audit(session, block, BlockAction.EXTENDED, actor, user_id)
-    forget_cached()
     return block
 
 
@@ -172,7 +168,6 @@ def lift_block(
     block = _active(session, block_id, now)
     block.lifted_at = now
     _audit(session, block, BlockAction.LIFTED, actor, user_id)
-    forget_cached()
     return block
 
 
@@ -188,7 +183,6 @@ def extend_block(
     block = _active(session, block_id, now)
     block.until = block.until + _hours(hours)
     _audit(session, block, BlockAction.EXTENDED, actor, user_id)
-    forget_cached()
     return block
 
 
@@ -211,73 +205,23 @@ def block_history(session: Session, limit: int = 100) -> list[BlockAudit]:
     return list(session.scalars(stmt))
 
 
-# -- the entry webhook's question, cached per worker --------------------------------------
-
-
-class BlockList:
-    """Per-process copy of the active blocks: ``(line_id, caller_hash) -> until``."""
-
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self._blocks: dict[tuple[int, str], dt.datetime] | None = None
-        self._expires = 0.0
-        self._lock = threading.Lock()
-
-    def until(
-        self,
-        session_factory: Callable[[], Session],
-        line_id: int,
-        caller_hash: str,
-        now: dt.datetime,
-    ) -> dt.datetime | None:
-        """When the caller's block on the line ends, or None if they are not blocked."""
-        blocks = self._current(session_factory, now)
-        until = blocks.get((line_id, caller_hash))
-        return until if until is not None and until > now else None
-
-    def _current(
-        self, session_factory: Callable[[], Session], now: dt.datetime
-    ) -> dict[tuple[int, str], dt.datetime]:
-        clock = self.clock()
-        blocks = self._blocks
-        if blocks is not None and self._expires > clock:
-            return blocks
-        rows = session_factory().execute(
-            select(CallerBlock.line_id, CallerBlock.caller_hash, CallerBlock.until).where(
-                CallerBlock.lifted_at.is_(None), CallerBlock.until > now
-            )
-        )
-        blocks = {(line_id, hashed): until for line_id, hashed, until in rows}
-        if self.ttl > 0:
-            with self._lock:
-                self._blocks, self._expires = blocks, clock + self.ttl
-        return blocks
-
-    def forget(self) -> None:
-        with self._lock:
-            self._blocks = None
-
-
-def block_list() -> BlockList:
-    """The current app's cache of active blocks (created on first use)."""
-    extensions = current_app.extensions
-    cache = extensions.get("rufbereit.blocks")
-    if cache is None:
-        cache = extensions.setdefault(
-            "rufbereit.blocks", BlockList(float(current_app.config["ROUTING_CACHE_SECONDS"]))
-        )
-    return cache
-
-
-def forget_cached() -> None:
-    """A block changed in this worker: the next call reads the blocks afresh."""
-    if has_app_context():
-        block_list().forget()
+# -- the entry webhook's question ----------------------------------------------------------
 
 
 def is_blocked(
     session_factory: Callable[[], Session], line_id: int, caller_hash: str, now: dt.datetime
 ) -> bool:
-    """Whether the caller is blocked on the line (from the cached list: usually no query)."""
-    return block_list().until(session_factory, line_id, caller_hash, now) is not None
+    """Whether the caller is blocked on the line (one query on the line and caller index)."""
+    return (
+        session_factory().scalar(
+            select(CallerBlock.id)
+            .where(
+                CallerBlock.line_id == line_id,
+                CallerBlock.caller_hash == caller_hash,
+                CallerBlock.lifted_at.is_(None),
+                CallerBlock.until > now,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -16,11 +16,10 @@ is a ``str``), mirrored into ``app.config`` under the same keys because the code
 Adding a setting is one declaration: ``NAME = SETTINGS.add("NAME", Int(min=0), 5, "What it
 does.", section=...)``.
 
-Every fast path on the voice webhooks has a switch here, on by default, whose off is the plain
-library path: ``TWIML_FAST_RENDER`` (off: twilio's ``str(response)``) and
-``ROUTING_CACHE_SECONDS`` (0: no routing cache). Off answers with the same TwiML and writes the same records; the switches exist so
-``scripts/bench_calls.py --compare`` can weigh each mechanism against its plain path in one
-run (docs/benchmarks.md, "Mechanisms").
+The one fast path on the voice webhooks that paid its way has a switch here, on by default,
+whose off is the plain library path: ``TWIML_FAST_RENDER`` (off: twilio's ``str(response)``).
+Off answers with the same TwiML; the switch exists so ``scripts/bench_calls.py --compare``
+can weigh the mechanism against its plain path in one run (docs/benchmarks.md, "Mechanisms").
 """
 
 from __future__ import annotations
@@ -813,13 +812,6 @@ FALLBACK_NUMBERS = SETTINGS.add(
     "Per-line fallback without the database: `+4930120000=+4930120099,+4989120000=+4989120099`.",
     section=CALLS,
 )
-ROUTING_CACHE_SECONDS = SETTINGS.add(
-    "ROUTING_CACHE_SECONDS",
-    Float(min=0),
-    2.0,
-    "How long each web worker keeps a line's settings and who can be rung on it; roster changes reach new calls within this time (0 = no cache: read on every call; see docs/benchmarks.md).",
-    section=CALLS,
-)
 QUEUE_CALLOUT_INTERVAL = SETTINGS.add(
     "QUEUE_CALLOUT_INTERVAL",
     Int(min=1),
@@ -845,7 +837,7 @@ WEBHOOK_DEADLINE_SECONDS = SETTINGS.add(
     "A Twilio webhook stops waiting (for a silent database, say) after this long and answers with the line's fallback number (0.1–12 s).",
     section=CALLS,
 )
-# The voice path's fast paths that pay their way. Each is a switch so the whole-call benchmark can measure it
+# The voice path's fast path that pays its way, as a switch so the whole-call benchmark can measure it
 # against the plain library path in the same run (`scripts/bench_calls.py --compare`,
 # docs/benchmarks.md "Mechanisms"); off gives the same TwiML and the same call records.
 TWIML_FAST_RENDER = SETTINGS.add(

@@ -2,7 +2,7 @@
 shift, the overflow queue, voicemail, call records and the terminal simulator; for walk-home
 lines, accompaniment, call-backs through the line and call notes.
 
-:func:`init_app` registers its webhooks, the per-worker directory of who can be rung, its
+:func:`init_app` registers its webhooks, its
 outbox kinds (voicemail notices, queue call-outs: urgent), the check before each call-out is
 placed, the retention rule for call records, the IVR host other features' node types use,
 and escalation: the ``HILFE``/``ESCALATE`` SMS route and the operator's phone-page panel.
@@ -39,7 +39,6 @@ def init_app(app: Flask, registry: Registry) -> None:
     from hotline.voice.callback import CALLBACK_CALL, callback_wanted
     from hotline.voice.callers import VoiceCallHistory
     from hotline.voice.demand import call_history
-    from hotline.voice.directory import Directory
     from hotline.voice.escalation import ESCALATION_CALL, escalation_wanted
     from hotline.voice.ivr import VoiceCallFlows
     from hotline.voice.jobs import OUTBOX_HANDLERS, QUEUE_CALLOUT, callout_wanted
@@ -51,7 +50,6 @@ def init_app(app: Flask, registry: Registry) -> None:
     )
     from hotline.voice.walkhome_texts import TEXTS as WALKHOME_TEXTS
 
-    app.extensions["rufbereit.directory"] = Directory(app.config["ROUTING_CACHE_SECONDS"])
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(statistics_web.bp)

@@ -2,10 +2,8 @@
 they called the line in the last hour (the flood limit) and whom they last spoke to there
 (sticky redial).
 
-Both live in Redis, read and written by the entry webhook in one pipelined round trip, so a
-new call still costs a single database statement (the call record, see
-:mod:`hotline.voice.directory`). Counting from call records instead would add a
-``count(*)`` query to every call; a sorted set per caller and line gives an exact sliding
+Both live in Redis, read and written by the entry webhook in one round trip (one Lua
+command). Counting from call records instead would add a ``count(*)`` query to every call; a sorted set per caller and line gives an exact sliding
 hour, is shared by every worker, and expires by itself. Retried webhooks are counted once
 (the CallSid is the member).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -24,7 +24,7 @@ from hotline.core.phones import mask
 from hotline.core.prompts import message
 from hotline.core.registry import registry
 from hotline.voice import callers, calls, routing
-from hotline.voice.directory import LineInfo, OperatorInfo
+from hotline.voice.directory import LineInfo
 from hotline.voice.models import Call, CallOutcome
 from ivr_flows import Flow, Node, NodeType
 from ivr_flows.messages import DEFAULT_VOICES
@@ -37,15 +37,12 @@ VOICEMAIL_MAX_SECONDS = 120
 
 @dataclass
 class CallContext:
-    #: The request's session, fetched only when a step needs the database (the entry webhook
-    #: usually does not: its line and operators come from the directory).
+    #: The request's session, fetched only when a step needs the database.
     session_factory: Callable[[], Session]
     call: Call
     line: Line | LineInfo
     flow: Flow
     now: dt.datetime
-    #: Who can be rung, when the caller supplies it (the entry webhook's cached list).
-    available: Callable[[], Sequence[OperatorInfo]] | None = None
     #: Whom the caller last spoke to on this line (sticky redial); by default read from the
     #: caller memory when the first round is planned.
     redial_to: Callable[[], int | None] | None = None
@@ -206,7 +203,7 @@ class CallContext:
         """Ring the next operators, or move on to the next overflow step."""
         response = response or VoiceResponse()
         plan = routing.plan_ring(
-            self.session, self.call, self.line, self.now, self.available, self._redial_to()
+            self.session, self.call, self.line, self.now, redial_to=self._redial_to()
         )
         if plan is None:
             return self.overflow(response)

@@ -68,7 +68,6 @@ def plan_ring(
     call: Call,
     line: Line | LineInfo,
     now: dt.datetime,
-    available: Callable[[], Sequence[OperatorInfo]] | None = None,
     redial_to: Callable[[], int | None] | None = None,
 ) -> RingPlan | None:
     """The next set of operators to ring for ``call``, or None when it is time to overflow.
@@ -83,8 +82,7 @@ def plan_ring(
       call yet: those come first, so with more than ten on shift nobody is skipped.
     - sequential: the longest-idle operator not yet tried for this call.
 
-    ``available`` supplies who can be rung (the entry webhook passes its cached list); by
-    default it is read from the database. Nothing is written here: the legs of a round are
+    Who can be rung is read from the database. Nothing is written here: the legs of a round are
     recorded when Twilio reports back on it (:func:`hotline.voice.calls.record_round`).
     """
     # Legs only exist once a round has been rung, so a call in round 0 (the entry webhook)
@@ -98,7 +96,7 @@ def plan_ring(
     declined = {leg.operator_id for leg in legs if leg.state == LegState.DECLINED}
     simultaneous = line.ring_strategy == RingStrategy.SIMULTANEOUS
     excluded = declined if simultaneous else tried
-    pool = available() if available is not None else load_available(session, line.id, now)
+    pool = load_available(session, line.id, now)
     candidates = [op for op in pool if op.id not in excluded]
     if not candidates:
         return None

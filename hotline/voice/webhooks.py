@@ -32,7 +32,7 @@ from hotline.voice import (
     routing,
 )
 from hotline.voice.conference import MOVE_WAIT_SECONDS, Role
-from hotline.voice.directory import current_directory
+from hotline.voice.directory import load_line
 from hotline.voice.ivr import CallContext, redial_window
 from hotline.voice.models import Call, CallLeg, CallOutcome, LegState
 from hotline.voice.walkhome_texts import operator_language, say, spoken
@@ -77,13 +77,12 @@ def _lost():  # noqa: ANN202
 @bp.post("")
 @twilio_signed
 def entry():  # noqa: ANN201
-    """A new call. The hot path: the line and who can be rung come from the per-worker
-    directory, the flow runs on an unsaved call record, and the record is then written in one
-    statement, committed with whatever else the flow stored."""
+    """A new call. The hot path: the line is read with its hours, the flow runs on an unsaved
+    call record (reading who can be rung when it rings), and the record is then written in
+    one statement, committed with whatever else the flow stored."""
     form = request.form
     to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
-    directory = current_directory()
-    line = directory.line(db.current_session, to_number)
+    line = load_line(db.session, to_number)
     if line is None:
         log.warning("call to %s, which is not a line", mask(to_number))
         return fallback_response(to_number)
@@ -101,7 +100,6 @@ def entry():  # noqa: ANN201
         line,
         flow,
         now,
-        available=lambda: directory.available(db.current_session, line.id, now),
     )
     refused = _refusal(ctx, form.get("From", ""))
     if not refused and ctx.callback_call_id and not request.args.get("nocb"):
@@ -118,8 +116,8 @@ def entry():  # noqa: ANN201
 
 def _refusal(ctx: CallContext, caller: str) -> str | None:
     """Why this call is not routed (``block``: the caller is blocked on the line;
-    ``limit``: too many calls from them within the hour), or None. From the cached blocks
-    and one Redis round trip, which also tells whom the caller spoke to last (redial)."""
+    ``limit``: too many calls from them within the hour), or None. From one query on the
+    blocks and one Redis round trip, which also tells whom the caller spoke to last (redial)."""
     call = ctx.call
     if not callers.identifiable(caller):
         return None
@@ -197,7 +195,6 @@ def screen_answer():  # noqa: ANN201
     now = utcnow()
     if calls.accept(db.session, leg, now):
         log.info("call %s accepted by operator %s", leg.call_id, leg.operator_id)
-        current_directory().forget(leg.call.line_id)  # they are busy now
         accompaniment.bridged(db.session, leg.call, leg.operator_id, now)
         # Into the call's conference (see hotline.voice.conference): this leg is moved there
         # by a REST update, then the caller's <Dial> action joins the caller. Meanwhile the

@@ -107,18 +107,6 @@ def test_a_warm_worker_rings_the_lines_fallback_within_the_deadline(
     outcome.record(kept=1)  # the caller reached the fallback number
 
 
-def test_a_worker_whose_directory_is_cold_rings_the_fallback_within_the_deadline(
-    flows_dir, proxy, line_committed, database_url, redis_url, outcome
-):
-    app = _app(database_url, redis_url, proxy, flows_dir, ROUTING_CACHE_SECONDS=0)
-    TwilioDriver(app, call_sid="CA" + "3" * 32, to=NUMBER).twiml("/twilio/voice")
-    proxy.set_mode(Mode.BLACKHOLE)
-    response, took = _timed(TwilioDriver(app, call_sid="CA" + "4" * 32, to=NUMBER), "/twilio/voice")
-    assert response.status_code == 200 and took < 2.0
-    assert FALLBACK.encode() in response.data
-    outcome.record(kept=1)  # the caller reached the fallback number
-
-
 def test_a_worker_started_during_the_outage_rings_the_configured_fallback(
     flows_dir, proxy, database_url, redis_url, outcome
 ):

@@ -4,8 +4,8 @@ whatever one process starts, any other can finish.
 A browser's session cookie and its forms' CSRF tokens are good on either web process, and a
 sign-out through one ends the session on both; a sign-up code requested through one is
 confirmed through the other; a repeat caller has one caller hash whichever process answers;
-a roster change or an accepted call reaches the entry webhook of every web process within
-``ROUTING_CACHE_SECONDS``; a text queued through a web process is sent once, by one of the
+a roster change or an accepted call reaches the entry webhook of every web process with the
+next call; a text queued through a web process is sent once, by one of the
 workers; and the two gunicorns on one host do not share a control socket.
 
 The processes are real and started once for this module, as the Procfile starts them:
@@ -55,11 +55,6 @@ from tests.roster_support import PASSWORD, make_user, wipe
 from tests.test_entry import DIRECT_FLOW
 from tests.twilio_server import TwilioServer
 
-#: Short, so the test can show the bound; production uses 2 s.
-ROUTING_CACHE_SECONDS = 0.5
-#: What a change may take beyond the cache's lifetime to show on every web process: the
-#: polling requests' own round trips on a busy machine (generous, still far below 2 s).
-MARGIN_SECONDS = 1.5
 #: Processes boot in a few seconds; a loaded machine gets far longer.
 BOOT_SECONDS = 60.0
 #: The longest a test waits for a worker to send a text.
@@ -127,7 +122,6 @@ def deployment(
                 TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                 PUBLIC_BASE_URL=PUBLIC_BASE,
                 WEB_CONCURRENCY=1,
-                ROUTING_CACHE_SECONDS=ROUTING_CACHE_SECONDS,
                 FLOWS_DIR=str(flows_dir),
                 FALLBACK_SNAPSHOT_PATH=str(tmp / "fallback-numbers.json"),
                 INBOUND_SPOOL_DIR=str(tmp / "inbound-spool"),
@@ -213,19 +207,12 @@ def rung(web: WebProcess, line: str) -> set[str]:
     return {(n.text or "").strip() for n in new_call(web, line).iter("Number")}
 
 
-def every_web_rings_in_time(deployment: Deployment, line: str, expected: set[str]) -> None:
-    """New calls to ``line`` ring ``expected`` on every web process within the routing
-    cache's lifetime (plus the polling's own round trips) from now, the moment the change
-    was committed. Polls each entry webhook; fails as soon as one is later than that."""
-    since, bound = time.monotonic(), ROUTING_CACHE_SECONDS + MARGIN_SECONDS
-    pending = list(deployment.webs)
-    while pending:
-        for web in list(pending):
-            numbers = rung(web, line)
-            elapsed = time.monotonic() - since
-            if numbers == expected:
-                pending.remove(web)
-            assert elapsed <= bound, f"web {web.pid} still rings {numbers} after {elapsed:.2f} s"
+def every_web_rings(deployment: Deployment, line: str, expected: set[str]) -> None:
+    """The next new call to ``line`` rings ``expected`` on every web process: the entry
+    webhook reads who can be rung when the call comes, so a committed change counts at once."""
+    for web in deployment.webs:
+        numbers = rung(web, line)
+        assert numbers == expected, f"web {web.pid} rings {numbers}, not {expected}"
 
 
 # -- committed rows ------------------------------------------------------------------------
@@ -339,7 +326,7 @@ def test_a_repeat_caller_has_the_same_caller_hash_whichever_web_process_answers(
     assert caller not in hashes[0] and caller[1:] not in hashes[0]
 
 
-def test_a_shift_added_through_one_web_process_is_rung_by_every_web_process_in_time(
+def test_a_shift_added_through_one_web_process_is_rung_by_every_web_process_with_the_next_call(
     deployment, hotline
 ):
     first, _ = deployment.webs
@@ -360,10 +347,10 @@ def test_a_shift_added_through_one_web_process_is_rung_by_every_web_process_in_t
         f"{first.url}/dienstplan/schicht/neu", data=form, allow_redirects=False, timeout=10
     )
     assert response.status_code == 302, response.text
-    every_web_rings_in_time(deployment, hotline.number, {anna, ben})
+    every_web_rings(deployment, hotline.number, {anna, ben})
 
 
-def test_an_operator_who_accepted_on_one_web_process_is_not_rung_by_any_in_time(
+def test_an_operator_who_accepted_on_one_web_process_is_not_rung_by_any_with_the_next_call(
     deployment, hotline
 ):
     first, _ = deployment.webs
@@ -371,7 +358,7 @@ def test_an_operator_who_accepted_on_one_web_process_is_not_rung_by_any_in_time(
     with Session(deployment.engine) as s:  # Ben's shift, written straight into the database
         make_shift(s, s.get(Operator, ben_id), s.get(Line, hotline.line_id))
         s.commit()
-    every_web_rings_in_time(deployment, hotline.number, {anna, ben})
+    every_web_rings(deployment, hotline.number, {anna, ben})
     dial = new_call(first, hotline.number, caller=next(_mobiles))
     [screen] = [n.get("url") for n in dial.iter("Number") if (n.text or "").strip() == anna]
     leg = {"CallSid": next(_call_sids), "From": hotline.number, "To": anna}
@@ -380,7 +367,7 @@ def test_an_operator_who_accepted_on_one_web_process_is_not_rung_by_any_in_time(
     accepted = webhook(first, answer.removeprefix(PUBLIC_BASE), **leg, Digits="1")
     # accepted: the leg stays up (no hangup) while it is moved into the call's conference
     assert accepted.find("Say") is not None and accepted.find("Hangup") is None
-    every_web_rings_in_time(deployment, hotline.number, {ben})  # Anna is in the call
+    every_web_rings(deployment, hotline.number, {ben})  # Anna is in the call
 
 
 def test_texts_queued_through_a_web_process_are_sent_once_by_one_of_the_workers(
