@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Insert, case, literal, select, update
+from sqlalchemy import Insert, Select, case, literal, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -205,12 +206,12 @@ __all__ = [
 BUSY_WINDOW = dt.timedelta(hours=4)
 
 
-def busy_operator_ids(session: Session, now: dt.datetime | None = None) -> set[int]:
-    """Operators in a call right now (answered recently and not yet ended)."""
-    now = now or dt.datetime.now(dt.UTC)
-    stmt = select(Call.answered_by_id).where(
-        Call.answered_by_id.is_not(None),
-        Call.ended_at.is_(None),
-        Call.answered_at > now - BUSY_WINDOW,
+def in_a_call(since: Any) -> Select[tuple[int]]:
+    """Ids of the operators in a call: answered after ``since`` (now less
+    :data:`BUSY_WINDOW`, a value or a bound parameter) and not yet ended, from the index on
+    open answered calls."""
+    return select(Call.__table__.c.answered_by_id).where(
+        Call.__table__.c.answered_by_id.is_not(None),
+        Call.__table__.c.ended_at.is_(None),
+        Call.__table__.c.answered_at > since,
     )
-    return set(session.scalars(stmt))

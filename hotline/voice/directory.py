@@ -14,13 +14,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from hotline.core.oncall.hours import Span
-from hotline.core.oncall.models import Line, RingStrategy
-from hotline.core.oncall.shifts import on_shift
-from hotline.voice.calls import busy_operator_ids
+from hotline.core.oncall.models import (
+    MAX_SHIFT_HOURS,
+    Closure,
+    Line,
+    OpeningSpan,
+    Operator,
+    OperatorStatus,
+    RingStrategy,
+)
+from hotline.core.oncall.shifts import rostered_operator_ids
+from hotline.voice.calls import BUSY_WINDOW, in_a_call
 
 
 @dataclass(frozen=True)
@@ -76,21 +84,112 @@ class OperatorInfo:
     last_call_at: dt.datetime | None
 
 
-def load_line(session: Session, number: str) -> LineInfo | None:
-    line = session.scalar(
-        select(Line)
-        .where(Line.number == number, Line.active.is_(True))
-        .options(selectinload(Line.opening_spans), selectinload(Line.closures))
+#: The line by its number, with its opening spans and the closures that can bear on the
+#: hours near ``at`` (a span belongs to the day it starts on, so today and yesterday in the
+#: line's zone, which lie within two days of the UTC date): one statement, plain rows (no
+#: ORM objects to build and throw away on every call), built once.
+_lines, _spans, _closures = Line.__table__, OpeningSpan.__table__, Closure.__table__
+_LINE_COLUMNS = (
+    "id",
+    "number",
+    "name",
+    "flow",
+    "timezone",
+    "fallback_number",
+    "ring_strategy",
+    "ring_timeout",
+    "show_caller_number",
+    "queue_timeout",
+    "holiday_state",
+)
+_LINE = (
+    select(
+        *(_lines.c[name] for name in _LINE_COLUMNS),
+        _spans.c.weekday,
+        _spans.c.opens,
+        _spans.c.closes,
+        _closures.c.date,
     )
-    return LineInfo.of(line) if line is not None else None
+    .select_from(
+        _lines.outerjoin(_spans, _spans.c.line_id == _lines.c.id).outerjoin(
+            _closures,
+            and_(
+                _closures.c.line_id == _lines.c.id,
+                _closures.c.date >= bindparam("first_day"),
+                _closures.c.date <= bindparam("last_day"),
+            ),
+        )
+    )
+    .where(_lines.c.number == bindparam("number"), _lines.c.active.is_(True))
+)
+
+
+def load_line(session: Session, number: str, at: dt.datetime) -> LineInfo | None:
+    """The active line dialled as ``number``, as call handling at ``at`` needs it."""
+    day = at.date()
+    rows = session.execute(
+        _LINE,
+        {"number": number, "first_day": day - _TWO_DAYS, "last_day": day + _ONE_DAY},
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    spans = dict.fromkeys(Span(r.weekday, r.opens, r.closes) for r in rows if r.weekday is not None)
+    closures = dict.fromkeys(ClosureDay(r.date) for r in rows if r.date is not None)
+    return LineInfo(
+        id=first.id,
+        number=first.number,
+        name=first.name,
+        flow=first.flow,
+        timezone=first.timezone,
+        fallback_number=first.fallback_number,
+        ring_strategy=RingStrategy(first.ring_strategy),
+        ring_timeout=first.ring_timeout,
+        show_caller_number=first.show_caller_number,
+        queue_timeout=first.queue_timeout,
+        opening_spans=tuple(sorted(spans, key=lambda s: (s.weekday, s.opens))),
+        closures=tuple(closures),
+        holiday_state=first.holiday_state,
+    )
+
+
+_ONE_DAY, _TWO_DAYS = dt.timedelta(days=1), dt.timedelta(days=2)
+
+_operators = Operator.__table__
+
+#: Who can be rung on a line at an instant, in one statement: active operators on shift or
+#: available by SMS who are not in a call. Built once, with bound parameters.
+_AVAILABLE = select(
+    _operators.c.id,
+    _operators.c.phone_number,
+    _operators.c.language_codes,
+    _operators.c.last_call_at,
+).where(
+    _operators.c.id.in_(
+        rostered_operator_ids(bindparam("line_id"), bindparam("at"), bindparam("earliest"))
+    ),
+    _operators.c.status == OperatorStatus.ACTIVE,
+    _operators.c.id.not_in(in_a_call(bindparam("busy_since"))),
+)
 
 
 def load_available(session: Session, line_id: int, now: dt.datetime) -> tuple[OperatorInfo, ...]:
     """Operators on shift (or available by SMS) on the line and not in a call."""
-
-    busy = busy_operator_ids(session, now)
+    rows = session.execute(
+        _AVAILABLE,
+        {
+            "line_id": line_id,
+            "at": now,
+            "earliest": now - dt.timedelta(hours=MAX_SHIFT_HOURS),
+            "busy_since": now - BUSY_WINDOW,
+        },
+    )
     return tuple(
-        OperatorInfo(op.id, op.phone_number, tuple(op.languages or ()), op.last_call_at)
-        for op in on_shift(session, line_id, now)
-        if op.id not in busy
+        OperatorInfo(
+            r.id,
+            r.phone_number,
+            tuple(c for c in (r.language_codes or "").split(",") if c),
+            r.last_call_at,
+        )
+        for r in rows
     )

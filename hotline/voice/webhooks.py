@@ -82,7 +82,8 @@ def entry():  # noqa: ANN201
     one statement, committed with whatever else the flow stored."""
     form = request.form
     to_number, call_sid = form.get("To", ""), form.get("CallSid", "")
-    line = load_line(db.session, to_number)
+    now = utcnow()
+    line = load_line(db.session, to_number, now)
     if line is None:
         log.warning("call to %s, which is not a line", mask(to_number))
         return fallback_response(to_number)
@@ -91,7 +92,6 @@ def entry():  # noqa: ANN201
     if flow is None:
         log.error("line %s uses flow %r, which is not loaded", line.id, line.flow)
         return fallback_response(to_number)
-    now = utcnow()
     salt = current_app.config["CALLER_HASH_SALT"]
     call = calls.new_call(line.id, call_sid, form.get("From", ""), salt, now)
     ctx = CallContext(

@@ -4,6 +4,7 @@ until ``AUS``/``OFF`` or the time limit (``AVAILABILITY_HOURS``)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -12,11 +13,14 @@ from hotline.core.models import utcnow
 from hotline.core.oncall.models import MAX_SHIFT_HOURS, Availability
 
 
-def available_operator_ids(line_id: int, at: dt.datetime) -> Select[tuple[int]]:
+def available_operator_ids(line_id: Any, at: Any, earliest: Any = None) -> Select[tuple[int]]:
     """Operators available on ``line_id`` at ``at``: a range scan on (line_id, started_at),
-    bounded like shifts because no availability lasts longer than MAX_SHIFT_HOURS."""
-    earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
-    return select(Availability.operator_id).where(
+    bounded like shifts because no availability lasts longer than MAX_SHIFT_HOURS
+    (``earliest``, ``at`` less that by default). Values or bound parameters, so that a
+    statement built once can take them at each execution."""
+    if earliest is None:
+        earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
+    return select(Availability.__table__.c.operator_id).where(
         Availability.line_id == line_id,
         Availability.started_at > earliest,
         Availability.started_at <= at,

@@ -8,9 +8,10 @@ with the zone. The UTC instants are derived once, when the shift is written; on 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, union
+from sqlalchemy import CompoundSelect, select, union
 from sqlalchemy.orm import Session
 
 from hotline.core.errors import DomainError
@@ -75,20 +76,31 @@ def create_shift(
     return shift
 
 
+def rostered_operator_ids(line_id: Any, at: Any, earliest: Any = None) -> CompoundSelect:
+    """Ids of the operators on shift on ``line_id`` at ``at`` or available there by SMS: two
+    range scans on (line_id, start), bounded by ``earliest`` (``at`` less
+    :data:`MAX_SHIFT_HOURS` by default: no shift lasts longer), so never a walk over history.
+    Values or bound parameters, so that a statement built once can take them at each
+    execution."""
+    if earliest is None:
+        earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
+    shifts = Shift.__table__.c
+    on_duty = select(shifts.operator_id).where(
+        shifts.line_id == line_id,
+        shifts.starts_at > earliest,
+        shifts.starts_at <= at,
+        shifts.ends_at > at,
+    )
+    return union(on_duty, available_operator_ids(line_id, at, earliest))
+
+
 def on_shift(session: Session, line_id: int, at: dt.datetime) -> list[Operator]:
     """Active operators on shift on ``line_id`` at instant ``at``, and those who said by SMS
-    that they are available now (two indexed range scans, no walk over history)."""
-    earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
-    on_duty = select(Shift.operator_id).where(
-        Shift.line_id == line_id,
-        Shift.starts_at > earliest,
-        Shift.starts_at <= at,
-        Shift.ends_at > at,
-    )
+    that they are available now."""
     # One IN over a UNION, not two INs joined by OR: with OR, PostgreSQL filters every
     # operator row against both subqueries (a scan of all operators on each call).
     stmt = select(Operator).where(
-        Operator.id.in_(union(on_duty, available_operator_ids(line_id, at))),
+        Operator.id.in_(rostered_operator_ids(line_id, at)),
         Operator.status == OperatorStatus.ACTIVE,
     )
     return list(session.scalars(stmt))
