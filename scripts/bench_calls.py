@@ -31,11 +31,11 @@ the others):
    excluded), transactions and rows per command (from the servers' ``CommandComplete``
    tags), attributed to the webhook in flight.
 5. **Mechanisms** (``--compare``, ``--compare-rate 50``) – for each fast path on the voice
-   path (:data:`MECHANISMS`: the direct TwiML writer; the call record's driver round trip,
-   the routing cache, the cookie-less session and the single signature were measured the
-   same way and removed), two apps side by side
-   with the same gunicorn settings, every mechanism on vs that one switched off by its
-   setting, under one open loop whose one-second slots take turns between them and give
+   path (:data:`MECHANISMS`, empty now: the direct TwiML writer, the call record's driver
+   round trip, the routing cache, the cookie-less session and the single signature were
+   measured this way and removed; a candidate is named with ``--setting NAME=ON:OFF``), two
+   apps side by side with the same gunicorn settings, every mechanism on vs that one
+   switched off by its setting, under one open loop whose one-second slots take turns between them and give
    both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
    CPU per call and the gain, and one ``RESULT mechanism_<name>_gain`` line each: kept if
    it gains at least 5 % in throughput or p99. Skips the rates unless ``--rates`` is given.
@@ -51,7 +51,7 @@ Usage::
 
     .venv/bin/python scripts/bench_calls.py --seconds 5                 # rates 10, 25, 50
     .venv/bin/python scripts/bench_calls.py --entry --scaling           # everything
-    .venv/bin/python scripts/bench_calls.py --compare --seconds 10      # each mechanism
+    .venv/bin/python scripts/bench_calls.py --compare --setting NAME=true:false  # a candidate
 """
 
 from __future__ import annotations
@@ -1795,16 +1795,21 @@ class Mechanism:
     what: str
 
 
-#: Every fast-path mechanism on the voice path (docs/benchmarks.md, "Mechanisms").
-MECHANISMS = (
-    Mechanism(
-        "twiml_fast_render",
-        "TWIML_FAST_RENDER",
-        "true",
-        "false",
-        "TwiML written directly (off: twilio's str(response))",
-    ),
-)
+#: Every fast-path mechanism on the voice path (docs/benchmarks.md, "Mechanisms"): none is
+#: left, each one measured did not pay its way. A candidate comes with ``--setting``.
+MECHANISMS: tuple[Mechanism, ...] = ()
+
+
+def parse_mechanism(text: str) -> Mechanism:
+    """``NAME=ON:OFF`` → a candidate mechanism under the app's setting ``NAME``."""
+    name, sep, values = text.partition("=")
+    on, sep2, off = values.partition(":")
+    if not (name.strip() and sep and sep2 and on.strip() and off.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=ON:OFF")
+    name = name.strip().upper()
+    return Mechanism(name.lower(), name, on.strip(), off.strip(), f"{name}={on} vs {off}")
+
+
 #: A mechanism is kept if it gains at least this much throughput or p99 (percent).
 MECHANISM_GAIN_PERCENT = 5.0
 #: Calls per second of each app's warm-up in ``--compare``.
@@ -1936,8 +1941,9 @@ def run_compare(
         number: flows[name]
         for number, name in line_flows(data.plan, dt.datetime.now(dt.UTC)).items()
     }
-    chosen = [m for m in MECHANISMS if not args.mechanisms or m.name in args.mechanisms]
-    all_on = {m.setting: m.on for m in MECHANISMS}
+    known = (*MECHANISMS, *args.setting)
+    chosen = [m for m in known if not args.mechanisms or m.name in args.mechanisms]
+    all_on = {m.setting: m.on for m in known}
     ports = (args.port + 30, args.port + 31)
     compared = []
     for n, mechanism in enumerate(chosen):
@@ -2199,7 +2205,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--mechanisms",
         type=lambda text: [m.strip() for m in text.split(",") if m.strip()],
         default=[],
-        help="--compare: only these (" + ", ".join(m.name for m in MECHANISMS) + ")",
+        help="--compare: only these ("
+        + (", ".join(m.name for m in MECHANISMS) or "none is built in")
+        + ")",
+    )
+    parser.add_argument(
+        "--setting",
+        type=parse_mechanism,
+        action="append",
+        default=[],
+        help="--compare: a candidate fast path, the app's setting NAME on vs off (NAME=ON:OFF)",
     )
     parser.add_argument("--rounds", type=int, default=6, help="--entry: alternating rounds")
     parser.add_argument("--workers", type=int, help="pin WEB_CONCURRENCY for every app")
@@ -2225,9 +2240,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.rates = (
         [] if args.rates.strip().lower() == "none" else [float(r) for r in args.rates.split(",")]
     )
-    unknown = set(args.mechanisms) - {m.name for m in MECHANISMS}
+    unknown = set(args.mechanisms) - {m.name for m in (*MECHANISMS, *args.setting)}
     if unknown:
         parser.error(f"unknown mechanisms: {', '.join(sorted(unknown))}")
+    if args.compare:
+        from hotline.core.config import SETTINGS
+
+        declared = {s.name for s in SETTINGS}
+        undeclared = [m.setting for m in args.setting if m.setting not in declared]
+        if undeclared:
+            parser.error(f"--setting: not a setting of the app: {', '.join(undeclared)}")
+        if not (*MECHANISMS, *args.setting):
+            parser.error(
+                "--compare: no mechanism to weigh (every fast path measured so far was"
+                " removed); name a candidate with --setting NAME=ON:OFF"
+            )
     return args
 
 

@@ -118,22 +118,6 @@ def redis(redis_url: str) -> Iterator[Redis]:
     client.close()
 
 
-@pytest.fixture(autouse=True)
-def twiml_as_twilio_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every TwiML document a test makes the app answer with must come out exactly as
-    twilio's own serialisation (``str(document)``) would write it."""
-    from hotline.core import twiml as twiml_text
-
-    render = twiml_text.render
-
-    def checked(document):  # noqa: ANN001, ANN202
-        text = render(document)
-        assert text == str(document), f"TwiML written differently: {text!r} vs {document}"
-        return text
-
-    monkeypatch.setattr(twiml_text, "render", checked)
-
-
 @pytest.fixture
 def phone() -> RecordingTelephony:
     return RecordingTelephony()

@@ -8,6 +8,7 @@ count of what PostgreSQL is asked to do, and the format of its RESULT lines.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib.util
 import random
@@ -246,7 +247,7 @@ def _served(requests: int, seconds: float, latency_ms: float) -> object:
 
 
 def test_a_mechanism_is_kept_for_five_percent_more_throughput_or_five_percent_less_p99() -> None:
-    [mechanism, *_] = bench.MECHANISMS
+    mechanism = bench.parse_mechanism("CANDIDATE=true:false")
     faster = bench.Comparison(mechanism, _served(110, 10, 40), _served(100, 10, 40))
     quicker = bench.Comparison(mechanism, _served(100, 10, 38), _served(100, 10, 40))
     neither = bench.Comparison(mechanism, _served(102, 10, 39.6), _served(100, 10, 40))
@@ -259,20 +260,34 @@ def test_a_mechanism_is_kept_for_five_percent_more_throughput_or_five_percent_le
 
 
 def test_a_mechanism_short_of_five_percent_is_removed_unless_the_machine_was_overloaded() -> None:
-    [mechanism, *_] = bench.MECHANISMS
+    mechanism = bench.parse_mechanism("CANDIDATE=true:false")
     calm = bench.Comparison(mechanism, _served(100, 10, 20), _served(100, 10, 20.2))
     overloaded = bench.Comparison(mechanism, _served(100, 10, 900), _served(100, 10, 910))
     assert (calm.decision, overloaded.decision) == ("remove", "unclear (overloaded)")
 
 
-def test_every_compared_mechanism_is_a_setting_of_the_app_with_its_default_as_on() -> None:
-    from hotline.core.config import SETTINGS
+def test_a_candidate_mechanism_is_named_by_its_setting_and_its_two_values() -> None:
+    mechanism = bench.parse_mechanism("webhook_deadline_seconds=2.5:12")
+    assert (mechanism.name, mechanism.setting, mechanism.on, mechanism.off) == (
+        "webhook_deadline_seconds",
+        "WEBHOOK_DEADLINE_SECONDS",
+        "2.5",
+        "12",
+    )
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench.parse_mechanism("WEBHOOK_DEADLINE_SECONDS=2.5")
 
-    declared = {s.name: s for s in SETTINGS}
-    for m in bench.MECHANISMS:
-        setting = declared[m.setting]
-        assert setting.kind.parse(m.on) == setting.default
-        assert setting.kind.parse(m.off) != setting.default
+
+def test_compare_refuses_a_candidate_that_is_not_a_setting_of_the_app(capsys) -> None:
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--compare", "--setting", "NO_SUCH_SETTING=true:false"])
+    assert "not a setting of the app: NO_SUCH_SETTING" in capsys.readouterr().err
+
+
+def test_compare_without_a_mechanism_says_there_is_none_to_weigh(capsys) -> None:
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--compare"])
+    assert "no mechanism to weigh" in capsys.readouterr().err
 
 
 def tiny_twiml_app() -> Flask:

@@ -16,10 +16,10 @@ is a ``str``), mirrored into ``app.config`` under the same keys because the code
 Adding a setting is one declaration: ``NAME = SETTINGS.add("NAME", Int(min=0), 5, "What it
 does.", section=...)``.
 
-The one fast path on the voice webhooks that paid its way has a switch here, on by default,
-whose off is the plain library path: ``TWIML_FAST_RENDER`` (off: twilio's ``str(response)``).
-Off answers with the same TwiML; the switch exists so ``scripts/bench_calls.py --compare``
-can weigh the mechanism against its plain path in one run (docs/benchmarks.md, "Mechanisms").
+A fast path on the voice webhooks gets a switch here while it is weighed, on by default,
+whose off is the plain library path, so that ``scripts/bench_calls.py --compare --setting``
+can measure it against that path in one run (docs/benchmarks.md, "Mechanisms"); none is
+left: every one measured so far did not pay its way and was removed.
 """
 
 from __future__ import annotations
@@ -835,16 +835,6 @@ WEBHOOK_DEADLINE_SECONDS = SETTINGS.add(
     Float(min=0.1, max=12),
     2.5,
     "A Twilio webhook stops waiting (for a silent database, say) after this long and answers with the line's fallback number (0.1–12 s).",
-    section=CALLS,
-)
-# The voice path's fast path that pays its way, as a switch so the whole-call benchmark can measure it
-# against the plain library path in the same run (`scripts/bench_calls.py --compare`,
-# docs/benchmarks.md "Mechanisms"); off gives the same TwiML and the same call records.
-TWIML_FAST_RENDER = SETTINGS.add(
-    "TWIML_FAST_RENDER",
-    Bool(),
-    True,
-    "Write TwiML directly instead of through twilio's ElementTree serialisation (same bytes; off: twilio's `str(response)`; see docs/benchmarks.md).",
     section=CALLS,
 )
 FALLBACK_SNAPSHOT_PATH = SETTINGS.add(

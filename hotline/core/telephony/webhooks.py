@@ -11,10 +11,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from flask import current_app, has_app_context
+from flask import current_app
 from twilio.request_validator import RequestValidator
-
-from hotline.core import twiml
 
 if TYPE_CHECKING:
     from twilio.twiml import TwiML
@@ -46,10 +44,9 @@ class TwilioWebhooks:
         return RequestValidator(token).validate(url, params, signature)
 
     def render_response(self, document: TwiML) -> str:
-        # Looked up at each call, so the suite's check of every document applies here too.
-        if has_app_context() and not current_app.config.get("TWIML_FAST_RENDER", True):
-            return str(document)  # twilio's own serialisation (measured in docs/benchmarks.md)
-        return twiml.render(document)
+        """twilio's own serialisation (a hand-written writer was measured on whole calls and
+        did not pay its way: docs/benchmarks.md, "Mechanisms")."""
+        return str(document)
 
 
 def _configured_token() -> str:
