@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -53,16 +54,28 @@ class WaveResult:
 
 
 def offer_text(ticket: Ticket, token: str, language: str) -> str:
-    when = when_text(ticket, language)
-    return texts.sms(
-        "offer",
-        language,
-        activity=texts.activity_name(ticket.activity.value, language),
-        place=f"{ticket.postal_code} {ticket.place}",
-        when=when,
-        link=offer_link(token),
-        code=ticket.reference,
-    )
+    return offer_texts(ticket)(token, language)
+
+
+def offer_texts(ticket: Ticket) -> Callable[[str, str], str]:
+    """``offer_text`` for the many helpers of one wave: what depends only on the ticket and
+    the language (the activity's name, the place, the time window) is worked out once per
+    language, not once per helper (a wave may be 10,000 texts)."""
+    fields: dict[str, dict[str, str]] = {}
+    place = f"{ticket.postal_code} {ticket.place}"
+
+    def write(token: str, language: str) -> str:
+        known = fields.get(language)
+        if known is None:
+            known = fields[language] = {
+                "activity": texts.activity_name(ticket.activity.value, language),
+                "place": place,
+                "when": when_text(ticket, language),
+                "code": ticket.reference,
+            }
+        return texts.sms("offer", language, link=offer_link(token), **known)
+
+    return write
 
 
 def offer_mail(ticket: Ticket, token: str, language: str, name: str) -> tuple[str, str]:
@@ -182,6 +195,7 @@ def create_offers(
     blocked = blocked_addresses(session, [h.email for h in helpers.values() if h.email])
     channels = {hid: helper_channels(h, blocked) for hid, h in helpers.items()}
     tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
+    write_text = offer_texts(ticket)
     rows = insert_rows(
         session,
         Offer.__table__,
@@ -206,7 +220,7 @@ def create_offers(
                 offer_id,
                 hid,
                 helpers[hid].phone,
-                offer_text(ticket, tokens[hid], texts.helper_language(helpers[hid])),
+                write_text(tokens[hid], texts.helper_language(helpers[hid])),
             )
             for offer_id, hid in rows
             if Channel.SMS in channels[hid]

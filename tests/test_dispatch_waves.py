@@ -8,7 +8,7 @@ import pytest
 
 from dispatch.models import HelperStatus, OfferState, TicketStatus
 from dispatch.offers import accept
-from dispatch.waves import WaveOutcome, send_wave
+from dispatch.waves import WaveOutcome, offer_text, send_wave
 from hotline.core.models import MessageState
 from hotline.core.sending import send_due
 from hotline.core.telephony import TelephonyError
@@ -62,6 +62,17 @@ def test_offer_text_carries_a_unique_link_and_the_reply_keywords_in_the_helpers_
     assert f"YES {ticket.reference}" in by_number[en.phone] and "STOP" in by_number[en.phone]
     assert tokens[de.id] != tokens[en.id]
     assert all(m["from"] == SENDER for m in phone.sms)
+
+
+def test_a_waves_texts_are_each_helpers_own_offer_text_in_their_language(ctx, session):
+    helpers = [make_helper(session, preferred_language=lang) for lang in ("de", "tr", "de", "en")]
+    ticket = make_ticket(session, needed=2)  # a wave asks 3 × 2: all four
+    send_wave(session, ticket.id, 1, DAYTIME)
+    tokens = {o.helper_id: o.token for o in offers(session, ticket)}
+    bodies = {m.to: m.body for m in messages(session, "offer:")}
+    for helper in helpers:
+        expected = offer_text(ticket, tokens[helper.id], helper.preferred_language)
+        assert bodies[helper.phone] == expected
 
 
 def test_the_next_wave_asks_only_helpers_not_asked_yet(ctx, session):
