@@ -79,3 +79,28 @@ def test_among_matches_the_ids_given(session):
         select(OutboundMessage.id).where(among(session, OutboundMessage.id, ids[1:4]))
     )
     assert sorted(found) == ids[1:4]
+
+
+def test_a_value_every_row_shares_is_converted_once_and_a_row_of_its_own_each_time(
+    session, monkeypatch
+):
+    from hotline.core import bulk
+
+    converted: list[dt.datetime] = []
+    plain = bulk._plain
+
+    def counted(value):  # noqa: ANN001, ANN202
+        if isinstance(value, dt.datetime):  # what UTCDateTime made of a value
+            converted.append(value)
+        return plain(value)
+
+    monkeypatch.setattr(bulk, "_plain", counted)
+    later = WHEN + dt.timedelta(minutes=5)
+    rows = [row(f"once:{i}", not_before=later if i == 3 else WHEN) for i in range(50)]
+    written = insert_rows(session, OutboundMessage.__table__, rows, returning=("key",))
+    assert len(written) == 50
+    if session.get_bind().dialect.name == "postgresql":  # elsewhere SQLAlchemy converts
+        # created_at: one value for all; not_before: two
+        assert len(converted) == 3
+    stored = session.scalar(select(OutboundMessage).where(OutboundMessage.key == "once:3"))
+    assert (stored.not_before, stored.created_at) == (later, WHEN)

@@ -94,9 +94,10 @@ def _as_json(columns: list[Any], rows: Sequence[Mapping[str, Any]], dialect: Any
             value = row[column.key]
             if convert is not None:
                 try:
-                    value = cache[(type(value), value)]
+                    key = (type(value), value)
+                    value = cache[key]
                 except KeyError:
-                    value = cache[(type(value), value)] = _plain(convert(value))
+                    value = cache[key] = _plain(convert(value))
                 except TypeError:  # unhashable
                     value = _plain(convert(value))
             else:
