@@ -7,6 +7,7 @@ see :mod:`dispatch.outbound`), each under a unique key (``offer:17``, ``standdow
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -172,7 +173,7 @@ class Helper(Base):
 
     @property
     def languages(self) -> list[str]:
-        return [c for c in self.language_codes.split(",") if c]
+        return code_list(self.language_codes)
 
     @languages.setter
     def languages(self, codes: list[str]) -> None:
@@ -180,11 +181,44 @@ class Helper(Base):
 
     @property
     def channels(self) -> list[str]:
-        return [c for c in (self.channel_codes or ",sms,").split(",") if c] or ["sms"]
+        return channel_list(self.channel_codes)
 
     @channels.setter
     def channels(self, codes: list[str]) -> None:
         self.channel_codes = _csv(codes) or ",sms,"
+
+
+@dataclass(frozen=True)
+class HelperContact:
+    """What a wave needs of a helper to write to them, read as a plain row (a wave may ask
+    10,000 helpers: ORM objects for them took a third of its time). The same attribute
+    names as :class:`Helper`, so channels and languages are worked out alike for both."""
+
+    id: int
+    phone: str
+    email: str | None
+    name: str
+    preferred_language: str
+    language_codes: str
+    channel_codes: str | None
+
+    @property
+    def languages(self) -> list[str]:
+        return code_list(self.language_codes)
+
+    @property
+    def channels(self) -> list[str]:
+        return channel_list(self.channel_codes)
+
+
+def code_list(codes: str | None) -> list[str]:
+    """``,de,en,`` → ``["de", "en"]``."""
+    return [c for c in (codes or "").split(",") if c]
+
+
+def channel_list(codes: str | None) -> list[str]:
+    """A helper's channels from their codes: by SMS when none is stored."""
+    return code_list(codes or ",sms,") or ["sms"]
 
 
 def _csv(codes: list[str]) -> str:

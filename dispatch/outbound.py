@@ -32,6 +32,7 @@ from dispatch.matching import dispatch_zone, in_quiet_hours, quiet_hours_end
 from dispatch.models import (
     ContactChannel,
     Helper,
+    HelperContact,
     HelperStatus,
     Offer,
     OfferState,
@@ -70,7 +71,9 @@ CALL_PREFIX = "call:"
 EMAIL_PREFIX = "email:"
 
 
-def helper_channels(helper: Helper, blocked: set[str] | None = None) -> list[Channel]:
+def helper_channels(
+    helper: Helper | HelperContact, blocked: set[str] | None = None
+) -> list[Channel]:
     """The channels ``helper`` is asked by now: the chosen ones that can reach them.
     E-mail needs e-mail to be on, an address, and the address not on ``blocked`` (the
     unsubscribed or unreachable addresses, :func:`hotline.core.mail.addresses.blocked_addresses`).

@@ -27,7 +27,7 @@ from hotline.core.catalogues import LANGUAGES, first_translated, text_in
 from hotline.core.i18n import N_
 
 if TYPE_CHECKING:
-    from dispatch.models import Helper, Ticket
+    from dispatch.models import Helper, HelperContact, Ticket
 
 
 class Catalogued(Mapping[str, str]):
@@ -276,7 +276,7 @@ def language_for(languages: Iterable[str | None]) -> str:
     return first_translated([code for code in languages if code], DISPATCH_MSGIDS)
 
 
-def helper_language(helper: Helper) -> str:
+def helper_language(helper: Helper | HelperContact) -> str:
     """The language a helper is texted, mailed and shown their pages in: the one they chose
     for messages (``preferred_language``), else one of the languages they speak, once its
     catalogue has every dispatch text; else German."""

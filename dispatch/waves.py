@@ -8,6 +8,7 @@ a wave for a non-urgent ticket is postponed to the end of quiet hours.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import secrets
@@ -17,11 +18,11 @@ from enum import Enum
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from dispatch import texts
 from dispatch.matching import dispatch_zone, in_quiet_hours, match_list, quiet_hours_end
-from dispatch.models import Helper, Offer, OfferState, Ticket, TicketStatus
+from dispatch.models import Helper, HelperContact, Offer, OfferState, Ticket, TicketStatus
 from dispatch.offers import accepted_count
 from dispatch.outbound import (
     COORDINATOR,
@@ -179,19 +180,10 @@ def create_offers(
 ) -> None:
     """Offers and their pending texts in bulk (a wave may be a thousand helpers), and each
     helper's ``last_asked_at`` moved to now for the fairness ranking."""
-    # Only what offers and texts need (another attribute still loads when it is read).
-    wanted = select(Helper).where(among(session, Helper.id, helper_ids))
-    wanted = wanted.options(
-        load_only(
-            Helper.phone,
-            Helper.email,
-            Helper.name,
-            Helper.preferred_language,
-            Helper.language_codes,
-            Helper.channel_codes,
-        )
-    )
-    helpers = {h.id: h for h in session.scalars(wanted)}
+    table = Helper.__table__
+    columns = [table.c[f.name] for f in dataclasses.fields(HelperContact)]
+    wanted = select(*columns).where(among(session, table.c.id, helper_ids))
+    helpers = {row.id: HelperContact(*row) for row in session.execute(wanted)}
     blocked = blocked_addresses(session, [h.email for h in helpers.values() if h.email])
     channels = {hid: helper_channels(h, blocked) for hid, h in helpers.items()}
     tokens = {hid: secrets.token_urlsafe(16) for hid in helper_ids}  # 128 bits
