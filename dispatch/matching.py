@@ -21,7 +21,19 @@ import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, column, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    all_,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -154,7 +166,8 @@ def _within_reach(
     (:func:`match_list`).
     """
     min_lat, max_lat, min_lon, max_lon = bounding_box(ticket.lat, ticket.lon, max_radius_km)
-    already_asked = select(Offer.helper_id).where(Offer.ticket_id == ticket.id)
+    asked = select(Offer.helper_id).where(Offer.ticket_id == ticket.id)
+    not_asked = Helper.id.not_in(asked)
     lon_km = KM_PER_DEGREE * math.cos(math.radians(ticket.lat))
     languages = ticket.languages or ["de"]
     stmt = select(
@@ -179,6 +192,14 @@ def _within_reach(
             cells,
             and_(Helper.cell == cells.c.cell, Helper.radius_km >= cells.c.least_radius),
         )
+        # The helpers asked already as one array, read once before the scan (an InitPlan):
+        # as ``NOT IN (subquery)`` the planner costs the subquery again for every cell's
+        # range of the index, and once the offers table is large it prefers reading all
+        # helpers (150 ms instead of 10 ms for a city ticket).
+        asked_ids = select(
+            func.coalesce(func.array_agg(Offer.helper_id), literal([], ARRAY(Integer)))
+        ).where(Offer.ticket_id == ticket.id)
+        not_asked = Helper.id != all_(cast(asked_ids.scalar_subquery(), ARRAY(Integer)))
     else:
         stmt = stmt.where(Helper.cell.in_(cells_in_box(min_lat, max_lat, min_lon, max_lon)))
     stmt = stmt.where(
@@ -192,7 +213,7 @@ def _within_reach(
         (Helper.lat - ticket.lat) * (Helper.lat - ticket.lat) * KM_PER_DEGREE**2
         + (Helper.lon - ticket.lon) * (Helper.lon - ticket.lon) * lon_km**2
         <= (Helper.radius_km + SLACK_KM) * (Helper.radius_km + SLACK_KM),
-        Helper.id.not_in(already_asked),
+        not_asked,
         *required_for(session, ticket.activity, help_day(ticket)),
     )
     if seed is not None:
