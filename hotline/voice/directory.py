@@ -12,7 +12,7 @@ routing read the same attributes whether they have the line row or this.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
@@ -57,21 +57,20 @@ class LineInfo:
 
     @classmethod
     def of(cls, line: Line) -> LineInfo:
-        return cls(
-            id=line.id,
-            number=line.number,
-            name=line.name,
-            flow=line.flow,
-            timezone=line.timezone,
-            fallback_number=line.fallback_number,
-            ring_strategy=RingStrategy(line.ring_strategy),
-            ring_timeout=line.ring_timeout,
-            show_caller_number=line.show_caller_number,
-            queue_timeout=line.queue_timeout,
-            opening_spans=tuple(Span(s.weekday, s.opens, s.closes) for s in line.opening_spans),
-            closures=tuple(ClosureDay(c.date) for c in line.closures),
-            holiday_state=line.holiday_state,
+        return cls.from_attributes(
+            line,
+            tuple(Span(s.weekday, s.opens, s.closes) for s in line.opening_spans),
+            tuple(ClosureDay(c.date) for c in line.closures),
         )
+
+    @classmethod
+    def from_attributes(
+        cls, line: object, spans: tuple[Span, ...], closures: tuple[ClosureDay, ...]
+    ) -> LineInfo:
+        """From anything with the line's attributes (the ORM row, a result row)."""
+        values = {name: getattr(line, name) for name in _LINE_COLUMNS}
+        values["ring_strategy"] = RingStrategy(values["ring_strategy"])
+        return cls(**values, opening_spans=spans, closures=closures)
 
 
 @dataclass(frozen=True)
@@ -89,18 +88,8 @@ class OperatorInfo:
 #: line's zone, which lie within two days of the UTC date): one statement, plain rows (no
 #: ORM objects to build and throw away on every call), built once.
 _lines, _spans, _closures = Line.__table__, OpeningSpan.__table__, Closure.__table__
-_LINE_COLUMNS = (
-    "id",
-    "number",
-    "name",
-    "flow",
-    "timezone",
-    "fallback_number",
-    "ring_strategy",
-    "ring_timeout",
-    "show_caller_number",
-    "queue_timeout",
-    "holiday_state",
+_LINE_COLUMNS = tuple(
+    f.name for f in fields(LineInfo) if f.name not in ("opening_spans", "closures")
 )
 _LINE = (
     select(
@@ -133,24 +122,10 @@ def load_line(session: Session, number: str, at: dt.datetime) -> LineInfo | None
     ).all()
     if not rows:
         return None
-    first = rows[0]
     spans = dict.fromkeys(Span(r.weekday, r.opens, r.closes) for r in rows if r.weekday is not None)
     closures = dict.fromkeys(ClosureDay(r.date) for r in rows if r.date is not None)
-    return LineInfo(
-        id=first.id,
-        number=first.number,
-        name=first.name,
-        flow=first.flow,
-        timezone=first.timezone,
-        fallback_number=first.fallback_number,
-        ring_strategy=RingStrategy(first.ring_strategy),
-        ring_timeout=first.ring_timeout,
-        show_caller_number=first.show_caller_number,
-        queue_timeout=first.queue_timeout,
-        opening_spans=tuple(sorted(spans, key=lambda s: (s.weekday, s.opens))),
-        closures=tuple(closures),
-        holiday_state=first.holiday_state,
-    )
+    ordered = tuple(sorted(spans, key=lambda s: (s.weekday, s.opens)))
+    return LineInfo.from_attributes(rows[0], ordered, tuple(closures))
 
 
 _ONE_DAY, _TWO_DAYS = dt.timedelta(days=1), dt.timedelta(days=2)
