@@ -167,7 +167,6 @@ def _within_reach(
     """
     min_lat, max_lat, min_lon, max_lon = bounding_box(ticket.lat, ticket.lon, max_radius_km)
     asked = select(Offer.helper_id).where(Offer.ticket_id == ticket.id)
-    not_asked = Helper.id.not_in(asked)
     lon_km = KM_PER_DEGREE * math.cos(math.radians(ticket.lat))
     languages = ticket.languages or ["de"]
     stmt = select(
@@ -196,12 +195,13 @@ def _within_reach(
         # as ``NOT IN (subquery)`` the planner costs the subquery again for every cell's
         # range of the index, and once the offers table is large it prefers reading all
         # helpers (150 ms instead of 10 ms for a city ticket).
-        asked_ids = select(
+        asked_ids = asked.with_only_columns(
             func.coalesce(func.array_agg(Offer.helper_id), literal([], ARRAY(Integer)))
-        ).where(Offer.ticket_id == ticket.id)
+        )
         not_asked = Helper.id != all_(cast(asked_ids.scalar_subquery(), ARRAY(Integer)))
     else:
         stmt = stmt.where(Helper.cell.in_(cells_in_box(min_lat, max_lat, min_lon, max_lon)))
+        not_asked = Helper.id.not_in(asked)
     stmt = stmt.where(
         Helper.status == HelperStatus.ACTIVE,
         and_(Helper.lat >= min_lat, Helper.lat <= max_lat),

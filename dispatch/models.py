@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.core.models import Base, User, UTCDateTime, _enum, utcnow
+from hotline.core.models import Base, User, UTCDateTime, _enum, code_list, utcnow
 
 
 class HelperStatus(str, Enum):
@@ -165,7 +165,7 @@ class Helper(Base):
 
     @property
     def activities(self) -> list[str]:
-        return [c for c in self.activity_codes.split(",") if c]
+        return code_list(self.activity_codes)
 
     @activities.setter
     def activities(self, codes: list[str]) -> None:
@@ -209,11 +209,6 @@ class HelperContact:
     @property
     def channels(self) -> list[str]:
         return channel_list(self.channel_codes)
-
-
-def code_list(codes: str | None) -> list[str]:
-    """``,de,en,`` → ``["de", "en"]``."""
-    return [c for c in (codes or "").split(",") if c]
 
 
 def channel_list(codes: str | None) -> list[str]:
@@ -324,7 +319,7 @@ class Ticket(Base):
 
     @property
     def languages(self) -> list[str]:
-        return [c for c in self.language_codes.split(",") if c]
+        return code_list(self.language_codes)
 
     @languages.setter
     def languages(self, codes: list[str]) -> None:
@@ -455,7 +450,7 @@ class EngagementProfile(Base):
 
     @property
     def skills(self) -> list[str]:
-        return [c for c in self.skill_names.split(",") if c]
+        return code_list(self.skill_names)
 
     @skills.setter
     def skills(self, names: list[str]) -> None:
@@ -463,7 +458,7 @@ class EngagementProfile(Base):
 
     @property
     def languages(self) -> list[str]:
-        return [c for c in self.language_codes.split(",") if c]
+        return code_list(self.language_codes)
 
     @languages.setter
     def languages(self, codes: list[str]) -> None:

@@ -35,8 +35,8 @@ the others):
    round trip, the routing cache, the cookie-less session and the single signature were
    measured this way and removed; a candidate is named with ``--setting NAME=ON:OFF``), two
    apps side by side with the same gunicorn settings, every mechanism on vs that one
-   switched off by its setting, under one open loop whose one-second slots take turns between them and give
-   both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
+   switched off by its setting, under one open loop whose one-second slots take turns
+   between them and give both the same calls (:func:`paired_arrivals`); req/s served, p50, p99 of all webhooks,
    CPU per call and the gain, and one ``RESULT mechanism_<name>_gain`` line each: kept if
    it gains at least 5 % in throughput or p99. Skips the rates unless ``--rates`` is given.
 

@@ -29,6 +29,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def code_list(codes: str | None) -> list[str]:
+    """A comma-wrapped list of codes as stored (``,de,en,``) → ``["de", "en"]``."""
+    return [c for c in (codes or "").split(",") if c]
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere.
 

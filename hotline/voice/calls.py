@@ -210,8 +210,9 @@ def in_a_call(since: Any) -> Select[tuple[int]]:
     """Ids of the operators in a call: answered after ``since`` (now less
     :data:`BUSY_WINDOW`, a value or a bound parameter) and not yet ended, from the index on
     open answered calls."""
-    return select(Call.__table__.c.answered_by_id).where(
-        Call.__table__.c.answered_by_id.is_not(None),
-        Call.__table__.c.ended_at.is_(None),
-        Call.__table__.c.answered_at > since,
+    calls = Call.__table__.c
+    return select(calls.answered_by_id).where(
+        calls.answered_by_id.is_not(None),
+        calls.ended_at.is_(None),
+        calls.answered_at > since,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from hotline.core.models import code_list
 from hotline.core.oncall.hours import Span
 from hotline.core.oncall.models import (
     MAX_SHIFT_HOURS,
@@ -163,7 +164,7 @@ def load_available(session: Session, line_id: int, now: dt.datetime) -> tuple[Op
         OperatorInfo(
             r.id,
             r.phone_number,
-            tuple(c for c in (r.language_codes or "").split(",") if c),
+            tuple(code_list(r.language_codes)),
             r.last_call_at,
         )
         for r in rows

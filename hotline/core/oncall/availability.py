@@ -20,11 +20,12 @@ def available_operator_ids(line_id: Any, at: Any, earliest: Any = None) -> Selec
     statement built once can take them at each execution."""
     if earliest is None:
         earliest = at - dt.timedelta(hours=MAX_SHIFT_HOURS)
-    return select(Availability.__table__.c.operator_id).where(
-        Availability.line_id == line_id,
-        Availability.started_at > earliest,
-        Availability.started_at <= at,
-        Availability.until > at,
+    available = Availability.__table__.c
+    return select(available.operator_id).where(
+        available.line_id == line_id,
+        available.started_at > earliest,
+        available.started_at <= at,
+        available.until > at,
     )
 
 

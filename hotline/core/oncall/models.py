@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.core.models import Base, UTCDateTime, _enum, utcnow
+from hotline.core.models import Base, UTCDateTime, _enum, code_list, utcnow
 
 #: No shift (nor ad-hoc availability) is longer: "who is on shift at t" stays a bounded
 #: range scan on (line_id, starts_at).
@@ -144,7 +144,7 @@ class Operator(Base):
 
     @property
     def languages(self) -> list[str]:
-        return [c for c in self.language_codes.split(",") if c]
+        return code_list(self.language_codes)
 
     @languages.setter
     def languages(self, codes: list[str]) -> None:
